@@ -1,0 +1,129 @@
+import type { Ajv } from 'ajv'
+import type { FastifyError, FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { HookgateError, type HookgateErrorCode } from '../core/errors.js'
+import { createReceiver, type HandlerOptions, type Receiver, type ReceiverOptions } from '../core/receiver.js'
+import { createAjv } from '../core/schemas.js'
+import type { Handler, Outcome, Provider, WebhookEvent } from '../core/types.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Declares a webhook endpoint at `path` (inside the current prefix) for one sender, and returns
+     * it so handlers can be declared with `.on(pattern, [options,] handler)`.
+     */
+    webhooks: WebhooksDecorator
+  }
+  interface FastifyRequest {
+    /** The verified event being handled; set only on hookgate's routes, `null` elsewhere. */
+    webhook: WebhookEvent | null
+  }
+}
+
+/** Options for one endpoint; each falls back to the plugin's option of the same name. */
+export type EndpointOptions<E extends WebhookEvent = WebhookEvent> = Omit<ReceiverOptions<E, FastifyRequest>, 'ajv'>
+
+/** Options given to `app.register(hookgate, options)`: defaults for every endpoint, and the shared ajv. */
+export interface HookgatePluginOptions extends EndpointOptions {
+  /** The ajv instance compiling every endpoint's schemas. @default createAjv() (ajv-formats, allErrors) */
+  ajv?: Ajv
+}
+
+export type WebhooksDecorator = <E extends WebhookEvent>(path: string, provider: Provider<E>, options?: EndpointOptions<E>) => WebhookEndpoint<E>
+
+/** One Fastify webhook route; `.on()` declares a handler per event type and chains. */
+export class WebhookEndpoint<E extends WebhookEvent = WebhookEvent> {
+  /** The framework-free receiver behind the route. */
+  readonly receiver: Receiver<E, FastifyRequest>
+
+  constructor (receiver: Receiver<E, FastifyRequest>) {
+    this.receiver = receiver
+  }
+
+  /**
+   * Declares the handler for an event type, an `order.*` namespace or the catch-all `*`; it gets the
+   * event and the Fastify request (whose `webhook` is the event).
+   */
+  on (pattern: string, handler: Handler<E, FastifyRequest>): this
+  on (pattern: string, options: HandlerOptions, handler: Handler<E, FastifyRequest>): this
+  on (pattern: string, optionsOrHandler: HandlerOptions | Handler<E, FastifyRequest>, maybeHandler?: Handler<E, FastifyRequest>): this {
+    const options = typeof optionsOrHandler === 'function' ? {} : optionsOrHandler
+    const handler = typeof optionsOrHandler === 'function' ? optionsOrHandler : maybeHandler
+    if (typeof handler !== 'function') throw new TypeError(`the handler for "${pattern}" must be a function`)
+    this.receiver.on(pattern, options, (event, request) => {
+      request.webhook = event
+      return handler(event, request)
+    })
+    return this
+  }
+}
+
+function send (reply: FastifyReply, outcome: Outcome): FastifyReply {
+  reply.code(outcome.status)
+  if (outcome.headers !== undefined) reply.headers(outcome.headers)
+  return reply.send(outcome.body)
+}
+
+/** Errors Fastify raises while reading the body, in hookgate's terms. */
+function fromFastifyError (error: FastifyError): HookgateError {
+  let code: HookgateErrorCode = 'HOOKGATE_INTERNAL'
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') code = 'HOOKGATE_BODY_TOO_LARGE'
+  else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') code = 'HOOKGATE_UNSUPPORTED_MEDIA_TYPE'
+  else if (error.statusCode === 400) code = 'HOOKGATE_BODY_UNREADABLE'
+  return new HookgateError(code, { reason: error.message, cause: error })
+}
+
+const EMPTY_BODY = Buffer.alloc(0)
+
+function keepRawBody (_request: FastifyRequest, body: Buffer, done: (err: null, body: Buffer) => void): void {
+  done(null, body)
+}
+
+/** Mounts one endpoint in its own encapsulated scope, so its raw-body parser touches no other route. */
+function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<WebhookEvent, FastifyRequest>): void {
+  app.register(function hookgateEndpoint (scope, _options, done) {
+    scope.removeAllContentTypeParsers()
+    // The catch-all parser gets every content type (and a body without one); Fastify enforces
+    // `bodyLimit` while reading, and the core answers 415 for anything that is not JSON.
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: receiver.bodyLimit }, keepRawBody)
+    scope.setErrorHandler((error: FastifyError, request, reply) => {
+      return send(reply, receiver.reject(fromFastifyError(error), { context: request, log: request.log }))
+    })
+    scope.post(path, {
+      bodyLimit: receiver.bodyLimit,
+      // Refuse what the headers already condemn (not JSON, Content-Length over the limit) before reading the body.
+      onRequest: async (request, reply) => {
+        const early = receiver.precheck(request.headers)
+        if (early !== undefined) return send(reply, receiver.reject(early, { context: request, log: request.log }))
+      }
+    }, async (request, reply) => {
+      const body = Buffer.isBuffer(request.body) ? request.body : EMPTY_BODY
+      return send(reply, await receiver.receive(body, request.headers, { context: request, log: request.log }))
+    })
+    done()
+  })
+}
+
+const plugin: FastifyPluginCallback<HookgatePluginOptions> = (app, options, done) => {
+  const { ajv = createAjv(), ...defaults } = options
+  app.decorateRequest('webhook', null)
+  app.decorate('webhooks', function webhooks<E extends WebhookEvent> (this: FastifyInstance, path: string, provider: Provider<E>, endpointOptions: EndpointOptions<E> = {}): WebhookEndpoint<E> {
+    if (typeof path !== 'string' || !path.startsWith('/')) {
+      throw new TypeError(`webhooks(path): "path" must be a string starting with "/"; got ${JSON.stringify(path)}`)
+    }
+    const receiver = createReceiver<E, FastifyRequest>(provider, { ...defaults as EndpointOptions<E>, ...endpointOptions, ajv })
+    mountEndpoint(this, path, receiver as unknown as Receiver<WebhookEvent, FastifyRequest>)
+    return new WebhookEndpoint(receiver)
+  } satisfies WebhooksDecorator)
+  done()
+}
+
+/**
+ * The hookgate Fastify plugin: register it once, then declare endpoints with `app.webhooks()`.
+ * @example
+ * await app.register(hookgate)
+ * app.webhooks('/webhooks/backchannel', backchannel({ secret }))
+ *   .on('order.created', { schema }, async (event) => { await save(event.data) })
+ */
+export const hookgate = fp(plugin, { name: 'hookgate', fastify: '5.x' })
+export default hookgate

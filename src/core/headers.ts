@@ -1,0 +1,22 @@
+import type { HeaderSource } from './types.js'
+
+type HeaderRecord = Readonly<Record<string, string | readonly string[] | undefined>>
+
+function isHeadersObject (source: HeaderSource): source is { get (name: string): string | null } {
+  return typeof (source as { get?: unknown }).get === 'function'
+}
+
+/**
+ * A case-insensitive reader over request headers. A repeated header comes back joined with ", " (as
+ * Node joins unknown header names), so a verifier that expects one value sees that it got several.
+ */
+export function headerReader (source: HeaderSource): (name: string) => string | undefined {
+  if (isHeadersObject(source)) {
+    return (name) => source.get(name) ?? undefined
+  }
+  const record: HeaderRecord = source
+  return (name) => {
+    const value = record[name] ?? record[name.toLowerCase()]
+    return typeof value === 'string' || value === undefined ? value : value.join(', ')
+  }
+}

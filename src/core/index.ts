@@ -1,0 +1,8 @@
+export { createReceiver, Receiver, DEFAULT_BODY_LIMIT, type ReceiverOptions, type ReceiveOptions, type HandlerOptions } from './receiver.js'
+export { HookgateError, ERROR_CATALOGUE, type HookgateErrorCode, type ValidationIssue } from './errors.js'
+export { EventRegistry } from './registry.js'
+export { createAjv, type JsonSchema } from './schemas.js'
+export type { Envelope, Handler, HeaderSource, InboundRequest, Logger, Outcome, Provider, ReplyBody, Verifier, VerifyResult, WebhookEvent } from './types.js'
+export { hmacVerifier, type HmacOptions, type HmacAlgorithm, type SignatureEncoding } from '../verify/hmac.js'
+export type { Secret, Secrets, SecretSource } from '../verify/secrets.js'
+export { jsonTypeEnvelope, type JsonTypeEvent, type JsonTypeEnvelopeOptions } from '../envelopes/json-type.js'

@@ -1,0 +1,10 @@
+import secureJson from 'secure-json-parse'
+
+/** Parses JSON, refusing `__proto__` and `constructor.prototype` keys as Fastify's own parser does. */
+export function parseJson (body: Buffer): { ok: true, value: unknown } | { ok: false, reason: string } {
+  try {
+    return { ok: true, value: secureJson.parse(body.toString('utf8')) }
+  } catch (err) {
+    return { ok: false, reason: (err as Error).message }
+  }
+}

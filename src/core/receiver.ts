@@ -1,0 +1,232 @@
+import type { Ajv } from 'ajv'
+import { HookgateError, refusal } from './errors.js'
+import { headerReader } from './headers.js'
+import { parseJson } from './json.js'
+import { silentLogger } from './log.js'
+import { isJsonMediaType, jsonMediaType } from './media-type.js'
+import { EventRegistry } from './registry.js'
+import { compileDataValidator, createAjv, type DataValidator, type JsonSchema } from './schemas.js'
+import type { Handler, HeaderSource, InboundRequest, Logger, Outcome, Provider, WebhookEvent } from './types.js'
+
+/** 1 MiB: larger than any event the senders we know of document, small enough to read into memory. */
+export const DEFAULT_BODY_LIMIT = 1024 * 1024
+
+export interface ReceiverOptions<E extends WebhookEvent = WebhookEvent, C = undefined> {
+  /** Largest body accepted, in bytes; larger ones get 413. @default 1048576 */
+  bodyLimit?: number
+  /**
+   * What a genuine event with no matching handler gets: `'acknowledge'` answers 2xx and logs it at
+   * info; `'refuse'` answers 422 so it shows up in the sender's delivery log. @default 'acknowledge'
+   */
+  unknownEvents?: 'acknowledge' | 'refuse'
+  /** The ajv instance that compiles the event schemas; share one across endpoints. @default createAjv() */
+  ajv?: Ajv
+  /** The clock, in milliseconds since the epoch; tests and replays from a queue set it. @default Date.now */
+  now?: () => number
+  /** Called after each event's handler succeeded (or was acknowledged without one); for metrics. */
+  onEvent?: (event: E, context: C) => void
+  /** Called for each refusal and each handler failure; for metrics. */
+  onRejected?: (error: HookgateError, context: C) => void
+}
+
+export interface HandlerOptions {
+  /** JSON Schema for the event's `data`, compiled once now; failing payloads get 400 with the errors. */
+  schema?: JsonSchema
+}
+
+export interface ReceiveOptions<C> {
+  /** Passed to handlers and hooks as their second argument (the Fastify adapter passes the request). */
+  context?: C
+  /** Where refusals, failures and unhandled events are logged. @default a silent logger */
+  log?: Logger
+}
+
+interface Route<E, C> {
+  readonly pattern: string
+  readonly handler: Handler<E, C>
+  readonly validate: DataValidator | undefined
+}
+
+/**
+ * Verifies, parses, validates and dispatches webhook requests for one endpoint, with no knowledge of
+ * any HTTP framework. Adapters pass it the raw bytes and headers and write out the `Outcome`.
+ */
+export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
+  readonly provider: Provider<E>
+  readonly bodyLimit: number
+  readonly #routes = new EventRegistry<Route<E, C>>()
+  readonly #refuseUnknown: boolean
+  readonly #now: () => number
+  readonly #ajv: Ajv | undefined
+  #ownAjv: Ajv | undefined
+  readonly #onEvent: ((event: E, context: C) => void) | undefined
+  readonly #onRejected: ((error: HookgateError, context: C) => void) | undefined
+
+  constructor (provider: Provider<E>, options: ReceiverOptions<E, C> = {}) {
+    if (provider === null || typeof provider !== 'object' || !Array.isArray(provider.verifiers) || typeof provider.envelope?.open !== 'function') {
+      throw new TypeError('"provider" must be a provider preset such as backchannel({ secret })')
+    }
+    if (provider.verifiers.length === 0) {
+      throw new TypeError(`provider "${provider.name}" declares no verifier: hookgate never accepts unauthenticated webhooks`)
+    }
+    const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
+    if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1) {
+      throw new TypeError('"bodyLimit" must be a positive integer number of bytes')
+    }
+    const unknownEvents = options.unknownEvents ?? 'acknowledge'
+    if (unknownEvents !== 'acknowledge' && unknownEvents !== 'refuse') {
+      throw new TypeError('"unknownEvents" must be "acknowledge" or "refuse"')
+    }
+    if (options.now !== undefined && typeof options.now !== 'function') {
+      throw new TypeError('"now" must be a function returning milliseconds since the epoch')
+    }
+    this.provider = provider
+    this.bodyLimit = bodyLimit
+    this.#refuseUnknown = unknownEvents === 'refuse'
+    this.#now = options.now ?? Date.now
+    this.#ajv = options.ajv
+    this.#onEvent = options.onEvent
+    this.#onRejected = options.onRejected
+  }
+
+  /**
+   * Declares the handler for an event type, an `order.*` namespace or the catch-all `*`. Throws at
+   * once if the pattern is malformed or taken, or the schema does not compile.
+   * @example receiver.on('order.created', { schema }, async (event) => { await save(event.data) })
+   */
+  on (pattern: string, handler: Handler<E, C>): this
+  on (pattern: string, options: HandlerOptions, handler: Handler<E, C>): this
+  on (pattern: string, optionsOrHandler: HandlerOptions | Handler<E, C>, maybeHandler?: Handler<E, C>): this {
+    const options = typeof optionsOrHandler === 'function' ? {} : optionsOrHandler
+    const handler = typeof optionsOrHandler === 'function' ? optionsOrHandler : maybeHandler
+    if (typeof handler !== 'function') {
+      throw new TypeError(`the handler for "${pattern}" must be a function`)
+    }
+    const validate = options.schema === undefined ? undefined : compileDataValidator(this.#schemaCompiler(), options.schema, pattern)
+    this.#routes.add(pattern, { pattern, handler, validate })
+    return this
+  }
+
+  /**
+   * Refusals decidable from the headers alone (media type, declared length), so an adapter can
+   * answer before reading the body.
+   */
+  precheck (headers: HeaderSource): HookgateError | undefined {
+    const header = headerReader(headers)
+    const declared = header('content-length')
+    if (declared !== undefined && Number(declared) > this.bodyLimit) {
+      return refusal('HOOKGATE_BODY_TOO_LARGE', { reason: `content-length ${declared} exceeds ${this.bodyLimit}` })
+    }
+    return this.#checkMediaType(header('content-type'))
+  }
+
+  /** Runs the whole pipeline for one request: media type → verify → parse → envelope → validate → dispatch. */
+  async receive (body: Uint8Array, headers: HeaderSource, options: ReceiveOptions<C> = {}): Promise<Outcome<E>> {
+    const log = options.log ?? silentLogger
+    const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+    if (bytes.length > this.bodyLimit) {
+      return this.reject(refusal('HOOKGATE_BODY_TOO_LARGE', { reason: `${bytes.length} bytes exceed ${this.bodyLimit}` }), options)
+    }
+    const header = headerReader(headers)
+    const mediaTypeRefusal = this.#checkMediaType(header('content-type'))
+    if (mediaTypeRefusal !== undefined) return this.reject(mediaTypeRefusal, options)
+
+    const request: InboundRequest = { body: bytes, header, now: this.#now }
+    let parsed: { value: unknown } | undefined
+    for (const verifier of this.provider.verifiers) {
+      let result = verifier.verify(request)
+      if (result instanceof Promise) result = await result
+      if (result instanceof HookgateError) return this.reject(result, options)
+      if (result !== undefined) parsed = { value: result.parsed }
+    }
+
+    if (parsed === undefined) {
+      const json = parseJson(bytes)
+      if (!json.ok) return this.reject(refusal('HOOKGATE_BODY_NOT_JSON', { reason: json.reason }), options)
+      parsed = json
+    }
+    const events = this.provider.envelope.open(parsed.value, request)
+    if (events instanceof HookgateError) return this.reject(events, options)
+
+    const routes: Array<Route<E, C> | undefined> = []
+    for (const event of events) {
+      const route = this.#routes.match(event.type)
+      if (route === undefined && this.#refuseUnknown) {
+        return this.reject(refusal('HOOKGATE_EVENT_UNKNOWN', { eventId: event.id, reason: `type "${event.type}"` }), options, events)
+      }
+      const errors = route?.validate?.(event.data)
+      if (errors !== undefined) {
+        return this.reject(refusal('HOOKGATE_PAYLOAD_INVALID', { eventId: event.id, errors, reason: `schema of "${route?.pattern}"` }), options, events)
+      }
+      routes.push(route)
+    }
+
+    let handled = 0
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i] as E
+      const route = routes[i]
+      if (route === undefined) {
+        log.info({ eventId: event.id, type: event.type }, 'webhook acknowledged: no handler for its type')
+      } else {
+        try {
+          await route.handler(event, options.context as C)
+        } catch (err) {
+          const failure = new HookgateError('HOOKGATE_HANDLER_FAILED', { eventId: event.id, reason: `handler for "${route.pattern}" threw`, cause: err })
+          return this.reject(failure, options, events)
+        }
+        handled++
+      }
+      this.#notify(this.#onEvent, event, options, log)
+    }
+    const ignored = events.length - handled
+    return { status: 200, body: ignored === 0 ? { ok: true, handled } : { ok: true, handled, ignored }, events }
+  }
+
+  /** Logs a refusal or failure, reports it to `onRejected`, and turns it into the sender's reply. */
+  reject (error: HookgateError, options: ReceiveOptions<C>, events: readonly E[] = []): Outcome<E> {
+    const log = options.log ?? silentLogger
+    if (error.statusCode >= 500) {
+      log.error({ code: error.code, reason: error.reason, eventId: error.eventId, err: error.cause ?? error }, 'webhook failed')
+    } else {
+      log.warn({ code: error.code, reason: error.reason, eventId: error.eventId }, 'webhook refused')
+    }
+    this.#notify(this.#onRejected, error, options, log)
+    const body = error.errors === undefined
+      ? { code: error.code, message: error.message }
+      : { code: error.code, message: error.message, errors: error.errors }
+    return { status: error.statusCode, body, events, error }
+  }
+
+  #checkMediaType (contentType: string | undefined): HookgateError | undefined {
+    const mediaType = jsonMediaType(contentType)
+    if (mediaType !== undefined && isJsonMediaType(mediaType) && this.provider.envelope.accepts(mediaType)) return undefined
+    return refusal('HOOKGATE_UNSUPPORTED_MEDIA_TYPE', { reason: contentType === undefined ? 'no content-type' : `content-type "${contentType.slice(0, 100)}"` })
+  }
+
+  #schemaCompiler (): Ajv {
+    if (this.#ajv !== undefined) return this.#ajv
+    this.#ownAjv ??= createAjv()
+    return this.#ownAjv
+  }
+
+  /** User hooks are for metrics: one that throws is logged, and never changes the sender's reply. */
+  #notify<T> (hook: ((value: T, context: C) => void) | undefined, value: T, options: ReceiveOptions<C>, log: Logger): void {
+    if (hook === undefined) return
+    try {
+      hook(value, options.context as C)
+    } catch (err) {
+      log.error({ err }, 'a hookgate onEvent/onRejected hook threw')
+    }
+  }
+}
+
+/**
+ * Creates the framework-free receiver for one endpoint.
+ * @example
+ * const receiver = createReceiver(backchannel({ secret }))
+ *   .on('order.created', async (event) => { await save(event.data) })
+ * const outcome = await receiver.receive(rawBody, headers)
+ */
+export function createReceiver<E extends WebhookEvent, C = undefined> (provider: Provider<E>, options?: ReceiverOptions<E, C>): Receiver<E, C> {
+  return new Receiver(provider, options)
+}

@@ -1,0 +1,83 @@
+import type { HookgateError, ValidationIssue } from './errors.js'
+
+/**
+ * Request headers as Node, Fastify and Express expose them (lower-case names; a repeated header is an
+ * array or, as Node does for unknown names, one value joined with ", "), or a WHATWG `Headers`.
+ */
+export type HeaderSource =
+  | Readonly<Record<string, string | readonly string[] | undefined>>
+  | { get (name: string): string | null }
+
+/** What a verifier or an envelope may read of the request. */
+export interface InboundRequest {
+  /** Exactly the bytes received; never a re-serialised object. */
+  readonly body: Buffer
+  /** Case-insensitive lookup; repeated headers come back joined with ", ". */
+  header (name: string): string | undefined
+  /** The receiver's clock, in milliseconds since the epoch. */
+  now (): number
+}
+
+/** An authenticated event, as a handler receives it. */
+export interface WebhookEvent<TData = unknown> {
+  /** The sender's event id (`id`, or `ce-id` for CloudEvents): the key for de-duplication. */
+  readonly id: string
+  /** The event type: the dispatch key. */
+  readonly type: string
+  /** The event's payload, validated against the handler's schema when one is declared. */
+  readonly data: TData
+}
+
+/** A verifier checks one property of the raw request (a signature, credentials) before anything parses it. */
+export interface Verifier {
+  /** Names the scheme in logs, e.g. `hmac`. */
+  readonly name: string
+  /**
+   * Returns a refusal, or `undefined` when the request passes. A verifier that had to parse the body
+   * to verify it (Backchannel's compact-JSON fallback) returns `{ parsed }` so it is not parsed twice.
+   */
+  verify (request: InboundRequest): VerifyResult | Promise<VerifyResult>
+}
+
+export type VerifyResult = HookgateError | { readonly parsed: unknown } | undefined
+
+/** Turns an authenticated, parsed body into the events it carries. */
+export interface Envelope<E extends WebhookEvent = WebhookEvent> {
+  /** Whether a media type (lower-case, without parameters) can carry this envelope. */
+  accepts (mediaType: string): boolean
+  /** The events in the body, in order, or a refusal. */
+  open (payload: unknown, request: InboundRequest): readonly E[] | HookgateError
+}
+
+/** A sender described as data: how its requests are verified and how its events are read. */
+export interface Provider<E extends WebhookEvent = WebhookEvent> {
+  readonly name: string
+  readonly verifiers: readonly Verifier[]
+  readonly envelope: Envelope<E>
+}
+
+/** Runs one event. May be async; a throw or rejection answers 5xx so the sender retries. */
+export type Handler<E, C> = (event: E, context: C) => unknown
+
+/** The four methods hookgate logs through; pino, `console` and Fastify's `request.log` all fit. */
+export interface Logger {
+  debug (obj: object, msg?: string): void
+  info (obj: object, msg?: string): void
+  warn (obj: object, msg?: string): void
+  error (obj: object, msg?: string): void
+}
+
+export type ReplyBody =
+  | { readonly ok: true, readonly handled: number, readonly ignored?: number }
+  | { readonly code: string, readonly message: string, readonly errors?: readonly ValidationIssue[] }
+
+/** What the core decided. An adapter writes this out and does nothing else. */
+export interface Outcome<E extends WebhookEvent = WebhookEvent> {
+  readonly status: number
+  readonly body: ReplyBody
+  readonly headers?: Readonly<Record<string, string>>
+  /** The events that were verified and read, also when a later stage refused them. */
+  readonly events: readonly E[]
+  /** The refusal or failure, when `status` is not 2xx. */
+  readonly error?: HookgateError
+}

@@ -1,0 +1,2 @@
+export { hookgate as default, hookgate, WebhookEndpoint, type EndpointOptions, type HookgatePluginOptions, type WebhooksDecorator } from './adapters/fastify.js'
+export * from './core/index.js'

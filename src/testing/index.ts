@@ -1,0 +1,2 @@
+export { signBackchannel, backchannelRequest, type BackchannelHeaders } from './backchannel.js'
+export type { SignedRequest, TestBody } from './body.js'
