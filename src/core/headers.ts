@@ -16,7 +16,16 @@ export function headerReader (source: HeaderSource): (name: string) => string | 
   }
   const record: HeaderRecord = source
   return (name) => {
-    const value = record[name] ?? record[name.toLowerCase()]
+    const value = record[name] ?? findIgnoringCase(record, name)
     return typeof value === 'string' || value === undefined ? value : value.join(', ')
   }
+}
+
+/** Node, Fastify and Express lower-case header names; a hand-built object may not. */
+function findIgnoringCase (record: HeaderRecord, name: string): string | readonly string[] | undefined {
+  const wanted = name.toLowerCase()
+  for (const key in record) {
+    if (key.length === wanted.length && key.toLowerCase() === wanted) return record[key]
+  }
+  return undefined
 }

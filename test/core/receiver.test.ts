@@ -1,0 +1,207 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createHmac } from 'node:crypto'
+import { createReceiver, type ReceiverOptions } from '../../src/core/receiver.js'
+import type { HookgateError } from '../../src/core/errors.js'
+import type { Logger, Provider, WebhookEvent } from '../../src/core/types.js'
+import { backchannel, type BackchannelEvent } from '../../src/providers/backchannel.js'
+import { signBackchannel } from '../../src/testing/backchannel.js'
+
+const SECRET = 'receiver-test-secret'
+const EVENT = { id: 'evt_1', type: 'order.created', created_at: 1708456200, data: { order_id: 'o1', amount: 10 } }
+const BODY = Buffer.from(JSON.stringify(EVENT))
+
+function setup (options: ReceiverOptions<BackchannelEvent, string> = {}) {
+  const calls: Array<{ id: string, type: string, context: string, data: unknown }> = []
+  const receiver = createReceiver(backchannel({ secret: SECRET }), options)
+    .on('order.created', { schema: { type: 'object', required: ['amount'], properties: { amount: { type: 'integer' } } } }, (event, context) => {
+      calls.push({ id: event.id, type: event.type, context, data: event.data })
+    })
+  return { receiver, calls }
+}
+
+function recordingLogger (): Logger & { lines: Array<[string, Record<string, unknown>, string | undefined]> } {
+  const lines: Array<[string, Record<string, unknown>, string | undefined]> = []
+  const at = (level: string) => (obj: object, msg?: string) => { lines.push([level, obj as Record<string, unknown>, msg]) }
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }
+}
+
+test('receive(rawBody, headers) verifies, parses, validates and dispatches a genuine event once', async () => {
+  const { receiver, calls } = setup()
+  const outcome = await receiver.receive(BODY, signBackchannel(BODY, SECRET), { context: 'ctx' })
+  assert.equal(outcome.status, 200)
+  assert.deepEqual(outcome.body, { ok: true, handled: 1 })
+  assert.equal(outcome.error, undefined)
+  assert.deepEqual(calls, [{ id: 'evt_1', type: 'order.created', context: 'ctx', data: EVENT.data }])
+  assert.equal(outcome.events[0]?.createdAt, 1708456200)
+})
+
+test('the body may be any Uint8Array view, and headers a WHATWG Headers object', async () => {
+  const { receiver, calls } = setup()
+  const padded = new Uint8Array(BODY.length + 8)
+  padded.set(BODY, 4)
+  const view = padded.subarray(4, 4 + BODY.length)
+  const headers = new Headers(signBackchannel(BODY, SECRET))
+  assert.equal((await receiver.receive(view, headers)).status, 200)
+  assert.equal(calls.length, 1)
+})
+
+test('header names are found whatever their case in a plain object', async () => {
+  const { receiver } = setup()
+  const headers = { 'Content-Type': 'application/json', 'X-BC-Signature': signBackchannel(BODY, SECRET)['x-bc-signature'] }
+  assert.equal((await receiver.receive(BODY, headers)).status, 200)
+})
+
+test('each refusal path answers its status and code, and no handler runs', async (t) => {
+  const signed = signBackchannel(BODY, SECRET)
+  const notJson = Buffer.from('{"id": "evt_1",')
+  const incomplete = Buffer.from('{"id":"evt_1","data":{}}')
+  const badData = Buffer.from(JSON.stringify({ ...EVENT, data: { amount: 'ten' } }))
+  const cases: Array<[string, Buffer, Record<string, string>, number, string]> = [
+    ['no signature', BODY, { 'content-type': 'application/json' }, 401, 'HOOKGATE_SIGNATURE_MISSING'],
+    ['wrong secret', BODY, signBackchannel(BODY, 'other'), 401, 'HOOKGATE_SIGNATURE_INVALID'],
+    ['signature of another body', Buffer.from(JSON.stringify({ ...EVENT, id: 'evt_2' })), signed, 401, 'HOOKGATE_SIGNATURE_INVALID'],
+    ['not JSON content type', BODY, { ...signed, 'content-type': 'text/plain' }, 415, 'HOOKGATE_UNSUPPORTED_MEDIA_TYPE'],
+    ['no content type', BODY, { 'x-bc-signature': signed['x-bc-signature'] }, 415, 'HOOKGATE_UNSUPPORTED_MEDIA_TYPE'],
+    ['form content type', BODY, { ...signed, 'content-type': 'application/x-www-form-urlencoded' }, 415, 'HOOKGATE_UNSUPPORTED_MEDIA_TYPE'],
+    ['genuine but not JSON', notJson, signBackchannel(notJson, SECRET), 400, 'HOOKGATE_BODY_NOT_JSON'],
+    ['genuine but envelope incomplete', incomplete, signBackchannel(incomplete, SECRET), 400, 'HOOKGATE_ENVELOPE_INVALID'],
+    ['genuine but fails its schema', badData, signBackchannel(badData, SECRET), 400, 'HOOKGATE_PAYLOAD_INVALID']
+  ]
+  for (const [name, body, headers, status, code] of cases) {
+    await t.test(name, async () => {
+      const { receiver, calls } = setup()
+      const outcome = await receiver.receive(body, headers)
+      assert.equal(outcome.status, status)
+      assert.equal((outcome.body as { code: string }).code, code)
+      assert.equal(outcome.error?.code, code)
+      assert.equal(calls.length, 0)
+    })
+  }
+})
+
+test('a body over the limit is refused before anything else', async () => {
+  const { receiver, calls } = setup({ bodyLimit: BODY.length - 1 })
+  const outcome = await receiver.receive(BODY, signBackchannel(BODY, SECRET))
+  assert.equal(outcome.status, 413)
+  assert.equal(outcome.error?.code, 'HOOKGATE_BODY_TOO_LARGE')
+  assert.equal(calls.length, 0)
+  assert.equal((await setup({ bodyLimit: BODY.length }).receiver.receive(BODY, signBackchannel(BODY, SECRET))).status, 200)
+})
+
+test('a schema failure lists its errors in the reply', async () => {
+  const { receiver } = setup()
+  const body = Buffer.from(JSON.stringify({ ...EVENT, data: { amount: 1.5 } }))
+  const outcome = await receiver.receive(body, signBackchannel(body, SECRET))
+  assert.deepEqual(outcome.body, {
+    code: 'HOOKGATE_PAYLOAD_INVALID',
+    message: 'event payload does not match its schema',
+    errors: [{ path: '/amount', message: 'must be integer' }]
+  })
+})
+
+test('a genuine event with no handler is acknowledged and logged at info, or refused with 422 when configured', async () => {
+  const body = Buffer.from(JSON.stringify({ ...EVENT, type: 'inventory.updated' }))
+  const log = recordingLogger()
+  const ack = await setup().receiver.receive(body, signBackchannel(body, SECRET), { log })
+  assert.equal(ack.status, 200)
+  assert.deepEqual(ack.body, { ok: true, handled: 0, ignored: 1 })
+  assert.deepEqual(log.lines, [['info', { eventId: 'evt_1', type: 'inventory.updated' }, 'webhook acknowledged: no handler for its type']])
+
+  const refused = await setup({ unknownEvents: 'refuse' }).receiver.receive(body, signBackchannel(body, SECRET))
+  assert.equal(refused.status, 422)
+  assert.equal(refused.error?.code, 'HOOKGATE_EVENT_UNKNOWN')
+})
+
+test('a handler that throws or rejects answers 500, logs the error and is not retried by hookgate', async () => {
+  for (const failing of [() => { throw new Error('db down') }, async () => { throw new Error('db down') }]) {
+    let runs = 0
+    const log = recordingLogger()
+    const receiver = createReceiver(backchannel({ secret: SECRET })).on('order.*', () => { runs++; return failing() })
+    const outcome = await receiver.receive(BODY, signBackchannel(BODY, SECRET), { log })
+    assert.equal(outcome.status, 500)
+    assert.deepEqual(outcome.body, { code: 'HOOKGATE_HANDLER_FAILED', message: 'the event handler failed' })
+    assert.equal(runs, 1)
+    assert.equal(log.lines.length, 1)
+    const [level, fields] = log.lines[0] ?? []
+    assert.equal(level, 'error')
+    assert.equal(fields?.code, 'HOOKGATE_HANDLER_FAILED')
+    assert.equal(fields?.eventId, 'evt_1')
+    assert.equal((fields?.err as Error).message, 'db down')
+    assert.equal(JSON.stringify(outcome.body).includes('db down'), false, 'the reply does not leak the error')
+  }
+})
+
+test('refusals are logged at warn with code, reason and event id, and never the secret or expected signature', async () => {
+  const log = recordingLogger()
+  const { receiver } = setup()
+  const outcome = await receiver.receive(BODY, signBackchannel(BODY, 'wrong'), { log })
+  const expected = createHmac('sha256', SECRET).update(BODY).digest('hex')
+  assert.equal(log.lines[0]?.[0], 'warn')
+  assert.equal(log.lines[0]?.[1].code, 'HOOKGATE_SIGNATURE_INVALID')
+  for (const text of [JSON.stringify(outcome.body), JSON.stringify(log.lines)]) {
+    assert.equal(text.includes(SECRET), false)
+    assert.equal(text.includes(expected), false)
+  }
+  const badData = Buffer.from(JSON.stringify({ ...EVENT, data: {} }))
+  await receiver.receive(badData, signBackchannel(badData, SECRET), { log })
+  assert.equal(log.lines[1]?.[1].eventId, 'evt_1')
+})
+
+test('onEvent and onRejected see every outcome with the context; a hook that throws changes nothing', async () => {
+  const seen: string[] = []
+  const { receiver } = setup({
+    onEvent: (event, context) => { seen.push(`event ${event.id} ${context}`); throw new Error('metrics broke') },
+    onRejected: (error: HookgateError, context) => { seen.push(`rejected ${error.code} ${context}`) }
+  })
+  const ok = await receiver.receive(BODY, signBackchannel(BODY, SECRET), { context: 'c1' })
+  const bad = await receiver.receive(BODY, signBackchannel(BODY, 'x'), { context: 'c2' })
+  assert.equal(ok.status, 200)
+  assert.equal(bad.status, 401)
+  assert.deepEqual(seen, ['event evt_1 c1', 'rejected HOOKGATE_SIGNATURE_INVALID c2'])
+})
+
+test('the clock is injectable, and backchannel({ maxAge }) refuses old events with 401', async () => {
+  const receiver = createReceiver(backchannel({ secret: SECRET, maxAge: 300 }), { now: () => (EVENT.created_at + 301) * 1000 })
+  const outcome = await receiver.receive(BODY, signBackchannel(BODY, SECRET))
+  assert.equal(outcome.status, 401)
+  assert.equal(outcome.error?.code, 'HOOKGATE_TIMESTAMP_OUT_OF_TOLERANCE')
+  const fresh = createReceiver(backchannel({ secret: SECRET, maxAge: 300 }), { now: () => (EVENT.created_at + 299) * 1000 })
+  assert.equal((await fresh.receive(BODY, signBackchannel(BODY, SECRET))).status, 200)
+})
+
+test('the most specific handler runs, and only it', async () => {
+  const ran: string[] = []
+  const receiver = createReceiver(backchannel({ secret: SECRET }))
+    .on('*', () => { ran.push('*') })
+    .on('order.*', () => { ran.push('order.*') })
+    .on('order.created', () => { ran.push('order.created') })
+  for (const type of ['order.created', 'order.paid', 'inventory.updated']) {
+    const body = Buffer.from(JSON.stringify({ ...EVENT, type }))
+    assert.equal((await receiver.receive(body, signBackchannel(body, SECRET))).status, 200)
+  }
+  assert.deepEqual(ran, ['order.created', 'order.*', '*'])
+})
+
+test('a verifier that throws synchronously is not caught silently: it rejects receive()', async () => {
+  const provider: Provider<WebhookEvent> = {
+    name: 'broken',
+    verifiers: [{ name: 'boom', verify: () => { throw new Error('bug') } }],
+    envelope: { accepts: () => true, open: () => [] }
+  }
+  await assert.rejects(createReceiver(provider).receive(BODY, { 'content-type': 'application/json' }), /bug/)
+})
+
+test('bad receiver options and handler declarations throw at startup', () => {
+  const provider = backchannel({ secret: SECRET })
+  assert.throws(() => createReceiver(provider, { bodyLimit: 0 }), { name: 'TypeError', message: /"bodyLimit"/ })
+  assert.throws(() => createReceiver(provider, { bodyLimit: 1.5 }), { name: 'TypeError', message: /"bodyLimit"/ })
+  assert.throws(() => createReceiver(provider, { unknownEvents: 'drop' as 'refuse' }), { name: 'TypeError', message: /"unknownEvents"/ })
+  assert.throws(() => createReceiver(provider, { now: 5 as unknown as () => number }), { name: 'TypeError', message: /"now"/ })
+  assert.throws(() => createReceiver({} as Provider), { name: 'TypeError', message: /"provider"/ })
+  assert.throws(() => createReceiver({ ...provider, verifiers: [] }), { name: 'TypeError', message: /declares no verifier/ })
+  const receiver = createReceiver(provider).on('order.created', () => {})
+  assert.throws(() => receiver.on('order.created', () => {}), { name: 'TypeError', message: /already registered/ })
+  assert.throws(() => receiver.on('order.paid', { schema: { type: 'bogus' } }, () => {}), { name: 'TypeError', message: /schema for event "order.paid"/ })
+  assert.throws(() => receiver.on('order.shipped', {} as () => void), { name: 'TypeError', message: /must be a function/ })
+})

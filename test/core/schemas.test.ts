@@ -1,0 +1,49 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { compileDataValidator, createAjv } from '../../src/core/schemas.js'
+
+const schema = {
+  type: 'object',
+  required: ['order_id', 'amount'],
+  additionalProperties: false,
+  properties: {
+    order_id: { type: 'string' },
+    amount: { type: 'integer', minimum: 0 },
+    email: { type: 'string', format: 'email' },
+    'a/b': { type: 'string' }
+  }
+}
+
+test('valid data passes', () => {
+  const validate = compileDataValidator(createAjv(), schema, 'order.created')
+  assert.equal(validate({ order_id: 'o', amount: 1, email: 'a@b.co' }), undefined)
+})
+
+test('every problem is reported as a JSON Pointer and a message', () => {
+  const validate = compileDataValidator(createAjv(), schema, 'order.created')
+  assert.deepEqual(validate({ amount: -1, email: 'nope', extra: 1, 'a/b': 2 }), [
+    { path: '/order_id', message: "must have required property 'order_id'" },
+    { path: '/extra', message: 'must NOT have additional properties' },
+    { path: '/amount', message: 'must be >= 0' },
+    { path: '/email', message: 'must match format "email"' },
+    { path: '/a~1b', message: 'must be string' }
+  ])
+})
+
+test('at most 20 problems are reported', () => {
+  const many = { type: 'array', items: { type: 'string' } }
+  const issues = compileDataValidator(createAjv(), many, 'x')(Array.from({ length: 100 }, (_, i) => i))
+  assert.equal(issues?.length, 20)
+})
+
+test('validation never coerces, fills defaults or removes properties', () => {
+  const validate = compileDataValidator(createAjv(), { type: 'object', properties: { n: { type: 'integer', default: 3 }, s: { type: 'string' } }, additionalProperties: false }, 'x')
+  const data = { s: 1 }
+  assert.ok(validate(data) !== undefined)
+  assert.deepEqual(data, { s: 1 })
+})
+
+test('an invalid schema throws a TypeError naming the event', () => {
+  assert.throws(() => compileDataValidator(createAjv(), { type: 'nope' }, 'order.created'), { name: 'TypeError', message: /^the schema for event "order.created" is invalid: / })
+  assert.throws(() => compileDataValidator(createAjv(), { type: 'object', properties: { a: { format: 'not-a-format', type: 'string' } } }, 'order.paid'), { name: 'TypeError', message: /"order.paid"/ })
+})

@@ -1,0 +1,160 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createHmac } from 'node:crypto'
+import { HookgateError } from '../../src/core/errors.js'
+import type { InboundRequest, VerifyResult } from '../../src/core/types.js'
+import { hmacVerifier, type HmacOptions } from '../../src/verify/hmac.js'
+
+const BODY = Buffer.from('{"id":"evt_1","type":"order.paid","data":{"amount":1}}')
+
+function request (headers: Record<string, string>, body = BODY): InboundRequest {
+  return { body, header: (name) => headers[name], now: Date.now }
+}
+
+function mac (secret: string, body: Buffer, algorithm = 'sha256', encoding: BufferEncoding = 'hex'): string {
+  return createHmac(algorithm, secret).update(body).digest(encoding)
+}
+
+async function verify (options: Partial<HmacOptions>, headers: Record<string, string>, body?: Buffer): Promise<VerifyResult> {
+  return await hmacVerifier({ header: 'x-sig', secrets: 'k1', ...options }).verify(request(headers, body))
+}
+
+function code (result: VerifyResult): string | undefined {
+  return result instanceof HookgateError ? result.code : undefined
+}
+
+test('a MAC of the exact body with the secret passes', async () => {
+  assert.equal(await verify({}, { 'x-sig': mac('k1', BODY) }), undefined)
+})
+
+test('the header name is matched case-insensitively', async () => {
+  assert.equal(await verify({ header: 'X-Sig' }, { 'x-sig': mac('k1', BODY) }), undefined)
+})
+
+test('a missing or empty header is SIGNATURE_MISSING', async () => {
+  assert.equal(code(await verify({}, {})), 'HOOKGATE_SIGNATURE_MISSING')
+  assert.equal(code(await verify({}, { 'x-sig': '' })), 'HOOKGATE_SIGNATURE_MISSING')
+})
+
+test('a MAC made with another secret, or over another body, is SIGNATURE_INVALID', async () => {
+  assert.equal(code(await verify({}, { 'x-sig': mac('k2', BODY) })), 'HOOKGATE_SIGNATURE_INVALID')
+  assert.equal(code(await verify({}, { 'x-sig': mac('k1', Buffer.from('{}')) })), 'HOOKGATE_SIGNATURE_INVALID')
+})
+
+test('the prefix is required, and only once', async () => {
+  const sig = mac('k1', BODY)
+  assert.equal(await verify({ prefix: 'sha256=' }, { 'x-sig': `sha256=${sig}` }), undefined)
+  assert.equal(code(await verify({ prefix: 'sha256=' }, { 'x-sig': sig })), 'HOOKGATE_SIGNATURE_INVALID')
+  assert.equal(code(await verify({ prefix: 'sha256=' }, { 'x-sig': `sha256=sha256=${sig}` })), 'HOOKGATE_SIGNATURE_INVALID')
+  assert.equal(code(await verify({ prefix: 'sha256=' }, { 'x-sig': `sha512=${sig}` })), 'HOOKGATE_SIGNATURE_INVALID')
+})
+
+test('sha512 and the base64 and base64url encodings', async () => {
+  assert.equal(await verify({ algorithm: 'sha512' }, { 'x-sig': mac('k1', BODY, 'sha512') }), undefined)
+  assert.equal(code(await verify({ algorithm: 'sha512' }, { 'x-sig': mac('k1', BODY) })), 'HOOKGATE_SIGNATURE_INVALID')
+  assert.equal(await verify({ encoding: 'base64' }, { 'x-sig': mac('k1', BODY, 'sha256', 'base64') }), undefined)
+  assert.equal(await verify({ encoding: 'base64url' }, { 'x-sig': mac('k1', BODY, 'sha256', 'base64url') }), undefined)
+})
+
+test('base64 must be canonical: characters outside the alphabet are not skipped', async () => {
+  const sig = mac('k1', BODY, 'sha256', 'base64')
+  const tampered = `${sig.slice(0, 10)}!${sig.slice(11)}`
+  assert.equal(code(await verify({ encoding: 'base64' }, { 'x-sig': tampered })), 'HOOKGATE_SIGNATURE_INVALID')
+  assert.equal(code(await verify({ encoding: 'base64url' }, { 'x-sig': mac('k1', BODY, 'sha256', 'base64') })), 'HOOKGATE_SIGNATURE_INVALID')
+})
+
+test('hex is case-insensitive (same bytes) but any non-hex character fails', async () => {
+  const sig = mac('k1', BODY)
+  assert.equal(await verify({}, { 'x-sig': sig.toUpperCase() }), undefined)
+  assert.equal(code(await verify({}, { 'x-sig': `${sig.slice(0, 63)}g` })), 'HOOKGATE_SIGNATURE_INVALID')
+})
+
+test('a signature of the wrong length is refused before any MAC is computed', async () => {
+  const sig = mac('k1', BODY)
+  for (const value of [sig.slice(0, 62), `${sig}00`, 'x'.repeat(100_000)]) {
+    const result = await verify({}, { 'x-sig': value })
+    assert.equal(code(result), 'HOOKGATE_SIGNATURE_INVALID')
+    assert.match((result as HookgateError).reason ?? '', /malformed/)
+  }
+})
+
+test('a repeated header (joined with ", " by Node) is refused, even when one of the values is right', async () => {
+  const good = mac('k1', BODY)
+  const result = await verify({}, { 'x-sig': `${good}, ${mac('k2', BODY)}` })
+  assert.equal(code(result), 'HOOKGATE_SIGNATURE_INVALID')
+  assert.match((result as HookgateError).reason ?? '', /several values/)
+})
+
+test('during a rotation any configured secret may match; a removed one no longer does', async () => {
+  assert.equal(await verify({ secrets: ['new', 'old'] }, { 'x-sig': mac('old', BODY) }), undefined)
+  assert.equal(await verify({ secrets: ['new', 'old'] }, { 'x-sig': mac('new', BODY) }), undefined)
+  assert.equal(code(await verify({ secrets: ['new'] }, { 'x-sig': mac('old', BODY) })), 'HOOKGATE_SIGNATURE_INVALID')
+})
+
+test('secrets may be bytes', async () => {
+  const key = Buffer.from([0, 1, 2, 255])
+  const sig = createHmac('sha256', key).update(BODY).digest('hex')
+  assert.equal(await verify({ secrets: new Uint8Array(key) }, { 'x-sig': sig }), undefined)
+})
+
+test('secrets may come from a sync or async function, asked on each request', async () => {
+  let current = 'k1'
+  let calls = 0
+  const sync = (): string => { calls++; return current }
+  assert.equal(await verify({ secrets: sync }, { 'x-sig': mac('k1', BODY) }), undefined)
+  current = 'k2'
+  assert.equal(code(await verify({ secrets: sync }, { 'x-sig': mac('k1', BODY) })), 'HOOKGATE_SIGNATURE_INVALID')
+  assert.equal(await verify({ secrets: async () => ['k9', 'k2'] }, { 'x-sig': mac('k2', BODY) }), undefined)
+  assert.equal(calls, 2)
+})
+
+test('a secrets function that fails or yields nothing usable is SECRETS_UNAVAILABLE (503), not a 401', async () => {
+  const cases: Array<HmacOptions['secrets']> = [
+    () => { throw new Error('vault down') },
+    async () => { throw new Error('vault down') },
+    () => '',
+    async () => []
+  ]
+  for (const secrets of cases) {
+    const result = await verify({ secrets }, { 'x-sig': mac('k1', BODY) })
+    assert.equal(code(result), 'HOOKGATE_SECRETS_UNAVAILABLE')
+    assert.equal((result as HookgateError).statusCode, 503)
+  }
+})
+
+test('the compact-JSON fallback accepts a MAC over the compact form and hands back the parsed body', async () => {
+  const pretty = Buffer.from('{\n  "id": "evt_1",\n  "data": { "a": [1, 2] }\n}\n')
+  const compact = Buffer.from(JSON.stringify(JSON.parse(pretty.toString())))
+  const result = await verify({ compactJsonFallback: true }, { 'x-sig': mac('k1', compact) }, pretty)
+  assert.deepEqual(result, { parsed: { id: 'evt_1', data: { a: [1, 2] } } })
+  assert.equal(code(await verify({}, { 'x-sig': mac('k1', compact) }, pretty)), 'HOOKGATE_SIGNATURE_INVALID', 'off by default')
+  assert.equal(code(await verify({ compactJsonFallback: true }, { 'x-sig': mac('k1', Buffer.from('{"id":"evt_2"}')) }, pretty)), 'HOOKGATE_SIGNATURE_INVALID')
+  assert.equal(code(await verify({ compactJsonFallback: true }, { 'x-sig': mac('k1', compact) }, Buffer.from('not json'))), 'HOOKGATE_SIGNATURE_INVALID')
+})
+
+test('the compact-JSON fallback never parses a poisoned body into an object', async () => {
+  const body = Buffer.from('{ "__proto__": { "polluted": true } }')
+  const result = await verify({ compactJsonFallback: true }, { 'x-sig': mac('k1', Buffer.from('{"__proto__":{"polluted":true}}')) }, body)
+  assert.equal(code(result), 'HOOKGATE_SIGNATURE_INVALID')
+  assert.equal(({} as Record<string, unknown>).polluted, undefined)
+})
+
+test('bad options throw a TypeError at creation, naming the option', () => {
+  const base: HmacOptions = { header: 'x-sig', secrets: 'k1' }
+  const cases: Array<[Partial<HmacOptions> | Record<string, unknown>, RegExp]> = [
+    [{ header: '' }, /"hmac.header"/],
+    [{ header: 'x sig' }, /"hmac.header"/],
+    [{ algorithm: 'md5' }, /"hmac.algorithm" must be one of sha256, sha512; got "md5"/],
+    [{ algorithm: 'constructor' }, /"hmac.algorithm"/],
+    [{ encoding: 'utf8' }, /"hmac.encoding"/],
+    [{ prefix: 3 }, /"hmac.prefix"/],
+    [{ secrets: '' }, /"secrets" must be a non-empty string/],
+    [{ secrets: [] }, /"secrets" must be a non-empty secret/],
+    [{ secrets: ['ok', ''] }, /"secrets\[1\]"/],
+    [{ secrets: new Uint8Array(0) }, /"secrets"/],
+    [{ secrets: undefined }, /"secrets" is required/]
+  ]
+  for (const [override, message] of cases) {
+    assert.throws(() => hmacVerifier({ ...base, ...override } as HmacOptions), { name: 'TypeError', message }, JSON.stringify(override))
+  }
+})
