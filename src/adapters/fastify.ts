@@ -1,8 +1,8 @@
 import type { Ajv } from 'ajv'
-import type { FastifyError, FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { HookgateError, type HookgateErrorCode } from '../core/errors.js'
-import { createReceiver, type HandlerOptions, type Receiver, type ReceiverOptions } from '../core/receiver.js'
+import { createReceiver, validateReceiverOptions, type HandlerOptions, type Receiver, type ReceiverOptions } from '../core/receiver.js'
 import { createAjv } from '../core/schemas.js'
 import type { Handler, Outcome, Provider, WebhookEvent } from '../core/types.js'
 
@@ -104,8 +104,9 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
   })
 }
 
-const plugin: FastifyPluginCallback<HookgatePluginOptions> = (app, options, done) => {
+const plugin: FastifyPluginAsync<HookgatePluginOptions> = async (app, options) => {
   const { ajv = createAjv(), ...defaults } = options
+  validateReceiverOptions(defaults)
   app.decorateRequest('webhook', null)
   app.decorate('webhooks', function webhooks<E extends WebhookEvent> (this: FastifyInstance, path: string, provider: Provider<E>, endpointOptions: EndpointOptions<E> = {}): WebhookEndpoint<E> {
     if (typeof path !== 'string' || !path.startsWith('/')) {
@@ -115,7 +116,6 @@ const plugin: FastifyPluginCallback<HookgatePluginOptions> = (app, options, done
     mountEndpoint(this, path, receiver as unknown as Receiver<WebhookEvent, FastifyRequest>)
     return new WebhookEndpoint(receiver)
   } satisfies WebhooksDecorator)
-  done()
 }
 
 /**

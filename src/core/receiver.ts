@@ -69,20 +69,10 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
     if (provider.verifiers.length === 0) {
       throw new TypeError(`provider "${provider.name}" declares no verifier: hookgate never accepts unauthenticated webhooks`)
     }
-    const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
-    if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1) {
-      throw new TypeError('"bodyLimit" must be a positive integer number of bytes')
-    }
-    const unknownEvents = options.unknownEvents ?? 'acknowledge'
-    if (unknownEvents !== 'acknowledge' && unknownEvents !== 'refuse') {
-      throw new TypeError('"unknownEvents" must be "acknowledge" or "refuse"')
-    }
-    if (options.now !== undefined && typeof options.now !== 'function') {
-      throw new TypeError('"now" must be a function returning milliseconds since the epoch')
-    }
+    validateReceiverOptions(options)
     this.provider = provider
-    this.bodyLimit = bodyLimit
-    this.#refuseUnknown = unknownEvents === 'refuse'
+    this.bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
+    this.#refuseUnknown = options.unknownEvents === 'refuse'
     this.#now = options.now ?? Date.now
     this.#ajv = options.ajv
     this.#onEvent = options.onEvent
@@ -218,6 +208,22 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
       log.error({ err }, 'a hookgate onEvent/onRejected hook threw')
     }
   }
+}
+
+/** Throws a `TypeError` naming the first bad option; adapters call it at registration for their defaults. */
+export function validateReceiverOptions (options: ReceiverOptions<never, never>): void {
+  const { bodyLimit, unknownEvents, now, onEvent, onRejected } = options
+  if (bodyLimit !== undefined && (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1)) {
+    throw new TypeError('"bodyLimit" must be a positive integer number of bytes')
+  }
+  if (unknownEvents !== undefined && unknownEvents !== 'acknowledge' && unknownEvents !== 'refuse') {
+    throw new TypeError('"unknownEvents" must be "acknowledge" or "refuse"')
+  }
+  if (now !== undefined && typeof now !== 'function') {
+    throw new TypeError('"now" must be a function returning milliseconds since the epoch')
+  }
+  if (onEvent !== undefined && typeof onEvent !== 'function') throw new TypeError('"onEvent" must be a function')
+  if (onRejected !== undefined && typeof onRejected !== 'function') throw new TypeError('"onRejected" must be a function')
 }
 
 /**

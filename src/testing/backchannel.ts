@@ -3,7 +3,8 @@ import { BACKCHANNEL_SIGNATURE_HEADER } from '../providers/backchannel.js'
 import type { Secret } from '../verify/secrets.js'
 import { bodyBytes, type SignedRequest, type TestBody } from './body.js'
 
-export interface BackchannelHeaders {
+// A type alias rather than an interface, so it can be passed where a header record is expected.
+export type BackchannelHeaders = {
   readonly 'content-type': 'application/json'
   readonly 'x-bc-signature': string
 }

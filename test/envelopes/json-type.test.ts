@@ -21,8 +21,8 @@ test('reads id, type, data, created_at and keeps the whole payload', () => {
 })
 
 test('"created" is accepted for "created_at", and both are optional', () => {
-  assert.equal((open({ id: 'e', type: 't', created: 5, data: {} }) as Array<{ createdAt: number }>)[0]?.createdAt, 5)
-  assert.equal((open({ id: 'e', type: 't', data: {} }) as Array<{ createdAt: undefined }>)[0]?.createdAt, undefined)
+  assert.equal((open({ id: 'e', type: 't', created: 5, data: {} }) as unknown as Array<{ createdAt: number }>)[0]?.createdAt, 5)
+  assert.equal((open({ id: 'e', type: 't', data: {} }) as unknown as Array<{ createdAt: undefined }>)[0]?.createdAt, undefined)
 })
 
 test('a missing or mistyped required field is ENVELOPE_INVALID', () => {

@@ -1,17 +1,17 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createHmac } from 'node:crypto'
+import { createHmac, type BinaryToTextEncoding } from 'node:crypto'
 import { HookgateError } from '../../src/core/errors.js'
 import type { InboundRequest, VerifyResult } from '../../src/core/types.js'
 import { hmacVerifier, type HmacOptions } from '../../src/verify/hmac.js'
 
 const BODY = Buffer.from('{"id":"evt_1","type":"order.paid","data":{"amount":1}}')
 
-function request (headers: Record<string, string>, body = BODY): InboundRequest {
+function request (headers: Record<string, string>, body: Buffer = BODY): InboundRequest {
   return { body, header: (name) => headers[name], now: Date.now }
 }
 
-function mac (secret: string, body: Buffer, algorithm = 'sha256', encoding: BufferEncoding = 'hex'): string {
+function mac (secret: string, body: Buffer, algorithm = 'sha256', encoding: BinaryToTextEncoding = 'hex'): string {
   return createHmac(algorithm, secret).update(body).digest(encoding)
 }
 

@@ -1,0 +1,108 @@
+import { test, type TestContext } from 'node:test'
+import assert from 'node:assert/strict'
+import { request as httpRequest, type IncomingMessage } from 'node:http'
+import { connect, type AddressInfo } from 'node:net'
+import Fastify from 'fastify'
+import hookgate from '../../src/index.js'
+import { backchannel } from '../../src/providers/index.js'
+import { signBackchannel } from '../../src/testing/index.js'
+
+const SECRET = 'real-socket-secret'
+const LIMIT = 64 * 1024
+const EVENT = { id: 'evt_http', type: 'order.paid', data: { note: 'über 🎉' } }
+
+async function listen (t: TestContext): Promise<{ url: string, port: number, handled: string[] }> {
+  const app = Fastify()
+  t.after(() => app.close())
+  await app.register(hookgate)
+  const handled: string[] = []
+  app.webhooks('/hook', backchannel({ secret: SECRET }), { bodyLimit: LIMIT }).on('*', (event) => { handled.push(event.id) })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = app.server.address() as AddressInfo
+  return { url: `http://127.0.0.1:${port}/hook`, port, handled }
+}
+
+test('over a real socket: a genuine delivery → 200, a forged one → 401', async (t) => {
+  const { url, handled } = await listen(t)
+  const body = JSON.stringify(EVENT)
+  const ok = await fetch(url, { method: 'POST', headers: signBackchannel(body, SECRET), body })
+  assert.equal(ok.status, 200)
+  assert.deepEqual(await ok.json(), { ok: true, handled: 1 })
+  const forged = await fetch(url, { method: 'POST', headers: signBackchannel(body, 'forger'), body })
+  assert.equal(forged.status, 401)
+  assert.equal((await forged.json() as { code: string }).code, 'HOOKGATE_SIGNATURE_INVALID')
+  assert.deepEqual(handled, ['evt_http'])
+})
+
+test('over a real socket: a chunked body is verified over the bytes of all its chunks', async (t) => {
+  const { port, handled } = await listen(t)
+  const body = Buffer.from(JSON.stringify(EVENT))
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path: '/hook', method: 'POST', headers: signBackchannel(body, SECRET) }, (res) => { res.resume(); resolve(res.statusCode ?? 0) })
+    req.on('error', reject)
+    // Split inside the emoji so a decoder that works chunk by chunk would corrupt it.
+    const cut = body.indexOf(Buffer.from('🎉')) + 2
+    req.write(body.subarray(0, cut))
+    setTimeout(() => { req.end(body.subarray(cut)) }, 20)
+  })
+  assert.equal(status, 200)
+  assert.deepEqual(handled, ['evt_http'])
+})
+
+test('over a real socket: a chunked body growing past the limit is cut off early with 413', async (t) => {
+  const { port, handled } = await listen(t)
+  const chunk = Buffer.alloc(16 * 1024, 0x20)
+  const maxBytes = 64 * 1024 * 1024
+  const { status, written } = await new Promise<{ status: number, written: number }>((resolve, reject) => {
+    let written = 0
+    let response: IncomingMessage | undefined
+    const req = httpRequest({ host: '127.0.0.1', port, path: '/hook', method: 'POST', headers: { 'content-type': 'application/json', 'x-bc-signature': 'sha256=00' } }, (res) => {
+      response = res
+      res.resume()
+      resolve({ status: res.statusCode ?? 0, written })
+    })
+    req.on('error', (err) => { if (response === undefined) reject(err) })
+    const pump = (): void => {
+      while (response === undefined && written < maxBytes) {
+        written += chunk.length
+        if (!req.write(chunk)) { req.once('drain', pump); return }
+      }
+      if (response === undefined) req.end()
+    }
+    pump()
+  })
+  assert.equal(status, 413)
+  assert.ok(written < maxBytes / 4, `stopped after ${written} bytes, not after ${maxBytes}`)
+  assert.deepEqual(handled, [])
+})
+
+test('over a real socket: a Content-Length above the limit is refused before any body byte is sent', async (t) => {
+  const { port } = await listen(t)
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path: '/hook', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(LIMIT * 100), 'x-bc-signature': 'sha256=00' } }, (res) => { res.resume(); resolve(res.statusCode ?? 0); req.destroy() })
+    req.on('error', () => {})
+    req.flushHeaders()
+    setTimeout(() => { reject(new Error('no answer without a body')) }, 2000).unref()
+  })
+  assert.equal(status, 413)
+})
+
+test('over a real socket: a repeated signature header is refused even when one copy is right', async (t) => {
+  const { port, handled } = await listen(t)
+  const body = Buffer.from(JSON.stringify(EVENT))
+  const good = signBackchannel(body, SECRET)['x-bc-signature']
+  const head = [
+    'POST /hook HTTP/1.1', 'Host: 127.0.0.1', 'Connection: close', 'Content-Type: application/json',
+    `X-BC-Signature: ${good}`, `X-BC-Signature: ${good}`, `Content-Length: ${body.length}`, '', ''
+  ].join('\r\n')
+  const response = await new Promise<string>((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => { socket.end(Buffer.concat([Buffer.from(head), body])) })
+    let text = ''
+    socket.on('data', (data) => { text += data.toString() })
+    socket.on('end', () => { resolve(text) })
+    socket.on('error', reject)
+  })
+  assert.match(response, /^HTTP\/1\.1 401 /)
+  assert.match(response, /HOOKGATE_SIGNATURE_INVALID/)
+  assert.deepEqual(handled, [])
+})
