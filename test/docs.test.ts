@@ -1,0 +1,32 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync, readdirSync, existsSync } from 'node:fs'
+import { ERROR_CATALOGUE } from '../src/core/errors.js'
+
+const root = new URL('../', import.meta.url)
+const read = (path: string): string => readFileSync(new URL(path, root), 'utf8')
+const docs = ['README.md', ...readdirSync(new URL('docs/', root)).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)]
+
+test('docs/errors.md lists every error code with its status', () => {
+  const table = read('docs/errors.md')
+  for (const [code, { status }] of Object.entries(ERROR_CATALOGUE)) {
+    assert.match(table, new RegExp(`\\| \`${code}\` \\| ${status} \\|`), code)
+  }
+})
+
+test('every hookgate subpath the docs mention is in the exports map', () => {
+  const exports = (JSON.parse(read('package.json')) as { exports: Record<string, unknown> }).exports
+  for (const doc of docs) {
+    for (const [, subpath] of read(doc).matchAll(/['`]hookgate(\/[a-z-]+)?['`]/g)) {
+      assert.ok(`.${subpath ?? ''}` in exports, `${doc} mentions hookgate${subpath ?? ''}`)
+    }
+  }
+})
+
+test('every relative link in the docs points to a file that exists', () => {
+  for (const doc of docs) {
+    for (const [, target] of read(doc).matchAll(/\]\(((?!https?:)[^)#]+)(#[^)]*)?\)/g)) {
+      assert.ok(existsSync(new URL(target ?? '', new URL(doc, root))), `${doc} → ${target}`)
+    }
+  }
+})

@@ -1,0 +1,34 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { promisify } from 'node:util'
+
+const run = promisify(execFile)
+const root = new URL('../', import.meta.url)
+
+interface ExportEntry { types: string, default: string }
+
+test('npm run build emits every entry of the exports map, with declarations, and the built package loads', { timeout: 120_000 }, async () => {
+  await run('npm', ['run', 'build'], { cwd: root })
+  const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { exports: Record<string, ExportEntry | string> }
+  const entries = Object.entries(pkg.exports).filter((e): e is [string, ExportEntry] => typeof e[1] === 'object')
+  assert.deepEqual(entries.map(([subpath]) => subpath), ['.', './core', './providers', './testing'])
+  for (const [subpath, entry] of entries) {
+    assert.deepEqual(Object.keys(entry)[0], 'types', `${subpath}: "types" comes first`)
+    assert.ok(existsSync(new URL(entry.types, root)), entry.types)
+    assert.ok(existsSync(new URL(entry.default, root)), entry.default)
+  }
+  // Without the hookgate-source condition the package resolves to dist/, as an installed copy would.
+  const script = `
+    const { default: hookgate, createReceiver, HookgateError } = await import('hookgate')
+    const { backchannel } = await import('hookgate/providers')
+    const { signBackchannel } = await import('hookgate/testing')
+    const core = await import('hookgate/core')
+    const body = '{"id":"e","type":"order.paid","data":{}}'
+    const outcome = await createReceiver(backchannel({ secret: 's' })).receive(Buffer.from(body), signBackchannel(body, 's'))
+    console.log(JSON.stringify({ plugin: typeof hookgate, status: outcome.status, core: typeof core.createReceiver, error: typeof HookgateError }))
+  `
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root })
+  assert.deepEqual(JSON.parse(stdout), { plugin: 'function', status: 200, core: 'function', error: 'function' })
+})
