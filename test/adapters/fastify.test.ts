@@ -2,7 +2,7 @@ import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
-import hookgate, { type HookgateError, type WebhookEvent } from '../../src/index.js'
+import hookgate, { createAjv, type HookgateError, type WebhookEvent } from '../../src/index.js'
 import { backchannel, type BackchannelEvent } from '../../src/providers/index.js'
 import { backchannelRequest, signBackchannel } from '../../src/testing/index.js'
 
@@ -242,4 +242,21 @@ test('the plugin declares itself to Fastify, and request.webhook is null on othe
   assert.ok(app.hasPlugin('hookgate'))
   assert.equal(typeof app.webhooks, 'function')
   assert.deepEqual((await app.inject('/')).json(), { webhook: null })
+})
+
+test('one ajv per app: every endpoint compiles its schemas with the plugin\'s instance', async (t) => {
+  const ajv = createAjv()
+  ajv.addFormat('sku', /^SKU-[0-9]+$/)
+  const app = Fastify()
+  t.after(() => app.close())
+  await app.register(hookgate, { ajv })
+  const schema = { type: 'object', required: ['sku'], properties: { sku: { type: 'string', format: 'sku' } } }
+  app.webhooks('/one', backchannel({ secret: SECRET })).on('inventory.updated', { schema }, () => {})
+  app.webhooks('/two', backchannel({ secret: SECRET })).on('inventory.updated', { schema }, () => {})
+  for (const url of ['/one', '/two']) {
+    const ok = await app.inject(backchannelRequest({ ...EVENT, type: 'inventory.updated', data: { sku: 'SKU-1' } }, SECRET, { url }))
+    const bad = await app.inject(backchannelRequest({ ...EVENT, type: 'inventory.updated', data: { sku: 'x' } }, SECRET, { url }))
+    assert.equal(ok.statusCode, 200)
+    assert.deepEqual(bad.json().errors, [{ path: '/sku', message: 'must match format "sku"' }])
+  }
 })

@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { createReceiver, type ReceiverOptions } from '../../src/core/receiver.js'
+import { createAjv } from '../../src/core/schemas.js'
 import type { HookgateError } from '../../src/core/errors.js'
 import type { Logger, Provider, WebhookEvent } from '../../src/core/types.js'
 import { backchannel, type BackchannelEvent } from '../../src/providers/backchannel.js'
@@ -204,4 +205,29 @@ test('bad receiver options and handler declarations throw at startup', () => {
   assert.throws(() => receiver.on('order.created', () => {}), { name: 'TypeError', message: /already registered/ })
   assert.throws(() => receiver.on('order.paid', { schema: { type: 'bogus' } }, () => {}), { name: 'TypeError', message: /schema for event "order.paid"/ })
   assert.throws(() => receiver.on('order.shipped', {} as () => void), { name: 'TypeError', message: /must be a function/ })
+})
+
+test('a genuine body carrying __proto__ or constructor.prototype is refused with 400 and pollutes nothing', async () => {
+  const { receiver, calls } = setup()
+  for (const text of [
+    '{"id":"evt_p","type":"order.created","data":{"amount":1},"__proto__":{"polluted":true}}',
+    '{"id":"evt_p","type":"order.created","data":{"amount":1,"constructor":{"prototype":{"polluted":true}}}}'
+  ]) {
+    const body = Buffer.from(text)
+    const outcome = await receiver.receive(body, signBackchannel(body, SECRET))
+    assert.equal(outcome.status, 400)
+    assert.equal(outcome.error?.code, 'HOOKGATE_BODY_NOT_JSON')
+  }
+  assert.equal(calls.length, 0)
+  assert.equal(({} as Record<string, unknown>).polluted, undefined)
+})
+
+test('schemas compile with the ajv instance given, so its formats and keywords apply', async () => {
+  const ajv = createAjv()
+  ajv.addFormat('order-id', /^ord_[0-9]+$/)
+  const receiver = createReceiver(backchannel({ secret: SECRET }), { ajv })
+    .on('order.created', { schema: { type: 'object', properties: { order_id: { type: 'string', format: 'order-id' } } } }, () => {})
+  assert.equal((await receiver.receive(BODY, signBackchannel(BODY, SECRET))).status, 400, '"o1" is not an order-id')
+  const good = Buffer.from(JSON.stringify({ ...EVENT, data: { order_id: 'ord_12' } }))
+  assert.equal((await receiver.receive(good, signBackchannel(good, SECRET))).status, 200)
 })

@@ -1,0 +1,66 @@
+// Type tests for the public surface: `npm run typecheck` (part of `npm test`) compiles this file.
+// Each `@ts-expect-error` line must stay an error; each `Equals` must stay true.
+import Fastify, { type FastifyRequest } from 'fastify'
+import hookgate, { HookgateError, createReceiver, type HookgateErrorCode, type Outcome, type WebhookEndpoint, type WebhookEvent } from 'hookgate'
+import { backchannel, type BackchannelEvent, type BackchannelEventType } from 'hookgate/providers'
+import { backchannelRequest, signBackchannel } from 'hookgate/testing'
+
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false
+function expectType<T extends true> (_: T): void {}
+
+const app = Fastify()
+await app.register(hookgate)
+await app.register(hookgate, { bodyLimit: 1024, unknownEvents: 'refuse', onRejected: (error) => { expectType<Equals<typeof error, HookgateError>>(true) } })
+// @ts-expect-error unknownEvents is a closed set
+await app.register(hookgate, { unknownEvents: 'drop' })
+
+const endpoint = app.webhooks('/hooks', backchannel({ secret: 's' }))
+
+expectType<Equals<typeof endpoint, WebhookEndpoint<BackchannelEvent>>>(true)
+
+endpoint
+  .on('order.created', { schema: { type: 'object' } }, async (event, request) => {
+    expectType<Equals<typeof event, BackchannelEvent>>(true)
+    expectType<Equals<typeof event.id, string>>(true)
+    expectType<Equals<typeof event.createdAt, number | undefined>>(true)
+    expectType<Equals<typeof event.data, unknown>>(true)
+    expectType<Equals<typeof request, FastifyRequest>>(true)
+    expectType<Equals<typeof request.webhook, WebhookEvent | null>>(true)
+    // @ts-expect-error data is unknown until narrowed, never any
+    event.data.amount.toFixed()
+  })
+  .on('inventory.*', (event) => event.type)
+
+// @ts-expect-error the path is a string
+app.webhooks(42, backchannel({ secret: 's' }))
+// @ts-expect-error a schema goes in an options object
+endpoint.on('order.paid', { type: 'object' }, () => {})
+// @ts-expect-error a secret is required
+backchannel({})
+// @ts-expect-error "secret" and "secrets" are exclusive
+backchannel({ secret: 'a', secrets: ['b'] })
+backchannel({ secrets: ['new', 'old'], maxAge: 300 })
+backchannel({ secret: async () => Buffer.from('rotating') })
+
+const known: BackchannelEventType = 'inventory.reallocated'
+// @ts-expect-error not a documented Backchannel type
+const unknownType: BackchannelEventType = 'order.refunded'
+void known
+void unknownType
+
+const receiver = createReceiver(backchannel({ secret: 's' })).on('*', (event, context) => {
+  expectType<Equals<typeof context, undefined>>(true)
+  return event.id
+})
+const outcome = await receiver.receive(new Uint8Array(0), { 'content-type': 'application/json' })
+expectType<Equals<typeof outcome, Outcome<BackchannelEvent>>>(true)
+expectType<Equals<typeof outcome.status, number>>(true)
+const code: HookgateErrorCode | undefined = outcome.error?.code
+// @ts-expect-error codes are a closed union
+const wrongCode: HookgateErrorCode = 'HOOKGATE_NOPE'
+void code
+void wrongCode
+
+const headers = signBackchannel('{}', 's')
+expectType<Equals<typeof headers['x-bc-signature'], string>>(true)
+await app.inject(backchannelRequest({ id: 'e', type: 'order.paid', data: {} }, 's', { url: '/hooks' }))
