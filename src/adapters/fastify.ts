@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, F
 import fp from 'fastify-plugin'
 import { HookgateError, type HookgateErrorCode } from '../core/errors.js'
 import { createReceiver, validateReceiverOptions, type HandlerOptions, type Receiver, type ReceiverOptions } from '../core/receiver.js'
+import { describePattern, type EventPattern } from '../core/registry.js'
 import { createAjv } from '../core/schemas.js'
 import type { Handler, Outcome, Provider, WebhookEvent } from '../core/types.js'
 
@@ -44,12 +45,12 @@ export class WebhookEndpoint<E extends WebhookEvent = WebhookEvent> {
    * Declares the handler for an event type, an `order.*` namespace or the catch-all `*`; it gets the
    * event and the Fastify request (whose `webhook` is the event).
    */
-  on (pattern: string, handler: Handler<E, FastifyRequest>): this
-  on (pattern: string, options: HandlerOptions, handler: Handler<E, FastifyRequest>): this
-  on (pattern: string, optionsOrHandler: HandlerOptions | Handler<E, FastifyRequest>, maybeHandler?: Handler<E, FastifyRequest>): this {
+  on (pattern: EventPattern, handler: Handler<E, FastifyRequest>): this
+  on (pattern: EventPattern, options: HandlerOptions, handler: Handler<E, FastifyRequest>): this
+  on (pattern: EventPattern, optionsOrHandler: HandlerOptions | Handler<E, FastifyRequest>, maybeHandler?: Handler<E, FastifyRequest>): this {
     const options = typeof optionsOrHandler === 'function' ? {} : optionsOrHandler
     const handler = typeof optionsOrHandler === 'function' ? optionsOrHandler : maybeHandler
-    if (typeof handler !== 'function') throw new TypeError(`the handler for "${pattern}" must be a function`)
+    if (typeof handler !== 'function') throw new TypeError(`the handler for "${describePattern(pattern)}" must be a function`)
     this.receiver.on(pattern, options, (event, request) => {
       request.webhook = event
       return handler(event, request)
@@ -100,6 +101,12 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
       const body = Buffer.isBuffer(request.body) ? request.body : EMPTY_BODY
       return send(reply, await receiver.receive(body, request.headers, { context: request, log: request.log }))
     })
+    if (receiver.handshakeEnabled) {
+      scope.options(path, async (request, reply) => {
+        const { status, headers } = receiver.handshake(request.headers)
+        return reply.code(status).headers(headers).send()
+      })
+    }
     done()
   })
 }

@@ -6,6 +6,8 @@ export const ERROR_CATALOGUE = {
   HOOKGATE_SIGNATURE_MISSING: { status: 401, message: 'signature is missing' },
   HOOKGATE_SIGNATURE_INVALID: { status: 401, message: 'signature does not match the request body' },
   HOOKGATE_TIMESTAMP_OUT_OF_TOLERANCE: { status: 401, message: 'event timestamp is outside the accepted window' },
+  HOOKGATE_CREDENTIALS_MISSING: { status: 401, message: 'credentials are missing' },
+  HOOKGATE_CREDENTIALS_INVALID: { status: 401, message: 'credentials are not valid' },
   HOOKGATE_BODY_TOO_LARGE: { status: 413, message: 'request body is larger than the limit' },
   HOOKGATE_BODY_UNREADABLE: { status: 400, message: 'request body could not be read' },
   HOOKGATE_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'content type must be JSON' },
@@ -33,6 +35,8 @@ export interface HookgateErrorDetails {
   readonly eventId?: string
   /** Schema problems, sent to the sender with `HOOKGATE_PAYLOAD_INVALID`. */
   readonly errors?: readonly ValidationIssue[]
+  /** Response headers the refusal requires, e.g. `WWW-Authenticate` for a 401 from Basic auth. */
+  readonly headers?: Readonly<Record<string, string>>
   readonly cause?: unknown
 }
 
@@ -47,6 +51,7 @@ export class HookgateError extends Error {
   readonly reason: string | undefined
   readonly eventId: string | undefined
   readonly errors: readonly ValidationIssue[] | undefined
+  readonly headers: Readonly<Record<string, string>> | undefined
 
   constructor (code: HookgateErrorCode, details: HookgateErrorDetails = {}) {
     const spec = ERROR_CATALOGUE[code]
@@ -57,6 +62,7 @@ export class HookgateError extends Error {
     this.reason = details.reason
     this.eventId = details.eventId
     this.errors = details.errors
+    this.headers = details.headers
   }
 }
 

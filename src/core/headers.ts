@@ -29,3 +29,18 @@ function findIgnoringCase (record: HeaderRecord, name: string): string | readonl
   }
   return undefined
 }
+
+/** Every header as a lower-case name and a single value (repeated values joined with ", "). */
+export function headerEntries (source: HeaderSource): Array<[string, string]> {
+  const entries: Array<[string, string]> = []
+  if (isHeadersObject(source)) {
+    const iterable = source as unknown as { forEach?: (fn: (value: string, name: string) => void) => void }
+    iterable.forEach?.((value, name) => { entries.push([name.toLowerCase(), value]) })
+    return entries
+  }
+  for (const name in source) {
+    const value = source[name]
+    if (value !== undefined) entries.push([name.toLowerCase(), typeof value === 'string' ? value : value.join(', ')])
+  }
+  return entries
+}

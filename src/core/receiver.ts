@@ -1,12 +1,12 @@
 import type { Ajv } from 'ajv'
-import { HookgateError, refusal } from './errors.js'
+import { HookgateError, refusal, type ValidationIssue } from './errors.js'
 import { headerReader } from './headers.js'
 import { parseJson } from './json.js'
 import { silentLogger } from './log.js'
 import { isJsonMediaType, jsonMediaType } from './media-type.js'
-import { EventRegistry } from './registry.js'
+import { describePattern, EventRegistry, type EventPattern } from './registry.js'
 import { compileDataValidator, createAjv, type DataValidator, type JsonSchema } from './schemas.js'
-import type { Handler, HeaderSource, InboundRequest, Logger, Outcome, Provider, WebhookEvent } from './types.js'
+import type { HandshakeOutcome, Handler, HeaderSource, InboundRequest, Logger, Outcome, Provider, WebhookEvent } from './types.js'
 
 /** 1 MiB: larger than any event the senders we know of document, small enough to read into memory. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024
@@ -27,6 +27,16 @@ export interface ReceiverOptions<E extends WebhookEvent = WebhookEvent, C = unde
   onEvent?: (event: E, context: C) => void
   /** Called for each refusal and each handler failure; for metrics. */
   onRejected?: (error: HookgateError, context: C) => void
+  /**
+   * Answer the CloudEvents webhook validation handshake (`OPTIONS` with `WebHook-Request-Origin`)
+   * for these origins (`'*'`: any), announcing `rate` requests per minute when given. Off by default.
+   */
+  handshake?: HandshakeOptions
+}
+
+export interface HandshakeOptions {
+  readonly origins: readonly string[] | '*'
+  readonly rate?: number | '*'
 }
 
 export interface HandlerOptions {
@@ -61,6 +71,8 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
   #ownAjv: Ajv | undefined
   readonly #onEvent: ((event: E, context: C) => void) | undefined
   readonly #onRejected: ((error: HookgateError, context: C) => void) | undefined
+  readonly #handshake: HandshakeOptions | undefined
+  readonly #validateBase: DataValidator | undefined
 
   constructor (provider: Provider<E>, options: ReceiverOptions<E, C> = {}) {
     if (provider === null || typeof provider !== 'object' || !Array.isArray(provider.verifiers) || typeof provider.envelope?.open !== 'function') {
@@ -77,6 +89,15 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
     this.#ajv = options.ajv
     this.#onEvent = options.onEvent
     this.#onRejected = options.onRejected
+    this.#handshake = options.handshake
+    this.#validateBase = provider.dataSchema === undefined
+      ? undefined
+      : compileDataValidator(this.#schemaCompiler(), provider.dataSchema, `every ${provider.name} event`)
+  }
+
+  /** Whether `OPTIONS` requests get the CloudEvents validation handshake. */
+  get handshakeEnabled (): boolean {
+    return this.#handshake !== undefined
   }
 
   /**
@@ -84,16 +105,17 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
    * once if the pattern is malformed or taken, or the schema does not compile.
    * @example receiver.on('order.created', { schema }, async (event) => { await save(event.data) })
    */
-  on (pattern: string, handler: Handler<E, C>): this
-  on (pattern: string, options: HandlerOptions, handler: Handler<E, C>): this
-  on (pattern: string, optionsOrHandler: HandlerOptions | Handler<E, C>, maybeHandler?: Handler<E, C>): this {
+  on (pattern: EventPattern, handler: Handler<E, C>): this
+  on (pattern: EventPattern, options: HandlerOptions, handler: Handler<E, C>): this
+  on (pattern: EventPattern, optionsOrHandler: HandlerOptions | Handler<E, C>, maybeHandler?: Handler<E, C>): this {
     const options = typeof optionsOrHandler === 'function' ? {} : optionsOrHandler
     const handler = typeof optionsOrHandler === 'function' ? optionsOrHandler : maybeHandler
+    const label = describePattern(pattern)
     if (typeof handler !== 'function') {
-      throw new TypeError(`the handler for "${pattern}" must be a function`)
+      throw new TypeError(`the handler for "${label}" must be a function`)
     }
-    const validate = options.schema === undefined ? undefined : compileDataValidator(this.#schemaCompiler(), options.schema, pattern)
-    this.#routes.add(pattern, { pattern, handler, validate })
+    const validate = options.schema === undefined ? undefined : compileDataValidator(this.#schemaCompiler(), options.schema, label)
+    this.#routes.add(pattern, { pattern: label, handler, validate })
     return this
   }
 
@@ -121,7 +143,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
     const mediaTypeRefusal = this.#checkMediaType(header('content-type'))
     if (mediaTypeRefusal !== undefined) return this.reject(mediaTypeRefusal, options)
 
-    const request: InboundRequest = { body: bytes, header, now: this.#now }
+    const request: InboundRequest = { body: bytes, header, headers, now: this.#now }
     let parsed: { value: unknown } | undefined
     for (const verifier of this.provider.verifiers) {
       let result = verifier.verify(request)
@@ -140,13 +162,13 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
 
     const routes: Array<Route<E, C> | undefined> = []
     for (const event of events) {
-      const route = this.#routes.match(event.type)
+      const route = this.#routes.match(event.type, event.source)
       if (route === undefined && this.#refuseUnknown) {
         return this.reject(refusal('HOOKGATE_EVENT_UNKNOWN', { eventId: event.id, reason: `type "${event.type}"` }), options, events)
       }
-      const errors = route?.validate?.(event.data)
+      const errors = mergeIssues(this.#validateBase?.(event.data), route?.validate?.(event.data))
       if (errors !== undefined) {
-        return this.reject(refusal('HOOKGATE_PAYLOAD_INVALID', { eventId: event.id, errors, reason: `schema of "${route?.pattern}"` }), options, events)
+        return this.reject(refusal('HOOKGATE_PAYLOAD_INVALID', { eventId: event.id, errors, reason: `schema of "${route?.pattern ?? '*'}"` }), options, events)
       }
       routes.push(route)
     }
@@ -172,6 +194,22 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
     return { status: 200, body: ignored === 0 ? { ok: true, handled } : { ok: true, handled, ignored }, events }
   }
 
+  /**
+   * Answers a CloudEvents webhook validation request (http-webhook 1.0 §4.2): 200 with
+   * `WebHook-Allowed-Origin` for a configured origin, 403 otherwise, 400 without an origin, 405
+   * when the handshake is not configured.
+   */
+  handshake (headers: HeaderSource): HandshakeOutcome {
+    const config = this.#handshake
+    if (config === undefined) return { status: 405, headers: { allow: 'POST' } }
+    const origin = headerReader(headers)('webhook-request-origin')?.trim()
+    if (origin === undefined || origin === '') return { status: 400, headers: { allow: 'POST, OPTIONS' } }
+    if (config.origins !== '*' && !config.origins.includes(origin.toLowerCase())) return { status: 403, headers: { allow: 'POST, OPTIONS' } }
+    const allowed: Record<string, string> = { allow: 'POST, OPTIONS', 'webhook-allowed-origin': config.origins === '*' ? '*' : origin }
+    if (config.rate !== undefined) allowed['webhook-allowed-rate'] = String(config.rate)
+    return { status: 200, headers: allowed }
+  }
+
   /** Logs a refusal or failure, reports it to `onRejected`, and turns it into the sender's reply. */
   reject (error: HookgateError, options: ReceiveOptions<C>, events: readonly E[] = []): Outcome<E> {
     const log = options.log ?? silentLogger
@@ -184,7 +222,9 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
     const body = error.errors === undefined
       ? { code: error.code, message: error.message }
       : { code: error.code, message: error.message, errors: error.errors }
-    return { status: error.statusCode, body, events, error }
+    return error.headers === undefined
+      ? { status: error.statusCode, body, events, error }
+      : { status: error.statusCode, body, headers: error.headers, events, error }
   }
 
   #checkMediaType (contentType: string | undefined): HookgateError | undefined {
@@ -210,9 +250,15 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
   }
 }
 
+/** The provider's base schema and the handler's schema apply together: report what both found. */
+function mergeIssues (base: readonly ValidationIssue[] | undefined, own: readonly ValidationIssue[] | undefined): readonly ValidationIssue[] | undefined {
+  if (base === undefined) return own
+  return own === undefined ? base : [...base, ...own]
+}
+
 /** Throws a `TypeError` naming the first bad option; adapters call it at registration for their defaults. */
 export function validateReceiverOptions (options: ReceiverOptions<never, never>): void {
-  const { bodyLimit, unknownEvents, now, onEvent, onRejected } = options
+  const { bodyLimit, unknownEvents, now, onEvent, onRejected, handshake } = options
   if (bodyLimit !== undefined && (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1)) {
     throw new TypeError('"bodyLimit" must be a positive integer number of bytes')
   }
@@ -224,6 +270,15 @@ export function validateReceiverOptions (options: ReceiverOptions<never, never>)
   }
   if (onEvent !== undefined && typeof onEvent !== 'function') throw new TypeError('"onEvent" must be a function')
   if (onRejected !== undefined && typeof onRejected !== 'function') throw new TypeError('"onRejected" must be a function')
+  if (handshake !== undefined) {
+    const { origins, rate } = handshake
+    if (origins !== '*' && (!Array.isArray(origins) || origins.length === 0 || origins.some((o) => typeof o !== 'string' || o === '' || o !== o.toLowerCase()))) {
+      throw new TypeError('"handshake.origins" must be "*" or a non-empty list of lower-case host names')
+    }
+    if (rate !== undefined && rate !== '*' && !(Number.isSafeInteger(rate) && rate > 0)) {
+      throw new TypeError('"handshake.rate" must be a positive integer (requests per minute) or "*"')
+    }
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { HookgateError, ValidationIssue } from './errors.js'
+import type { JsonSchema } from './schemas.js'
 
 /**
  * Request headers as Node, Fastify and Express expose them (lower-case names; a repeated header is an
@@ -14,6 +15,8 @@ export interface InboundRequest {
   readonly body: Buffer
   /** Case-insensitive lookup; repeated headers come back joined with ", ". */
   header (name: string): string | undefined
+  /** All headers, as the adapter gave them (for envelopes that read a family, such as `ce-*`). */
+  readonly headers: HeaderSource
   /** The receiver's clock, in milliseconds since the epoch. */
   now (): number
 }
@@ -24,6 +27,8 @@ export interface WebhookEvent<TData = unknown> {
   readonly id: string
   /** The event type: the dispatch key. */
   readonly type: string
+  /** Where the event comes from (CloudEvents `source`); scopes dispatch when present. */
+  readonly source?: string
   /** The event's payload, validated against the handler's schema when one is declared. */
   readonly data: TData
 }
@@ -54,6 +59,8 @@ export interface Provider<E extends WebhookEvent = WebhookEvent> {
   readonly name: string
   readonly verifiers: readonly Verifier[]
   readonly envelope: Envelope<E>
+  /** A JSON Schema every event's `data` must satisfy, whatever its handler (checked before the handler's own). */
+  readonly dataSchema?: JsonSchema
 }
 
 /** Runs one event. May be async; a throw or rejection answers 5xx so the sender retries. */
@@ -70,6 +77,12 @@ export interface Logger {
 export type ReplyBody =
   | { readonly ok: true, readonly handled: number, readonly ignored?: number }
   | { readonly code: string, readonly message: string, readonly errors?: readonly ValidationIssue[] }
+
+/** The answer to a CloudEvents webhook validation request (`OPTIONS`); it has no body. */
+export interface HandshakeOutcome {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+}
 
 /** What the core decided. An adapter writes this out and does nothing else. */
 export interface Outcome<E extends WebhookEvent = WebhookEvent> {

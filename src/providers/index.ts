@@ -6,3 +6,12 @@ export {
   type BackchannelEventType,
   type BackchannelOptions
 } from './backchannel.js'
+export {
+  bread,
+  BREAD_IDENTITY_SCHEMA,
+  BREAD_SIGNATURE_HEADER,
+  BREAD_SOURCE,
+  BREAD_TIMESTAMP_HEADER,
+  type BreadEvent,
+  type BreadOptions
+} from './bread.js'

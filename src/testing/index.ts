@@ -1,2 +1,3 @@
 export { signBackchannel, backchannelRequest, type BackchannelHeaders } from './backchannel.js'
 export type { SignedRequest, TestBody } from './body.js'
+export { signBread, breadRequest, type SignBreadOptions, type BreadHeaders } from './bread.js'

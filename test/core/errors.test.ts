@@ -6,6 +6,8 @@ const expected: Record<HookgateErrorCode, [number, string]> = {
   HOOKGATE_SIGNATURE_MISSING: [401, 'signature is missing'],
   HOOKGATE_SIGNATURE_INVALID: [401, 'signature does not match the request body'],
   HOOKGATE_TIMESTAMP_OUT_OF_TOLERANCE: [401, 'event timestamp is outside the accepted window'],
+  HOOKGATE_CREDENTIALS_MISSING: [401, 'credentials are missing'],
+  HOOKGATE_CREDENTIALS_INVALID: [401, 'credentials are not valid'],
   HOOKGATE_BODY_TOO_LARGE: [413, 'request body is larger than the limit'],
   HOOKGATE_BODY_UNREADABLE: [400, 'request body could not be read'],
   HOOKGATE_UNSUPPORTED_MEDIA_TYPE: [415, 'content type must be JSON'],

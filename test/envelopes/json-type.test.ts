@@ -5,7 +5,7 @@ import type { InboundRequest } from '../../src/core/types.js'
 import { jsonTypeEnvelope } from '../../src/envelopes/json-type.js'
 
 const NOW = Date.UTC(2024, 1, 20, 19, 10, 0)
-const request: InboundRequest = { body: Buffer.alloc(0), header: () => undefined, now: () => NOW }
+const request: InboundRequest = { body: Buffer.alloc(0), header: () => undefined, headers: {}, now: () => NOW }
 
 function open (payload: unknown, maxAge?: number): ReturnType<ReturnType<typeof jsonTypeEnvelope>['open']> {
   return jsonTypeEnvelope(maxAge === undefined ? {} : { maxAge }).open(payload, request)

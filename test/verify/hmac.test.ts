@@ -8,7 +8,7 @@ import { hmacVerifier, type HmacOptions } from '../../src/verify/hmac.js'
 const BODY = Buffer.from('{"id":"evt_1","type":"order.paid","data":{"amount":1}}')
 
 function request (headers: Record<string, string>, body: Buffer = BODY): InboundRequest {
-  return { body, header: (name) => headers[name], now: Date.now }
+  return { body, header: (name) => headers[name], headers, now: Date.now }
 }
 
 function mac (secret: string, body: Buffer, algorithm = 'sha256', encoding: BinaryToTextEncoding = 'hex'): string {

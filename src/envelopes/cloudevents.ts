@@ -1,0 +1,155 @@
+import { HookgateError, refusal } from '../core/errors.js'
+import { headerEntries } from '../core/headers.js'
+import { jsonMediaType } from '../core/media-type.js'
+import type { Envelope, HeaderSource, InboundRequest, WebhookEvent } from '../core/types.js'
+import { parseRfc3339 } from '../verify/timestamp.js'
+
+export type CloudEventsMode = 'binary' | 'structured' | 'batch'
+export type ExtensionValue = string | number | boolean
+
+/** A CloudEvent (spec 1.0) as a handler receives it. */
+export interface CloudEvent<TData = unknown> extends WebhookEvent<TData> {
+  readonly specversion: '1.0'
+  /** Identifies the context in which the event happened; with `type`, the dispatch key. */
+  readonly source: string
+  readonly time: string | undefined
+  readonly subject: string | undefined
+  readonly dataschema: string | undefined
+  readonly datacontenttype: string | undefined
+  /** Extension attributes (any other `ce-*` header, or any other member in structured mode). */
+  readonly extensions: Readonly<Record<string, ExtensionValue>>
+  /** How the event arrived. */
+  readonly mode: CloudEventsMode
+  /** The request headers as received. */
+  readonly headers: HeaderSource
+}
+
+export interface CloudEventsEnvelopeOptions {
+  /** Accepted content modes. @default ['binary', 'structured', 'batch'] */
+  modes?: readonly CloudEventsMode[]
+}
+
+const STRUCTURED = 'application/cloudevents+json'
+const BATCH = 'application/cloudevents-batch+json'
+const CONTEXT_ATTRIBUTES: ReadonlySet<string> = new Set(['id', 'source', 'type', 'specversion', 'time', 'subject', 'dataschema', 'datacontenttype', 'data', 'data_base64'])
+// CloudEvents 1.0 §3.1.1: attribute names are lower-case ASCII letters and digits.
+const ATTRIBUTE_NAME = /^[a-z0-9]{1,20}$/
+const MAX_ID_LENGTH = 256
+const MAX_SOURCE_LENGTH = 2048
+
+function invalid (reason: string, eventId?: string): HookgateError {
+  return refusal('HOOKGATE_ENVELOPE_INVALID', eventId === undefined ? { reason } : { reason, eventId })
+}
+
+/** CloudEvents HTTP binding §3.1.3.2: header values are percent-encoded UTF-8. */
+function decodeHeaderValue (value: string): string | undefined {
+  if (!value.includes('%')) return value
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return undefined
+  }
+}
+
+interface Attributes {
+  id?: unknown
+  source?: unknown
+  type?: unknown
+  specversion?: unknown
+  time?: unknown
+  subject?: unknown
+  dataschema?: unknown
+  datacontenttype?: unknown
+}
+
+function optionalString (value: unknown): value is string | undefined {
+  return value === undefined || (typeof value === 'string' && value !== '')
+}
+
+/** Checks the context attributes shared by every mode and builds the event. */
+function toEvent (attributes: Attributes, data: unknown, extensions: Record<string, ExtensionValue>, mode: CloudEventsMode, headers: HeaderSource): CloudEvent | HookgateError {
+  const { id, source, type, specversion, time, subject, dataschema, datacontenttype } = attributes
+  if (typeof id !== 'string' || id === '' || id.length > MAX_ID_LENGTH) return invalid('"id" must be a non-empty string')
+  if (specversion !== '1.0') return invalid('"specversion" must be "1.0"', id)
+  if (typeof source !== 'string' || source === '' || source.length > MAX_SOURCE_LENGTH) return invalid('"source" must be a non-empty string', id)
+  if (typeof type !== 'string' || type === '' || type.length > MAX_ID_LENGTH) return invalid('"type" must be a non-empty string', id)
+  if (time !== undefined && (typeof time !== 'string' || parseRfc3339(time) === undefined)) return invalid('"time" must be an RFC 3339 date-time', id)
+  if (!optionalString(subject) || !optionalString(dataschema) || !optionalString(datacontenttype)) {
+    return invalid('"subject", "dataschema" and "datacontenttype" must be non-empty strings when present', id)
+  }
+  return { id, source, type, specversion, time, subject, dataschema, datacontenttype, data, extensions, mode, headers }
+}
+
+function fromHeaders (request: InboundRequest, data: unknown): CloudEvent | HookgateError {
+  const attributes: Record<string, string> = Object.create(null) as Record<string, string>
+  const extensions: Record<string, ExtensionValue> = Object.create(null) as Record<string, ExtensionValue>
+  for (const [name, raw] of headerEntries(request.headers)) {
+    if (!name.startsWith('ce-')) continue
+    const attribute = name.slice(3)
+    if (!ATTRIBUTE_NAME.test(attribute)) return invalid(`header "${name.slice(0, 40)}" is not a CloudEvents attribute name`)
+    const value = decodeHeaderValue(raw)
+    if (value === undefined) return invalid(`header "${name}" is not valid percent-encoding`)
+    if (CONTEXT_ATTRIBUTES.has(attribute)) attributes[attribute] = value
+    else extensions[attribute] = value
+  }
+  if (attributes.specversion === undefined) return invalid('no ce-specversion header: not a binary-mode CloudEvent')
+  attributes.datacontenttype ??= request.header('content-type') ?? ''
+  return toEvent(attributes, data, extensions, 'binary', request.headers)
+}
+
+function fromObject (value: unknown, mode: CloudEventsMode, headers: HeaderSource): CloudEvent | HookgateError {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return invalid('a structured CloudEvent must be a JSON object')
+  const event = value as Record<string, unknown>
+  const extensions: Record<string, ExtensionValue> = Object.create(null) as Record<string, ExtensionValue>
+  for (const name of Object.keys(event)) {
+    if (CONTEXT_ATTRIBUTES.has(name)) continue
+    const extension = event[name]
+    if (!ATTRIBUTE_NAME.test(name)) return invalid(`"${name.slice(0, 40)}" is not a CloudEvents attribute name`, typeof event.id === 'string' ? event.id : undefined)
+    if (typeof extension !== 'string' && typeof extension !== 'number' && typeof extension !== 'boolean') {
+      return invalid(`extension "${name}" must be a string, number or boolean`)
+    }
+    extensions[name] = extension
+  }
+  let data: unknown = event.data
+  if (event.data_base64 !== undefined) {
+    if (event.data !== undefined) return invalid('"data" and "data_base64" are exclusive')
+    if (typeof event.data_base64 !== 'string') return invalid('"data_base64" must be a string')
+    data = Buffer.from(event.data_base64, 'base64')
+  }
+  return toEvent(event, data, extensions, mode, headers)
+}
+
+/**
+ * Reads CloudEvents 1.0 over HTTP: binary mode (attributes in `ce-*` headers, JSON data in the
+ * body), structured mode (`application/cloudevents+json`) and batch mode
+ * (`application/cloudevents-batch+json`, every event checked before any is dispatched).
+ */
+export function cloudEventsEnvelope (options: CloudEventsEnvelopeOptions = {}): Envelope<CloudEvent> {
+  const modes: ReadonlySet<CloudEventsMode> = new Set(options.modes ?? ['binary', 'structured', 'batch'])
+  if (modes.size === 0 || [...modes].some((m) => m !== 'binary' && m !== 'structured' && m !== 'batch')) {
+    throw new TypeError('"modes" must list one or more of "binary", "structured", "batch"')
+  }
+  return {
+    accepts: (mediaType) =>
+      mediaType === STRUCTURED ? modes.has('structured') : mediaType === BATCH ? modes.has('batch') : mediaType === 'application/json' && modes.has('binary'),
+    open (payload: unknown, request: InboundRequest): readonly CloudEvent[] | HookgateError {
+      const mediaType = jsonMediaType(request.header('content-type'))
+      if (mediaType === STRUCTURED) {
+        const event = fromObject(payload, 'structured', request.headers)
+        return event instanceof HookgateError ? event : [event]
+      }
+      if (mediaType === BATCH) {
+        if (!Array.isArray(payload)) return invalid('a CloudEvents batch must be a JSON array')
+        const events: CloudEvent[] = []
+        for (const item of payload) {
+          const event = fromObject(item, 'batch', request.headers)
+          if (event instanceof HookgateError) return event
+          events.push(event)
+        }
+        return events
+      }
+      const event = fromHeaders(request, payload)
+      return event instanceof HookgateError ? event : [event]
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import type { Provider } from '../core/types.js'
+import { cloudEventsEnvelope, type CloudEvent, type CloudEventsMode } from '../envelopes/cloudevents.js'
+import { basicAuthVerifier, type BasicCredentials } from '../verify/basic-auth.js'
+import { detachedJwsVerifier, type DetachedJwsOptions, type JwsAlgorithm } from '../verify/jws-detached.js'
+
+/** A Bread Payments event: a CloudEvent whose data carries `identity.tenantID`. */
+export type BreadEvent<TData = unknown> = CloudEvent<TData>
+
+export const BREAD_SIGNATURE_HEADER = 'x-jws-signature'
+export const BREAD_TIMESTAMP_HEADER = 'timestamp'
+/** The `ce-source` of Bread's webhook events. */
+export const BREAD_SOURCE = 'breadpayments.webhooks.webhook'
+
+/** Every Bread event's data, whatever its type, names the tenant it belongs to. */
+export const BREAD_IDENTITY_SCHEMA = Object.freeze({
+  type: 'object',
+  required: ['identity'],
+  properties: {
+    identity: {
+      type: 'object',
+      required: ['tenantID'],
+      properties: { tenantID: { type: 'string', minLength: 1 } }
+    }
+  }
+} as const)
+
+export type BreadOptions = Pick<DetachedJwsOptions, 'keys' | 'jwks' | 'jwksUrl' | 'jwksOptions' | 'getKey'> & {
+  /** The Basic credentials configured for the endpoint at Bread (several during a rotation). */
+  basicAuth: BasicCredentials | readonly BasicCredentials[]
+  /** Largest distance, in seconds, between the signed `Timestamp` and now, either way. @default 300 */
+  tolerance?: number
+  /** Accepted JWS algorithms. @default ['HS256'] */
+  algorithms?: readonly JwsAlgorithm[]
+  /** CloudEvents modes accepted; Bread sends binary mode. @default ['binary'] */
+  modes?: readonly CloudEventsMode[]
+}
+
+/**
+ * Bread Payments: CloudEvents in binary mode, `Authorization: Basic` and a detached JWS in
+ * `X-Jws-Signature` whose critical `Timestamp` parameter must equal the `Timestamp` header.
+ * Handlers are keyed by `ce-type`, optionally scoped by `ce-source`.
+ * @example app.webhooks('/webhooks/bread', bread({ keys: { [kid]: secret }, basicAuth: { username, password } }))
+ */
+export function bread (options: BreadOptions): Provider<BreadEvent> {
+  if (options === null || typeof options !== 'object') throw new TypeError('bread() needs { keys, basicAuth }')
+  if (options.basicAuth === undefined) {
+    throw new TypeError('bread(): "basicAuth" is required: the ce-* headers carrying the event id and type are protected by it alone')
+  }
+  const { basicAuth, tolerance = 300, algorithms = ['HS256'], modes = ['binary'], ...keySource } = options
+  return Object.freeze({
+    name: 'bread',
+    verifiers: Object.freeze([
+      basicAuthVerifier({ credentials: basicAuth, realm: 'bread-webhooks' }),
+      detachedJwsVerifier({
+        header: BREAD_SIGNATURE_HEADER,
+        algorithms,
+        ...keySource,
+        timestamp: { header: BREAD_TIMESTAMP_HEADER, parameter: 'Timestamp', tolerance }
+      })
+    ]),
+    envelope: cloudEventsEnvelope({ modes }),
+    dataSchema: BREAD_IDENTITY_SCHEMA
+  })
+}

@@ -1,0 +1,240 @@
+import { KeyObject } from 'node:crypto'
+import {
+  createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, flattenedVerify, importJWK,
+  type CryptoKey, type FlattenedJWSInput, type JSONWebKeySet, type JWK, type JWSHeaderParameters
+} from 'jose'
+import { HookgateError, refusal } from '../core/errors.js'
+import type { InboundRequest, Verifier, VerifyResult } from '../core/types.js'
+import { checkTolerance, parseRfc3339, toleranceOption } from './timestamp.js'
+
+/** A verification key: an HMAC secret (text or bytes), a `KeyObject`, a `CryptoKey` or a JWK. */
+export type JwsKey = string | Uint8Array | KeyObject | CryptoKey | JWK
+
+const SYMMETRIC = ['HS256', 'HS384', 'HS512'] as const
+const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const
+export type JwsAlgorithm = typeof SYMMETRIC[number] | typeof ASYMMETRIC[number]
+const KNOWN_ALGORITHMS: ReadonlySet<string> = new Set([...SYMMETRIC, ...ASYMMETRIC])
+
+export interface JwsTimestampOptions {
+  /** The HTTP header the protected parameter must equal, e.g. `timestamp`. */
+  header: string
+  /** The critical protected-header parameter carrying the time (RFC 3339). @default 'Timestamp' */
+  parameter?: string
+  /** Largest accepted distance from now, in seconds, in either direction. @default 300 */
+  tolerance?: number
+}
+
+export interface DetachedJwsOptions {
+  /** Header carrying the compact JWS with an empty payload part, e.g. `x-jws-signature`. */
+  header: string
+  /** Accepted `alg` values; `none` never is. @default ['HS256'] */
+  algorithms?: readonly JwsAlgorithm[]
+  /** Keys by `kid`; several may be live at once during a rotation. */
+  keys?: Readonly<Record<string, JwsKey>>
+  /** A local JWK Set; the key is chosen by `kid` and `alg`. */
+  jwks?: JSONWebKeySet
+  /**
+   * A remote JWK Set, fetched on first use, refreshed after `maxAge` and on an unknown `kid` at most
+   * once per `cooldown`; a failed signature never causes a fetch.
+   */
+  jwksUrl?: string | URL
+  jwksOptions?: {
+    /** Seconds between refetches on an unknown `kid`. @default 30 */ cooldown?: number
+    /** Seconds a fetched set is used before a refetch. @default 600 */ maxAge?: number
+    /** Milliseconds before a fetch is abandoned. @default 5000 */ timeout?: number
+  }
+  /** Any other key store: resolve the key from the (unverified) protected header. */
+  getKey?: (header: JWSHeaderParameters) => JwsKey | undefined | Promise<JwsKey | undefined>
+  /** Require a critical time parameter equal to an HTTP header and within a tolerance. */
+  timestamp?: JwsTimestampOptions
+}
+
+/** Longer signature headers are refused unread (an RSA-4096 JWS is about 1 KiB). */
+const MAX_HEADER_LENGTH = 8192
+const MAX_KID_LENGTH = 256
+const BASE64URL = /^[A-Za-z0-9_-]+$/
+
+type KeyResolver = (header: JWSHeaderParameters, jws: FlattenedJWSInput) => Promise<CryptoKey | KeyObject | Uint8Array | undefined>
+
+// WebCrypto's CryptoKey is a global in Node 20, but not in the ES lib this package compiles against.
+const CryptoKeyClass = (globalThis as { CryptoKey?: abstract new () => CryptoKey }).CryptoKey
+
+function isKeyObject (key: unknown): key is KeyObject | CryptoKey {
+  return key instanceof KeyObject || (CryptoKeyClass !== undefined && key instanceof CryptoKeyClass)
+}
+
+function checkKey (key: unknown, option: string): void {
+  if (typeof key === 'string' ? key !== '' : key instanceof Uint8Array ? key.byteLength > 0 : isKeyObject(key) || (key !== null && typeof key === 'object' && typeof (key as { kty?: unknown }).kty === 'string')) return
+  throw new TypeError(`"${option}" must be a non-empty secret, a KeyObject, a CryptoKey or a JWK`)
+}
+
+/** Turns a configured key into what jose takes; JWKs are imported once per algorithm. */
+function keyMaterial (key: JwsKey, alg: string, imported: Map<string, Promise<CryptoKey | Uint8Array>>, cacheKey: string): Promise<CryptoKey | KeyObject | Uint8Array> | CryptoKey | KeyObject | Uint8Array {
+  if (typeof key === 'string') return Buffer.from(key, 'utf8')
+  if (key instanceof Uint8Array || isKeyObject(key)) return key
+  const id = `${cacheKey}\u0000${alg}`
+  let pending = imported.get(id)
+  if (pending === undefined) {
+    pending = importJWK(key as JWK, alg)
+    imported.set(id, pending)
+  }
+  return pending
+}
+
+function keyResolver (options: DetachedJwsOptions): KeyResolver {
+  const sources = (['keys', 'jwks', 'jwksUrl', 'getKey'] as const).filter((name) => options[name] !== undefined)
+  if (sources.length !== 1) {
+    throw new TypeError(`"jws" needs exactly one of "keys", "jwks", "jwksUrl" or "getKey"; got ${sources.length === 0 ? 'none' : sources.join(', ')}`)
+  }
+  const imported = new Map<string, Promise<CryptoKey | Uint8Array>>()
+  if (options.keys !== undefined) {
+    if (options.keys === null || typeof options.keys !== 'object') throw new TypeError('"jws.keys" must be an object of keys by kid')
+    // A Map, so that a `kid` such as "__proto__" or "constructor" can only find a configured key.
+    const byKid = new Map<string, JwsKey>(Object.entries(options.keys))
+    if (byKid.size === 0) throw new TypeError('"jws.keys" must hold at least one key')
+    for (const [kid, key] of byKid) checkKey(key, `jws.keys.${kid}`)
+    return async (header) => {
+      const key = typeof header.kid === 'string' ? byKid.get(header.kid) : undefined
+      return key === undefined ? undefined : await keyMaterial(key, String(header.alg), imported, header.kid as string)
+    }
+  }
+  if (options.jwks !== undefined) {
+    if (options.jwks === null || !Array.isArray(options.jwks.keys)) throw new TypeError('"jws.jwks" must be a JWK Set: { keys: [...] }')
+    const local = createLocalJWKSet(options.jwks)
+    return async (header, jws) => await local(header, jws)
+  }
+  if (options.jwksUrl !== undefined) {
+    let url: URL
+    try {
+      url = new URL(options.jwksUrl)
+    } catch {
+      throw new TypeError('"jws.jwksUrl" must be an absolute URL')
+    }
+    const { cooldown = 30, maxAge = 600, timeout = 5000 } = options.jwksOptions ?? {}
+    const remote = createRemoteJWKSet(url, { cooldownDuration: cooldown * 1000, cacheMaxAge: maxAge * 1000, timeoutDuration: timeout })
+    return async (header, jws) => await remote(header, jws)
+  }
+  const getKey = options.getKey
+  if (typeof getKey !== 'function') throw new TypeError('"jws.getKey" must be a function')
+  return async (header) => {
+    const key = await getKey(header)
+    if (key === undefined) return undefined
+    checkKey(key, 'the key returned by jws.getKey')
+    return await keyMaterial(key, String(header.alg), imported, String(header.kid))
+  }
+}
+
+function invalid (reason: string, cause?: unknown): HookgateError {
+  return refusal('HOOKGATE_SIGNATURE_INVALID', cause === undefined ? { reason } : { reason, cause })
+}
+
+function decodeHeader (segment: string): JWSHeaderParameters | undefined {
+  try {
+    const header: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'))
+    return header !== null && typeof header === 'object' && !Array.isArray(header) ? header as JWSHeaderParameters : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Errors from resolving a key that mean "this sender is not who it claims", as opposed to "we could not ask". */
+function isKeyMismatch (err: unknown): boolean {
+  return err instanceof joseErrors.JWKSNoMatchingKey || err instanceof joseErrors.JWKSMultipleMatchingKeys ||
+    err instanceof joseErrors.JOSENotSupported || err instanceof joseErrors.JWKInvalid || err instanceof TypeError
+}
+
+/**
+ * Verifies a compact JWS with a detached payload (RFC 7515 appendix F: `<header>..<signature>`)
+ * over the raw body, with jose; also the unencoded form (RFC 7797, `b64: false`). The cheap checks
+ * (shape, `alg` allow-list, `crit`, timestamp, `kid`) run before any key is looked up or any MAC
+ * computed, so a forged request costs little and never causes a key fetch.
+ */
+export function detachedJwsVerifier (options: DetachedJwsOptions): Verifier {
+  if (options === null || typeof options !== 'object') throw new TypeError('"jws" options must be an object')
+  const { header, algorithms = ['HS256'], timestamp } = options
+  if (typeof header !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) {
+    throw new TypeError('"jws.header" must be a non-empty HTTP header name')
+  }
+  if (!Array.isArray(algorithms) || algorithms.length === 0) throw new TypeError('"jws.algorithms" must be a non-empty list')
+  for (const alg of algorithms) {
+    if (String(alg).toLowerCase() === 'none') throw new TypeError('"jws.algorithms" must not include "none": an unsigned JWS proves nothing')
+    if (!KNOWN_ALGORITHMS.has(alg)) throw new TypeError(`"jws.algorithms" has an unknown algorithm "${String(alg)}"; known: ${[...KNOWN_ALGORITHMS].join(', ')}`)
+  }
+  const allowed: ReadonlySet<string> = new Set(algorithms)
+  const resolveKey = keyResolver(options)
+  const headerName = header.toLowerCase()
+
+  let timeHeader: string | undefined
+  let timeParameter = 'Timestamp'
+  let tolerance = 300
+  if (timestamp !== undefined) {
+    if (typeof timestamp.header !== 'string' || timestamp.header === '') throw new TypeError('"jws.timestamp.header" must be a header name')
+    timeHeader = timestamp.header.toLowerCase()
+    timeParameter = timestamp.parameter ?? 'Timestamp'
+    if (typeof timeParameter !== 'string' || timeParameter === '' || timeParameter === 'b64') throw new TypeError('"jws.timestamp.parameter" must be a header parameter name')
+    tolerance = toleranceOption(timestamp.tolerance, 300, 'jws.timestamp.tolerance')
+  }
+  // jose checks that every `crit` entry is one of these and is integrity protected; b64 is built in.
+  const crit = timeHeader === undefined ? {} : { [timeParameter]: true }
+  const understood: ReadonlySet<string> = new Set(['b64', ...Object.keys(crit)])
+  const verifyOptions = { algorithms: [...allowed], crit }
+
+  function precheck (request: InboundRequest, jwsHeader: JWSHeaderParameters): HookgateError | undefined {
+    if (typeof jwsHeader.alg !== 'string' || !allowed.has(jwsHeader.alg)) return invalid(`alg ${JSON.stringify(jwsHeader.alg)?.slice(0, 20)} is not allowed`)
+    if (jwsHeader.kid !== undefined && (typeof jwsHeader.kid !== 'string' || jwsHeader.kid.length > MAX_KID_LENGTH)) return invalid('kid is malformed')
+    const critical: unknown = jwsHeader.crit
+    if (critical !== undefined) {
+      if (!Array.isArray(critical) || critical.length === 0) return invalid('crit is malformed')
+      for (const name of critical) {
+        if (typeof name !== 'string' || !understood.has(name)) return invalid('crit names a parameter hookgate does not understand')
+      }
+    }
+    if (timeHeader === undefined) return undefined
+    if (!Array.isArray(critical) || !critical.includes(timeParameter)) return invalid(`crit does not list ${timeParameter}`)
+    const signedTime: unknown = jwsHeader[timeParameter]
+    if (typeof signedTime !== 'string') return invalid(`protected header has no ${timeParameter}`)
+    const sentTime = request.header(timeHeader)
+    if (sentTime === undefined) return invalid(`no ${timeHeader} header`)
+    if (sentTime !== signedTime) return invalid(`${timeHeader} header differs from the signed ${timeParameter}`)
+    const ms = parseRfc3339(signedTime)
+    if (ms === undefined) return invalid(`${timeParameter} is not an RFC 3339 date-time`)
+    return checkTolerance(ms, request.now(), tolerance)
+  }
+
+  async function verifySignature (jws: FlattenedJWSInput, jwsHeader: JWSHeaderParameters): Promise<VerifyResult> {
+    let key: CryptoKey | KeyObject | Uint8Array | undefined
+    try {
+      key = await resolveKey(jwsHeader, jws)
+    } catch (err) {
+      if (isKeyMismatch(err)) return invalid('no key matches kid and alg', err)
+      return refusal('HOOKGATE_SECRETS_UNAVAILABLE', { reason: 'the key set could not be loaded', cause: err })
+    }
+    if (key === undefined) return invalid('unknown kid')
+    try {
+      await flattenedVerify(jws, key, verifyOptions)
+      return undefined
+    } catch (err) {
+      return invalid((err as { code?: string }).code ?? 'jws verification failed', err)
+    }
+  }
+
+  return {
+    name: 'jws-detached',
+    verify (request: InboundRequest): VerifyResult | Promise<VerifyResult> {
+      const value = request.header(headerName)
+      if (value === undefined || value === '') return refusal('HOOKGATE_SIGNATURE_MISSING', { reason: `no ${headerName} header` })
+      if (value.length > MAX_HEADER_LENGTH) return invalid(`${headerName} is too long`)
+      const parts = value.split('.')
+      if (parts.length !== 3) return invalid(value.includes(',') ? `${headerName} holds several values` : 'not a compact JWS')
+      const [protectedPart = '', payloadPart, signature = ''] = parts
+      if (payloadPart !== '') return invalid('the JWS carries a payload; a detached one is expected')
+      if (!BASE64URL.test(protectedPart) || !BASE64URL.test(signature)) return invalid('the JWS is not base64url')
+      const jwsHeader = decodeHeader(protectedPart)
+      if (jwsHeader === undefined) return invalid('the protected header is not a JSON object')
+      const early = precheck(request, jwsHeader)
+      if (early !== undefined) return early
+      const payload = jwsHeader.b64 === false ? request.body : request.body.toString('base64url')
+      return verifySignature({ protected: protectedPart, payload, signature }, jwsHeader)
+    }
+  }
+}

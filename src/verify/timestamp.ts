@@ -1,0 +1,34 @@
+import { refusal, type HookgateError } from '../core/errors.js'
+
+// RFC 3339 §5.6 date-time, e.g. 2023-04-27T17:41:51.799047Z or 2023-04-27T19:41:51+02:00.
+const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/
+
+/** Milliseconds since the epoch for an RFC 3339 date-time, or `undefined` when it is not one. */
+export function parseRfc3339 (value: string): number | undefined {
+  const match = RFC3339.exec(value)
+  if (match === null) return undefined
+  const [, date, time, fraction = '', zone = 'Z'] = match
+  // Date.parse is exact to the millisecond; finer fractions (Bread sends microseconds) are truncated.
+  const ms = Date.parse(`${date}T${time}${fraction.slice(0, 4)}${zone.toUpperCase()}`)
+  return Number.isNaN(ms) ? undefined : ms
+}
+
+/**
+ * Refuses a timestamp further than `toleranceSeconds` from `nowMs`, in either direction: a stale one
+ * may be a replay, and one from the future would stay valid for longer than the tolerance.
+ */
+export function checkTolerance (timestampMs: number, nowMs: number, toleranceSeconds: number): HookgateError | undefined {
+  const skewSeconds = (nowMs - timestampMs) / 1000
+  if (Math.abs(skewSeconds) <= toleranceSeconds) return undefined
+  const direction = skewSeconds > 0 ? 'old' : 'ahead'
+  return refusal('HOOKGATE_TIMESTAMP_OUT_OF_TOLERANCE', { reason: `timestamp is ${Math.round(Math.abs(skewSeconds))}s ${direction}; tolerance is ${toleranceSeconds}s` })
+}
+
+/** Validates a tolerance option: a positive number of seconds. */
+export function toleranceOption (value: number | undefined, fallback: number, option: string): number {
+  const tolerance = value ?? fallback
+  if (typeof tolerance !== 'number' || !(tolerance > 0) || !Number.isFinite(tolerance)) {
+    throw new TypeError(`"${option}" must be a positive number of seconds`)
+  }
+  return tolerance
+}
