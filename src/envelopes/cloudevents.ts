@@ -41,13 +41,16 @@ function invalid (reason: string, eventId?: string): HookgateError {
   return refusal('HOOKGATE_ENVELOPE_INVALID', eventId === undefined ? { reason } : { reason, eventId })
 }
 
-/** CloudEvents HTTP binding §3.1.3.2: header values are percent-encoded UTF-8. */
-function decodeHeaderValue (value: string): string | undefined {
+/**
+ * CloudEvents HTTP binding §3.1.3.2: header values are percent-encoded UTF-8. Some senders (the
+ * `cloudevents` SDK among them) send a bare "%" unencoded; a value that does not decode is kept as sent.
+ */
+function decodeHeaderValue (value: string): string {
   if (!value.includes('%')) return value
   try {
     return decodeURIComponent(value)
   } catch {
-    return undefined
+    return value
   }
 }
 
@@ -88,7 +91,6 @@ function fromHeaders (request: InboundRequest, data: unknown): CloudEvent | Hook
     const attribute = name.slice(3)
     if (!ATTRIBUTE_NAME.test(attribute)) return invalid(`header "${name.slice(0, 40)}" is not a CloudEvents attribute name`)
     const value = decodeHeaderValue(raw)
-    if (value === undefined) return invalid(`header "${name}" is not valid percent-encoding`)
     if (CONTEXT_ATTRIBUTES.has(attribute)) attributes[attribute] = value
     else extensions[attribute] = value
   }

@@ -54,7 +54,9 @@ const MAX_HEADER_LENGTH = 8192
 const MAX_KID_LENGTH = 256
 const BASE64URL = /^[A-Za-z0-9_-]+$/
 
-type KeyResolver = (header: JWSHeaderParameters, jws: FlattenedJWSInput) => Promise<CryptoKey | KeyObject | Uint8Array | undefined>
+type KeyMaterial = CryptoKey | KeyObject | Uint8Array
+/** Resolves the key for a protected header, or the refusal: 401 when no key fits, 503 when the store could not be asked. */
+type KeyResolver = (header: JWSHeaderParameters, jws: FlattenedJWSInput) => Promise<KeyMaterial | HookgateError>
 
 // WebCrypto's CryptoKey is a global in Node 20, but not in the ES lib this package compiles against.
 const CryptoKeyClass = (globalThis as { CryptoKey?: abstract new () => CryptoKey }).CryptoKey
@@ -69,16 +71,39 @@ function checkKey (key: unknown, option: string): void {
 }
 
 /** Turns a configured key into what jose takes; JWKs are imported once per algorithm. */
-function keyMaterial (key: JwsKey, alg: string, imported: Map<string, Promise<CryptoKey | Uint8Array>>, cacheKey: string): Promise<CryptoKey | KeyObject | Uint8Array> | CryptoKey | KeyObject | Uint8Array {
+async function keyMaterial (key: JwsKey, alg: string, imported: Map<string, Promise<CryptoKey | Uint8Array>>, cacheKey: string): Promise<KeyMaterial | HookgateError> {
   if (typeof key === 'string') return Buffer.from(key, 'utf8')
   if (key instanceof Uint8Array || isKeyObject(key)) return key
   const id = `${cacheKey}\u0000${alg}`
   let pending = imported.get(id)
   if (pending === undefined) {
-    pending = importJWK(key as JWK, alg)
+    pending = importJWK(key, alg)
     imported.set(id, pending)
   }
-  return pending
+  try {
+    return await pending
+  } catch (err) {
+    // The header's (attacker-chosen) alg does not fit this JWK.
+    return invalid(`the key for this kid cannot be used with ${alg}`, err)
+  }
+}
+
+function unavailable (err: unknown): HookgateError {
+  return refusal('HOOKGATE_SECRETS_UNAVAILABLE', { reason: 'the key store could not be read', cause: err })
+}
+
+/** jose's JWK Set lookups: these errors mean no key fits the header; any other means the set could not be loaded. */
+function fromKeySet (lookup: (header: JWSHeaderParameters, jws: FlattenedJWSInput) => Promise<CryptoKey>): KeyResolver {
+  return async (header, jws) => {
+    try {
+      return await lookup(header, jws)
+    } catch (err) {
+      if (err instanceof joseErrors.JWKSNoMatchingKey || err instanceof joseErrors.JWKSMultipleMatchingKeys || err instanceof joseErrors.JOSENotSupported) {
+        return invalid('no key in the key set matches kid and alg', err)
+      }
+      return unavailable(err)
+    }
+  }
 }
 
 function keyResolver (options: DetachedJwsOptions): KeyResolver {
@@ -95,13 +120,12 @@ function keyResolver (options: DetachedJwsOptions): KeyResolver {
     for (const [kid, key] of byKid) checkKey(key, `jws.keys.${kid}`)
     return async (header) => {
       const key = typeof header.kid === 'string' ? byKid.get(header.kid) : undefined
-      return key === undefined ? undefined : await keyMaterial(key, String(header.alg), imported, header.kid as string)
+      return key === undefined ? invalid('unknown kid') : await keyMaterial(key, String(header.alg), imported, header.kid as string)
     }
   }
   if (options.jwks !== undefined) {
     if (options.jwks === null || !Array.isArray(options.jwks.keys)) throw new TypeError('"jws.jwks" must be a JWK Set: { keys: [...] }')
-    const local = createLocalJWKSet(options.jwks)
-    return async (header, jws) => await local(header, jws)
+    return fromKeySet(createLocalJWKSet(options.jwks))
   }
   if (options.jwksUrl !== undefined) {
     let url: URL
@@ -111,15 +135,23 @@ function keyResolver (options: DetachedJwsOptions): KeyResolver {
       throw new TypeError('"jws.jwksUrl" must be an absolute URL')
     }
     const { cooldown = 30, maxAge = 600, timeout = 5000 } = options.jwksOptions ?? {}
-    const remote = createRemoteJWKSet(url, { cooldownDuration: cooldown * 1000, cacheMaxAge: maxAge * 1000, timeoutDuration: timeout })
-    return async (header, jws) => await remote(header, jws)
+    return fromKeySet(createRemoteJWKSet(url, { cooldownDuration: cooldown * 1000, cacheMaxAge: maxAge * 1000, timeoutDuration: timeout }))
   }
   const getKey = options.getKey
   if (typeof getKey !== 'function') throw new TypeError('"jws.getKey" must be a function')
   return async (header) => {
-    const key = await getKey(header)
-    if (key === undefined) return undefined
-    checkKey(key, 'the key returned by jws.getKey')
+    let key: JwsKey | undefined
+    try {
+      key = await getKey(header)
+    } catch (err) {
+      return unavailable(err)
+    }
+    if (key === undefined) return invalid('unknown kid')
+    try {
+      checkKey(key, 'the key returned by jws.getKey')
+    } catch (err) {
+      return unavailable(err)
+    }
     return await keyMaterial(key, String(header.alg), imported, String(header.kid))
   }
 }
@@ -135,12 +167,6 @@ function decodeHeader (segment: string): JWSHeaderParameters | undefined {
   } catch {
     return undefined
   }
-}
-
-/** Errors from resolving a key that mean "this sender is not who it claims", as opposed to "we could not ask". */
-function isKeyMismatch (err: unknown): boolean {
-  return err instanceof joseErrors.JWKSNoMatchingKey || err instanceof joseErrors.JWKSMultipleMatchingKeys ||
-    err instanceof joseErrors.JOSENotSupported || err instanceof joseErrors.JWKInvalid || err instanceof TypeError
 }
 
 /**
@@ -202,14 +228,8 @@ export function detachedJwsVerifier (options: DetachedJwsOptions): Verifier {
   }
 
   async function verifySignature (jws: FlattenedJWSInput, jwsHeader: JWSHeaderParameters): Promise<VerifyResult> {
-    let key: CryptoKey | KeyObject | Uint8Array | undefined
-    try {
-      key = await resolveKey(jwsHeader, jws)
-    } catch (err) {
-      if (isKeyMismatch(err)) return invalid('no key matches kid and alg', err)
-      return refusal('HOOKGATE_SECRETS_UNAVAILABLE', { reason: 'the key set could not be loaded', cause: err })
-    }
-    if (key === undefined) return invalid('unknown kid')
+    const key = await resolveKey(jwsHeader, jws)
+    if (key instanceof HookgateError) return key
     try {
       await flattenedVerify(jws, key, verifyOptions)
       return undefined
