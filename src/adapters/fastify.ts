@@ -2,7 +2,7 @@ import type { Ajv } from 'ajv'
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { HookgateError, type HookgateErrorCode } from '../core/errors.js'
-import { createReceiver, validateReceiverOptions, type HandlerOptions, type Receiver, type ReceiverOptions } from '../core/receiver.js'
+import { createReceiver, DEFAULT_BODY_LIMIT, validateReceiverOptions, type HandlerOptions, type Receiver, type ReceiverOptions } from '../core/receiver.js'
 import { describePattern, type EventPattern } from '../core/registry.js'
 import { createAjv } from '../core/schemas.js'
 import type { Handler, Outcome, Provider, WebhookEvent } from '../core/types.js'
@@ -82,7 +82,8 @@ function keepRawBody (_request: FastifyRequest, body: Buffer, done: (err: null, 
 
 /** Mounts one endpoint in its own encapsulated scope, so its raw-body parser touches no other route. */
 function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<WebhookEvent, FastifyRequest>): void {
-  app.register(function hookgateEndpoint (scope, _options, done) {
+  // An async plugin, so that a mistake here (a path declared twice) rejects ready() instead of escaping avvio.
+  app.register(async function hookgateEndpoint (scope) {
     scope.removeAllContentTypeParsers()
     // The catch-all parser gets every content type (and a body without one); Fastify enforces
     // `bodyLimit` while reading, and the core answers 415 for anything that is not JSON.
@@ -107,19 +108,20 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
         return reply.code(status).headers(headers).send()
       })
     }
-    done()
   })
 }
 
 const plugin: FastifyPluginAsync<HookgatePluginOptions> = async (app, options) => {
+  validateReceiverOptions(options)
   const { ajv = createAjv(), ...defaults } = options
-  validateReceiverOptions(defaults)
   app.decorateRequest('webhook', null)
   app.decorate('webhooks', function webhooks<E extends WebhookEvent> (this: FastifyInstance, path: string, provider: Provider<E>, endpointOptions: EndpointOptions<E> = {}): WebhookEndpoint<E> {
     if (typeof path !== 'string' || !path.startsWith('/')) {
       throw new TypeError(`webhooks(path): "path" must be a string starting with "/"; got ${JSON.stringify(path)}`)
     }
-    const receiver = createReceiver<E, FastifyRequest>(provider, { ...defaults as EndpointOptions<E>, ...endpointOptions, ajv })
+    // Without a limit from hookgate's options, the app's own bodyLimit applies, as on its other routes.
+    const bodyLimit = endpointOptions.bodyLimit ?? defaults.bodyLimit ?? this.initialConfig.bodyLimit ?? DEFAULT_BODY_LIMIT
+    const receiver = createReceiver<E, FastifyRequest>(provider, { ...defaults as EndpointOptions<E>, ...endpointOptions, bodyLimit, ajv })
     mountEndpoint(this, path, receiver as unknown as Receiver<WebhookEvent, FastifyRequest>)
     return new WebhookEndpoint(receiver)
   } satisfies WebhooksDecorator)

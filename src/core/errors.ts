@@ -16,6 +16,7 @@ export const ERROR_CATALOGUE = {
   HOOKGATE_PAYLOAD_INVALID: { status: 400, message: 'event payload does not match its schema' },
   HOOKGATE_EVENT_UNKNOWN: { status: 422, message: 'no handler accepts this event type' },
   HOOKGATE_HANDLER_FAILED: { status: 500, message: 'the event handler failed' },
+  HOOKGATE_HANDLER_TIMEOUT: { status: 500, message: 'the event handler did not finish in time' },
   HOOKGATE_SECRETS_UNAVAILABLE: { status: 503, message: 'verification secrets are unavailable' },
   HOOKGATE_INTERNAL: { status: 500, message: 'internal error' }
 } as const satisfies Record<string, { readonly status: number, readonly message: string }>

@@ -5,6 +5,8 @@ export function parseJson (body: Buffer): { ok: true, value: unknown } | { ok: f
   try {
     return { ok: true, value: secureJson.parse(body.toString('utf8')) }
   } catch (err) {
-    return { ok: false, reason: (err as Error).message }
+    // V8's messages quote part of the body; a log line should not carry payload data.
+    const message = (err as Error).message
+    return { ok: false, reason: message.includes('prototype property') ? message : 'not valid JSON' }
   }
 }

@@ -11,6 +11,15 @@ import type { HandshakeOutcome, Handler, HeaderSource, InboundRequest, Logger, O
 /** 1 MiB: larger than any event the senders we know of document, small enough to read into memory. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024
 
+/** 30 s: longer than most senders wait, so a slow handler is retried rather than left hanging. */
+export const DEFAULT_HANDLER_TIMEOUT = 30_000
+
+const TIMED_OUT: unique symbol = Symbol('timed out')
+
+function isThenable (value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function'
+}
+
 export interface ReceiverOptions<E extends WebhookEvent = WebhookEvent, C = undefined> {
   /** Largest body accepted, in bytes; larger ones get 413. @default 1048576 */
   bodyLimit?: number
@@ -19,6 +28,11 @@ export interface ReceiverOptions<E extends WebhookEvent = WebhookEvent, C = unde
    * info; `'refuse'` answers 422 so it shows up in the sender's delivery log. @default 'acknowledge'
    */
   unknownEvents?: 'acknowledge' | 'refuse'
+  /**
+   * Milliseconds a handler may run before the sender gets 500 (`HOOKGATE_HANDLER_TIMEOUT`) and
+   * retries; the handler itself is not cancelled. `Infinity` waits forever. @default 30000
+   */
+  handlerTimeout?: number
   /** The ajv instance that compiles the event schemas; share one across endpoints. @default createAjv() */
   ajv?: Ajv
   /** The clock, in milliseconds since the epoch; tests and replays from a queue set it. @default Date.now */
@@ -66,6 +80,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
   readonly bodyLimit: number
   readonly #routes = new EventRegistry<Route<E, C>>()
   readonly #refuseUnknown: boolean
+  readonly #handlerTimeout: number
   readonly #now: () => number
   readonly #ajv: Ajv | undefined
   #ownAjv: Ajv | undefined
@@ -89,6 +104,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
     this.#ajv = options.ajv
     this.#onEvent = options.onEvent
     this.#onRejected = options.onRejected
+    this.#handlerTimeout = options.handlerTimeout ?? DEFAULT_HANDLER_TIMEOUT
     this.#handshake = options.handshake
     this.#validateBase = provider.dataSchema === undefined
       ? undefined
@@ -180,12 +196,8 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
       if (route === undefined) {
         log.info({ eventId: event.id, type: event.type }, 'webhook acknowledged: no handler for its type')
       } else {
-        try {
-          await route.handler(event, options.context as C)
-        } catch (err) {
-          const failure = new HookgateError('HOOKGATE_HANDLER_FAILED', { eventId: event.id, reason: `handler for "${route.pattern}" threw`, cause: err })
-          return this.reject(failure, options, events)
-        }
+        const failure = await this.#run(route, event, options.context as C)
+        if (failure !== undefined) return this.reject(failure, options, events)
         handled++
       }
       this.#notify(this.#onEvent, event, options, log)
@@ -227,6 +239,27 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
       : { status: error.statusCode, body, headers: error.headers, events, error }
   }
 
+  /** Runs one handler within the timeout; a throw, a rejection or the timeout becomes the failure to report. */
+  async #run (route: Route<E, C>, event: E, context: C): Promise<HookgateError | undefined> {
+    let timer: NodeJS.Timeout | undefined
+    try {
+      const result = route.handler(event, context)
+      if (!isThenable(result)) return undefined
+      if (this.#handlerTimeout === Infinity) {
+        await result
+        return undefined
+      }
+      const timeout = new Promise<typeof TIMED_OUT>((resolve) => { timer = setTimeout(resolve, this.#handlerTimeout, TIMED_OUT) })
+      if (await Promise.race([result, timeout]) !== TIMED_OUT) return undefined
+      // The handler cannot be cancelled; it keeps running, but the sender is told to retry.
+      return new HookgateError('HOOKGATE_HANDLER_TIMEOUT', { eventId: event.id, reason: `handler for "${route.pattern}" took more than ${this.#handlerTimeout} ms` })
+    } catch (err) {
+      return new HookgateError('HOOKGATE_HANDLER_FAILED', { eventId: event.id, reason: `handler for "${route.pattern}" threw`, cause: err })
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
   #checkMediaType (contentType: string | undefined): HookgateError | undefined {
     const mediaType = jsonMediaType(contentType)
     if (mediaType !== undefined && isJsonMediaType(mediaType) && this.provider.envelope.accepts(mediaType)) return undefined
@@ -258,7 +291,7 @@ function mergeIssues (base: readonly ValidationIssue[] | undefined, own: readonl
 
 /** Throws a `TypeError` naming the first bad option; adapters call it at registration for their defaults. */
 export function validateReceiverOptions (options: ReceiverOptions<never, never>): void {
-  const { bodyLimit, unknownEvents, now, onEvent, onRejected, handshake } = options
+  const { bodyLimit, unknownEvents, now, onEvent, onRejected, handshake, handlerTimeout, ajv } = options
   if (bodyLimit !== undefined && (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1)) {
     throw new TypeError('"bodyLimit" must be a positive integer number of bytes')
   }
@@ -268,6 +301,10 @@ export function validateReceiverOptions (options: ReceiverOptions<never, never>)
   if (now !== undefined && typeof now !== 'function') {
     throw new TypeError('"now" must be a function returning milliseconds since the epoch')
   }
+  if (handlerTimeout !== undefined && !(handlerTimeout === Infinity || (Number.isSafeInteger(handlerTimeout) && handlerTimeout > 0))) {
+    throw new TypeError('"handlerTimeout" must be a positive integer number of milliseconds, or Infinity')
+  }
+  if (ajv !== undefined && typeof (ajv as { compile?: unknown } | null)?.compile !== 'function') throw new TypeError('"ajv" must be an Ajv instance')
   if (onEvent !== undefined && typeof onEvent !== 'function') throw new TypeError('"onEvent" must be a function')
   if (onRejected !== undefined && typeof onRejected !== 'function') throw new TypeError('"onRejected" must be a function')
   if (handshake !== undefined) {

@@ -39,7 +39,10 @@ function toIssue (error: ErrorObject): ValidationIssue {
 export function compileDataValidator (ajv: Ajv, schema: AnySchema, label: string): DataValidator {
   let validate: ReturnType<Ajv['compile']>
   try {
-    validate = ajv.compile(schema)
+    // A schema with an `$id` ajv already knows (a shared schema module imported twice, or the same
+    // schema on two endpoints) is that schema: reuse it rather than fail on the duplicate id.
+    const id = typeof schema === 'object' && schema !== null ? (schema as { $id?: unknown }).$id : undefined
+    validate = (typeof id === 'string' ? ajv.getSchema(id) : undefined) ?? ajv.compile(schema)
   } catch (err) {
     throw new TypeError(`the schema for event "${label}" is invalid: ${(err as Error).message}`, { cause: err })
   }

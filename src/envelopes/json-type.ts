@@ -34,7 +34,7 @@ function invalid (reason: string, eventId?: string): HookgateError {
  */
 export function jsonTypeEnvelope (options: JsonTypeEnvelopeOptions = {}): Envelope<JsonTypeEvent> {
   const { maxAge } = options
-  if (maxAge !== undefined && (typeof maxAge !== 'number' || !(maxAge > 0))) {
+  if (maxAge !== undefined && (typeof maxAge !== 'number' || !(maxAge > 0) || !Number.isFinite(maxAge))) {
     throw new TypeError('"maxAge" must be a positive number of seconds')
   }
   return {

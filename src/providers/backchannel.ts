@@ -1,7 +1,7 @@
 import type { Provider } from '../core/types.js'
 import { jsonTypeEnvelope, type JsonTypeEvent } from '../envelopes/json-type.js'
 import { hmacVerifier } from '../verify/hmac.js'
-import type { SecretSource } from '../verify/secrets.js'
+import { secretProvider, type SecretSource } from '../verify/secrets.js'
 
 /** The event types Backchannel documents. */
 export const BACKCHANNEL_EVENT_TYPES = Object.freeze([
@@ -41,8 +41,10 @@ export function backchannel (options: BackchannelOptions): Provider<BackchannelE
   if (options.secret !== undefined && options.secrets !== undefined) {
     throw new TypeError('backchannel(): give "secret" or "secrets", not both')
   }
-  const secrets = options.secret ?? options.secrets
-  if (secrets === undefined) throw new TypeError('backchannel(): "secret" is required')
+  const given = options.secret ?? options.secrets
+  if (given === undefined) throw new TypeError('backchannel(): "secret" is required')
+  // Checked here so that a mistake names the option the user wrote.
+  const secrets = secretProvider(given, options.secret === undefined ? 'secrets' : 'secret')
   return Object.freeze({
     name: 'backchannel',
     verifiers: Object.freeze([hmacVerifier({

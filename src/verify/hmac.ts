@@ -1,6 +1,6 @@
 import { createHmac, getHashes, timingSafeEqual } from 'node:crypto'
 import { refusal } from '../core/errors.js'
-import { parseJson } from '../core/json.js'
+import { compactForm, mayDifferFromCompact } from './compact-json.js'
 import type { InboundRequest, Verifier, VerifyResult } from '../core/types.js'
 import { secretProvider, type SecretSource } from './secrets.js'
 
@@ -77,12 +77,11 @@ export function hmacVerifier (options: HmacOptions): Verifier {
 
   function check (keys: readonly Buffer[], body: Buffer, mac: Buffer): VerifyResult {
     if (signedBy(keys, body, mac)) return undefined
-    if (compactJsonFallback) {
-      const json = parseJson(body)
-      if (json.ok) {
-        const compact = Buffer.from(JSON.stringify(json.value), 'utf8')
-        if (!compact.equals(body) && signedBy(keys, compact, mac)) return { parsed: json.value }
-      }
+    if (compactJsonFallback && mayDifferFromCompact(body)) {
+      // Parses bytes that are not yet authenticated: bounded by the body limit, prototype-safe, and
+      // its result is used only if the MAC over the compact form then matches.
+      const compact = compactForm(body)
+      if (compact !== undefined && !compact.bytes.equals(body) && signedBy(keys, compact.bytes, mac)) return { parsed: compact.value }
     }
     return refusal('HOOKGATE_SIGNATURE_INVALID', { reason: 'no configured secret produces this signature' })
   }

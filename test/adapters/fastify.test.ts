@@ -2,7 +2,7 @@ import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
-import hookgate, { createAjv, type HookgateError, type WebhookEvent } from '../../src/index.js'
+import hookgate, { createAjv, type HookgateError, type Provider, type WebhookEvent } from '../../src/index.js'
 import { backchannel, type BackchannelEvent } from '../../src/providers/index.js'
 import { backchannelRequest, signBackchannel } from '../../src/testing/index.js'
 
@@ -227,7 +227,7 @@ test('configuration mistakes fail at registration, with a clear message', async 
   const ok = Fastify()
   t.after(() => ok.close())
   await ok.register(hookgate)
-  assert.throws(() => ok.webhooks('/x', backchannel({ secret: '' })), { name: 'TypeError', message: /"secrets" must be a non-empty string/ })
+  assert.throws(() => ok.webhooks('/x', backchannel({ secret: '' })), { name: 'TypeError', message: /"secret" must be a non-empty string/ })
   assert.throws(() => ok.webhooks('no-slash', backchannel({ secret: SECRET })), { name: 'TypeError', message: /"path"/ })
   const endpoint = ok.webhooks('/y', backchannel({ secret: SECRET })).on('order.created', () => {})
   assert.throws(() => endpoint.on('order.created', () => {}), { name: 'TypeError', message: /already registered/ })
@@ -259,4 +259,72 @@ test('one ajv per app: every endpoint compiles its schemas with the plugin\'s in
     assert.equal(ok.statusCode, 200)
     assert.deepEqual(bad.json().errors, [{ path: '/sku', message: 'must match format "sku"' }])
   }
+})
+
+test('a body shorter than its Content-Length → 400 HOOKGATE_BODY_UNREADABLE, no handler', async (t) => {
+  const { app, calls, logs } = await harness(t)
+  const signed = signBackchannel(EVENT, SECRET)
+  const res = await app.inject({ method: 'POST', url: URL_PATH, headers: { ...signed, 'content-length': '10000' }, payload: JSON.stringify(EVENT) })
+  assert.equal(res.statusCode, 400)
+  assert.equal(res.json().code, 'HOOKGATE_BODY_UNREADABLE')
+  assert.equal(calls.length, 0)
+  assert.equal(refusals(logs)[0]?.code, 'HOOKGATE_BODY_UNREADABLE')
+})
+
+test('a handler that does not finish within handlerTimeout → 500 HOOKGATE_HANDLER_TIMEOUT', async (t) => {
+  const app = Fastify()
+  t.after(() => app.close())
+  await app.register(hookgate, { handlerTimeout: 50 })
+  app.webhooks('/slow', backchannel({ secret: SECRET })).on('*', async () => await new Promise(() => {}))
+  app.webhooks('/patient', backchannel({ secret: SECRET }), { handlerTimeout: 5000 }).on('*', async () => await new Promise((resolve) => setTimeout(resolve, 100)))
+  const slow = await app.inject(backchannelRequest(EVENT, SECRET, { url: '/slow' }))
+  assert.equal(slow.statusCode, 500)
+  assert.deepEqual(slow.json(), { code: 'HOOKGATE_HANDLER_TIMEOUT', message: 'the event handler did not finish in time' })
+  assert.equal((await app.inject(backchannelRequest(EVENT, SECRET, { url: '/patient' }))).statusCode, 200)
+})
+
+test('a failing secrets function → 503 over HTTP, so the sender retries', async (t) => {
+  const app = Fastify()
+  t.after(() => app.close())
+  await app.register(hookgate)
+  app.webhooks('/vault', backchannel({ secret: async () => { throw new Error('vault sealed') } })).on('*', () => {})
+  const res = await app.inject(backchannelRequest(EVENT, SECRET, { url: '/vault' }))
+  assert.equal(res.statusCode, 503)
+  assert.deepEqual(res.json(), { code: 'HOOKGATE_SECRETS_UNAVAILABLE', message: 'verification secrets are unavailable' })
+})
+
+test('an unexpected error inside the pipeline → 500 HOOKGATE_INTERNAL with a generic message, logged', async (t) => {
+  const logs: Array<Record<string, unknown>> = []
+  const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => { logs.push(JSON.parse(line) as Record<string, unknown>) } } } })
+  t.after(() => app.close())
+  await app.register(hookgate)
+  const broken: Provider = {
+    name: 'broken',
+    verifiers: [{ name: 'bug', verify: () => { throw new Error('a bug with a secret inside') } }],
+    envelope: { accepts: () => true, open: () => [] }
+  }
+  app.webhooks('/broken', broken).on('*', () => {})
+  const res = await app.inject({ method: 'POST', url: '/broken', headers: { 'content-type': 'application/json' }, payload: '{}' })
+  assert.equal(res.statusCode, 500)
+  assert.deepEqual(res.json(), { code: 'HOOKGATE_INTERNAL', message: 'internal error' })
+  assert.ok(logs.some((l) => l.code === 'HOOKGATE_INTERNAL' && l.level === 50))
+})
+
+test('without a hookgate bodyLimit, the app\'s own bodyLimit applies to webhook routes', async (t) => {
+  const app = Fastify({ bodyLimit: 200 })
+  t.after(() => app.close())
+  await app.register(hookgate)
+  app.webhooks('/h', backchannel({ secret: SECRET })).on('*', () => {})
+  const big = { ...EVENT, data: { pad: 'x'.repeat(300) } }
+  assert.equal((await app.inject(backchannelRequest(big, SECRET, { url: '/h' }))).statusCode, 413)
+  assert.equal((await app.inject(backchannelRequest(EVENT, SECRET, { url: '/h' }))).statusCode, 200)
+})
+
+test('declaring the same endpoint path twice makes ready() reject instead of crashing the process', async (t) => {
+  const app = Fastify()
+  t.after(() => app.close())
+  await app.register(hookgate)
+  app.webhooks('/same', backchannel({ secret: SECRET }))
+  app.webhooks('/same', backchannel({ secret: SECRET }))
+  await assert.rejects(async () => { await app.ready() }, /already declared|FST_ERR_DUPLICATED_ROUTE/)
 })

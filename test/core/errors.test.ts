@@ -16,6 +16,7 @@ const expected: Record<HookgateErrorCode, [number, string]> = {
   HOOKGATE_PAYLOAD_INVALID: [400, 'event payload does not match its schema'],
   HOOKGATE_EVENT_UNKNOWN: [422, 'no handler accepts this event type'],
   HOOKGATE_HANDLER_FAILED: [500, 'the event handler failed'],
+  HOOKGATE_HANDLER_TIMEOUT: [500, 'the event handler did not finish in time'],
   HOOKGATE_SECRETS_UNAVAILABLE: [503, 'verification secrets are unavailable'],
   HOOKGATE_INTERNAL: [500, 'internal error']
 }

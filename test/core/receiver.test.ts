@@ -231,3 +231,13 @@ test('schemas compile with the ajv instance given, so its formats and keywords a
   const good = Buffer.from(JSON.stringify({ ...EVENT, data: { order_id: 'ord_12' } }))
   assert.equal((await receiver.receive(good, signBackchannel(good, SECRET))).status, 200)
 })
+
+test('verify before parse: a forged body that is not JSON, or is poisoned, gets 401, never 400', async () => {
+  const { receiver } = setup()
+  for (const text of ['not json at all', '{"id":', '{"__proto__":{"polluted":true},"id":"e","type":"order.created","data":{}}', '[' + '['.repeat(5000)]) {
+    const body = Buffer.from(text)
+    const outcome = await receiver.receive(body, signBackchannel(body, 'forger'))
+    assert.equal(outcome.status, 401, text.slice(0, 20))
+    assert.equal(outcome.error?.code, 'HOOKGATE_SIGNATURE_INVALID')
+  }
+})

@@ -47,3 +47,12 @@ test('an invalid schema throws a TypeError naming the event', () => {
   assert.throws(() => compileDataValidator(createAjv(), { type: 'nope' }, 'order.created'), { name: 'TypeError', message: /^the schema for event "order.created" is invalid: / })
   assert.throws(() => compileDataValidator(createAjv(), { type: 'object', properties: { a: { format: 'not-a-format', type: 'string' } } }, 'order.paid'), { name: 'TypeError', message: /"order.paid"/ })
 })
+
+test('two schema objects with the same $id (a shared schema module) are one schema, not an error', () => {
+  const ajv = createAjv()
+  const make = () => ({ $id: 'https://example.com/order.json', type: 'object', required: ['id'] })
+  const a = compileDataValidator(ajv, make(), 'order.created')
+  const b = compileDataValidator(ajv, make(), 'order.paid')
+  assert.equal(a({ id: 1 }), undefined)
+  assert.deepEqual(b({}), [{ path: '/id', message: "must have required property 'id'" }])
+})

@@ -64,7 +64,7 @@ test('maxAge refuses events created too long ago or too far ahead, and accepts t
 })
 
 test('maxAge must be a positive number', () => {
-  for (const maxAge of [0, -1, Number.NaN, '300']) {
+  for (const maxAge of [0, -1, Number.NaN, Infinity, '300']) {
     assert.throws(() => jsonTypeEnvelope({ maxAge: maxAge as number }), { name: 'TypeError', message: /"maxAge"/ })
   }
 })

@@ -66,7 +66,9 @@ test('the secret may be a function, so it can rotate without a restart', async (
 test('missing, empty or doubled secrets throw at creation with a clear message', () => {
   const cases: Array<[unknown, RegExp]> = [
     [{}, /"secret" is required/],
-    [{ secret: '' }, /"secrets" must be a non-empty string/],
+    [{ secret: '' }, /"secret" must be a non-empty string/],
+    [{ secret: 42 }, /"secret" must be a non-empty secret/],
+    [{ secrets: ['ok', ''] }, /"secrets\[1\]" must be a non-empty string/],
     [{ secret: 'a', secrets: ['b'] }, /not both/],
     [{ secrets: [] }, /non-empty/],
     [undefined, /needs \{ secret \}/]

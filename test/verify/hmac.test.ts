@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createHmac, type BinaryToTextEncoding } from 'node:crypto'
+import crypto, { createHmac, type BinaryToTextEncoding } from 'node:crypto'
+import { syncBuiltinESMExports } from 'node:module'
 import { HookgateError } from '../../src/core/errors.js'
 import type { InboundRequest, VerifyResult } from '../../src/core/types.js'
 import { hmacVerifier, type HmacOptions } from '../../src/verify/hmac.js'
@@ -157,4 +158,32 @@ test('bad options throw a TypeError at creation, naming the option', () => {
   for (const [override, message] of cases) {
     assert.throws(() => hmacVerifier({ ...base, ...override } as HmacOptions), { name: 'TypeError', message }, JSON.stringify(override))
   }
+})
+
+test('the fallback never throws: a forged body nested too deep to re-serialise is simply refused', async () => {
+  const body = Buffer.from('['.repeat(5000) + ']'.repeat(5000))
+  const result = await verify({ compactJsonFallback: true }, { 'x-sig': mac('k1', Buffer.from('[]')) }, body)
+  assert.equal(code(result), 'HOOKGATE_SIGNATURE_INVALID')
+})
+
+test('a forged compact body is refused without being parsed; only a body that may differ from its compact form is', async (t) => {
+  const parse = t.mock.method(JSON, 'parse')
+  const forged = mac('k9', BODY)
+  assert.equal(code(await verify({ compactJsonFallback: true }, { 'x-sig': forged })), 'HOOKGATE_SIGNATURE_INVALID')
+  assert.equal(parse.mock.callCount(), 0, 'compact forged body: no parse')
+  assert.equal(code(await verify({ compactJsonFallback: true }, { 'x-sig': forged }, Buffer.from('{ "id": 1 }'))), 'HOOKGATE_SIGNATURE_INVALID')
+  assert.equal(parse.mock.callCount(), 1, 'pretty forged body: one parse, for the fallback')
+})
+
+test('MACs are compared with timingSafeEqual, once per configured secret', async (t) => {
+  const compared: number[] = []
+  const original = crypto.timingSafeEqual
+  t.mock.method(crypto, 'timingSafeEqual', (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => {
+    compared.push(a.byteLength, b.byteLength)
+    return original(a, b)
+  })
+  syncBuiltinESMExports()
+  t.after(() => { t.mock.restoreAll(); syncBuiltinESMExports() })
+  assert.equal(code(await verify({ secrets: ['a', 'b', 'c'] }, { 'x-sig': mac('k1', BODY) })), 'HOOKGATE_SIGNATURE_INVALID')
+  assert.deepEqual(compared, [32, 32, 32, 32, 32, 32])
 })

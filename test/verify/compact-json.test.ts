@@ -1,0 +1,38 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import fc from 'fast-check'
+import { compactForm, mayDifferFromCompact } from '../../src/verify/compact-json.js'
+
+const differs = (text: string): boolean => mayDifferFromCompact(Buffer.from(text, 'utf8'))
+
+test('compact JSON.stringify output never needs the fallback', () => {
+  for (const text of ['{}', '[]', '{"a":1,"b":[true,false,null],"c":"x y\\nz"}', '{"n":-1.5e-7}', '{"n":1e+21}', '"é🎉"', '{"q":"\\"\\\\"}']) {
+    assert.equal(differs(JSON.stringify(JSON.parse(text))), false, text)
+  }
+})
+
+test('whitespace outside strings, \\/ and \\u escapes, and non-shortest numbers do', () => {
+  for (const text of ['{ "a":1}', '{"a":1}\n', '[1,\t2]', '{"u":"\\u00e9"}', '{"s":"a\\/b"}', '{"n":1.0}', '{"n":1e2}', '{"n":-0}', '{"n":1.50}', '{"n":12345678901234567890}']) {
+    assert.equal(differs(text), true, text)
+  }
+})
+
+test('property: when the scan says "no difference", the compact form is exactly the body', () => {
+  const texts = fc.oneof(
+    fc.jsonValue().map((v) => JSON.stringify(v)),
+    fc.tuple(fc.jsonValue(), fc.integer({ min: 1, max: 4 })).map(([v, indent]) => JSON.stringify(v, null, indent)),
+    fc.json()
+  )
+  fc.assert(fc.property(texts, (text) => {
+    if (text === undefined) return
+    const compact = JSON.stringify(JSON.parse(text))
+    if (!differs(text)) assert.equal(compact, text)
+    if (compact !== text) assert.equal(differs(text), true)
+  }), { numRuns: 500 })
+})
+
+test('compactForm gives up (no throw) on bodies too deep to re-serialise, or not JSON', () => {
+  assert.equal(compactForm(Buffer.from('['.repeat(20_000) + ']'.repeat(20_000))), undefined)
+  assert.equal(compactForm(Buffer.from('{"a":')), undefined)
+  assert.deepEqual(compactForm(Buffer.from('{ "a" : [1, 2] }')), { bytes: Buffer.from('{"a":[1,2]}'), value: { a: [1, 2] } })
+})
