@@ -1,0 +1,135 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { CloudEvent as SdkCloudEvent, HTTP } from 'cloudevents'
+import { HookgateError } from '../../src/core/errors.js'
+import { headerReader } from '../../src/core/headers.js'
+import { parseJson } from '../../src/core/json.js'
+import type { InboundRequest } from '../../src/core/types.js'
+import { cloudEventsEnvelope, type CloudEvent, type CloudEventsEnvelopeOptions } from '../../src/envelopes/cloudevents.js'
+
+const BINARY = {
+  'content-type': 'application/json',
+  'ce-id': '8f6c1a2e-4d3b-4c5a-9e7f-1b2c3d4e5f60',
+  'ce-source': 'breadpayments.webhooks.webhook',
+  'ce-type': 'integration_test_event',
+  'ce-specversion': '1.0',
+  'ce-time': '2023-04-27T17:41:51.799047Z'
+}
+const DATA = { identity: { tenantID: 'tenant-1' }, amount: 5 }
+
+function open (headers: Record<string, string>, body: unknown, options?: CloudEventsEnvelopeOptions): readonly CloudEvent[] | HookgateError {
+  const request: InboundRequest = { body: Buffer.alloc(0), header: headerReader(headers), headers, now: Date.now }
+  return cloudEventsEnvelope(options).open(body, request)
+}
+
+function events (result: readonly CloudEvent[] | HookgateError): readonly CloudEvent[] {
+  assert.ok(!(result instanceof HookgateError), result instanceof HookgateError ? result.reason : '')
+  return result
+}
+
+function invalid (result: unknown, reason?: RegExp): void {
+  assert.ok(result instanceof HookgateError)
+  assert.equal(result.code, 'HOOKGATE_ENVELOPE_INVALID')
+  assert.equal(result.statusCode, 400)
+  if (reason !== undefined) assert.match(result.reason ?? '', reason)
+}
+
+test('binary mode: attributes from ce-* headers, the body is data, other ce-* are extensions', () => {
+  const [event] = events(open({ ...BINARY, 'ce-subject': 'order/1', 'ce-dataschema': 'https://x/s.json', 'ce-traceparent': '00-abc', 'ce-partitionkey': 'p1' }, DATA))
+  assert.equal(event?.id, BINARY['ce-id'])
+  assert.equal(event?.source, 'breadpayments.webhooks.webhook')
+  assert.equal(event?.type, 'integration_test_event')
+  assert.equal(event?.specversion, '1.0')
+  assert.equal(event?.time, '2023-04-27T17:41:51.799047Z')
+  assert.equal(event?.subject, 'order/1')
+  assert.equal(event?.dataschema, 'https://x/s.json')
+  assert.equal(event?.datacontenttype, 'application/json')
+  assert.equal(event?.mode, 'binary')
+  assert.deepEqual(event?.data, DATA)
+  assert.deepEqual({ ...event?.extensions }, { traceparent: '00-abc', partitionkey: 'p1' })
+  assert.equal(headerReader(event?.headers ?? {})('ce-id'), BINARY['ce-id'], 'the raw headers are exposed')
+})
+
+test('binary mode: header names are case-insensitive and values percent-decoded', () => {
+  const headers = new Headers({ ...BINARY, 'CE-Subject': 'caf%C3%A9%20%25' })
+  const request: InboundRequest = { body: Buffer.alloc(0), header: headerReader(headers), headers, now: Date.now }
+  const [event] = events(cloudEventsEnvelope().open(DATA, request))
+  assert.equal(event?.subject, 'café %')
+  const [lenient] = events(open({ ...BINARY, 'ce-subject': '100%' }, DATA))
+  assert.equal(lenient?.subject, '100%', 'a bare % (as the cloudevents SDK sends it) is kept as sent')
+})
+
+test('binary mode: a missing required attribute or another specversion → 400', () => {
+  for (const name of ['ce-id', 'ce-source', 'ce-type', 'ce-specversion'] as const) {
+    const headers: Record<string, string> = { ...BINARY }
+    delete headers[name]
+    invalid(open(headers, DATA), new RegExp(name === 'ce-specversion' ? 'ce-specversion' : `"${name.slice(3)}"`))
+  }
+  invalid(open({ ...BINARY, 'ce-specversion': '0.3' }, DATA), /specversion/)
+  invalid(open({ ...BINARY, 'ce-specversion': '1.0.1' }, DATA), /specversion/)
+  invalid(open({ ...BINARY, 'ce-id': '' }, DATA), /"id"/)
+  invalid(open({ ...BINARY, 'ce-time': 'yesterday' }, DATA), /"time"/)
+  invalid(open({ ...BINARY, 'ce-bad-name': 'x' }, DATA), /attribute name/)
+})
+
+test('structured mode: attributes and data in the body, extensions of any scalar type', () => {
+  const body = { specversion: '1.0', id: 'e1', source: 's', type: 't', time: '2023-04-27T17:41:51Z', datacontenttype: 'application/json', data: DATA, count: 3, flag: true }
+  const [event] = events(open({ 'content-type': 'application/cloudevents+json; charset=utf-8' }, body))
+  assert.equal(event?.mode, 'structured')
+  assert.deepEqual(event?.data, DATA)
+  assert.deepEqual({ ...event?.extensions }, { count: 3, flag: true })
+  const [binaryData] = events(open({ 'content-type': 'application/cloudevents+json' }, { ...body, data: undefined, data_base64: Buffer.from('hi').toString('base64') }))
+  assert.deepEqual(binaryData?.data, Buffer.from('hi'))
+})
+
+test('structured mode: malformed events → 400', () => {
+  const ok = { specversion: '1.0', id: 'e1', source: 's', type: 't', data: {} }
+  const ct = { 'content-type': 'application/cloudevents+json' }
+  invalid(open(ct, [ok]), /JSON object/)
+  invalid(open(ct, { ...ok, specversion: 1 }), /specversion/)
+  invalid(open(ct, { ...ok, source: undefined }), /"source"/)
+  invalid(open(ct, { ...ok, data_base64: 'aGk=' }), /exclusive/)
+  invalid(open(ct, { ...ok, ext: { nested: true } }), /extension "ext"/)
+  invalid(open(ct, { ...ok, 'Bad-Name': 1 }), /attribute name/)
+})
+
+test('batch mode: an array of structured events, in order; one bad event refuses the batch; empty is fine', () => {
+  const ct = { 'content-type': 'application/cloudevents-batch+json' }
+  const e = (id: string): Record<string, unknown> => ({ specversion: '1.0', id, source: 's', type: 't', data: { n: id } })
+  assert.deepEqual(events(open(ct, [e('1'), e('2'), e('3')])).map((x) => [x.id, x.mode]), [['1', 'batch'], ['2', 'batch'], ['3', 'batch']])
+  assert.deepEqual(events(open(ct, [])), [])
+  invalid(open(ct, [e('1'), { ...e('2'), type: '' }]), /"type"/)
+  invalid(open(ct, e('1')), /array/)
+})
+
+test('modes can be restricted; the media type decides which one applies', () => {
+  const binaryOnly = cloudEventsEnvelope({ modes: ['binary'] })
+  assert.equal(binaryOnly.accepts('application/json'), true)
+  assert.equal(binaryOnly.accepts('application/cloudevents+json'), false)
+  assert.equal(binaryOnly.accepts('application/cloudevents-batch+json'), false)
+  const all = cloudEventsEnvelope()
+  for (const t of ['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json']) assert.equal(all.accepts(t), true)
+  assert.equal(all.accepts('application/xml'), false)
+  assert.throws(() => cloudEventsEnvelope({ modes: [] }), TypeError)
+  assert.throws(() => cloudEventsEnvelope({ modes: ['bin' as 'binary'] }), TypeError)
+})
+
+test('cross-check: messages built by the official cloudevents SDK (HTTP.binary, HTTP.structured) are read back exactly', () => {
+  const sdkEvent = new SdkCloudEvent({
+    id: 'sdk-1', source: 'breadpayments.webhooks.webhook', type: 'integration_test_event',
+    time: '2023-04-27T17:41:51.799Z', subject: 'sub', data: DATA, traceid: 'abc123'
+  })
+  for (const message of [HTTP.binary(sdkEvent), HTTP.structured(sdkEvent)]) {
+    const headers = message.headers as Record<string, string>
+    const parsed = parseJson(Buffer.from(message.body as string))
+    assert.ok(parsed.ok)
+    const [event] = events(open(headers, parsed.value))
+    assert.equal(event?.id, 'sdk-1')
+    assert.equal(event?.source, sdkEvent.source)
+    assert.equal(event?.type, sdkEvent.type)
+    assert.equal(event?.time, '2023-04-27T17:41:51.799Z')
+    assert.equal(event?.subject, 'sub')
+    assert.deepEqual(event?.data, DATA)
+    assert.equal(event?.extensions.traceid, 'abc123')
+  }
+})
