@@ -59,3 +59,41 @@ test('sender-controlled types cannot reach Object.prototype', () => {
     assert.equal(r.match(t), undefined)
   }
 })
+
+test('source-scoped patterns: exact source, then the longest source namespace, then any source', () => {
+  const r = new EventRegistry<string>()
+  r.add({ source: 'bread.webhooks.webhook', type: 'paid' }, 'exact/exact')
+  r.add({ source: 'bread.webhooks.*', type: '*' }, 'ns/any')
+  r.add({ source: 'bread.*', type: 'paid' }, 'outer/exact')
+  r.add('paid', 'any/exact')
+  r.add({ source: '*', type: 'refunded' }, 'any/refunded')
+  assert.equal(r.match('paid', 'bread.webhooks.webhook'), 'exact/exact')
+  assert.equal(r.match('refunded', 'bread.webhooks.webhook'), 'ns/any', 'a scoped catch-all beats an unscoped exact type')
+  assert.equal(r.match('paid', 'bread.webhooks.other'), 'ns/any')
+  assert.equal(r.match('paid', 'bread.batch'), 'outer/exact')
+  assert.equal(r.match('refunded', 'bread.batch'), 'any/refunded', 'falls through to handlers for any source')
+  assert.equal(r.match('paid', 'other'), 'any/exact')
+  assert.equal(r.match('paid'), 'any/exact', 'events without a source only see unscoped handlers')
+  assert.equal(r.match('x', 'other'), undefined)
+})
+
+test('source namespaces may also end at "/" or ":" (URI sources)', () => {
+  const r = new EventRegistry<string>()
+  r.add({ source: 'https://github.com/cloudevents/*', type: '*' }, 'github')
+  r.add({ source: 'urn:bread:*', type: '*' }, 'urn')
+  assert.equal(r.match('push', 'https://github.com/cloudevents/spec'), 'github')
+  assert.equal(r.match('push', 'https://github.com/other/spec'), undefined)
+  assert.equal(r.match('t', 'urn:bread:webhooks'), 'urn')
+})
+
+test('a scoped pattern is distinct from the same type unscoped; a repeat of either throws', () => {
+  const r = new EventRegistry<string>()
+  r.add('paid', 'a')
+  r.add({ source: 'bread', type: 'paid' }, 'b')
+  assert.throws(() => { r.add({ source: 'bread', type: 'paid' }, 'c') }, { message: 'a handler for "paid from bread" is already registered on this endpoint' })
+  assert.throws(() => { r.add({ type: 'paid' }, 'd') }, /already registered/)
+  assert.throws(() => { r.add({ source: '*', type: 'paid' }, 'e') }, /already registered/, 'source "*" means any source')
+  assert.throws(() => { r.add({ source: 'bread*', type: 'x' }, 'f') }, TypeError)
+  assert.throws(() => { r.add({ source: 'bread' } as unknown as { type: string }, 'g') }, TypeError)
+  assert.throws(() => { r.add(null as unknown as string, 'h') }, TypeError)
+})
