@@ -1,16 +1,14 @@
-// The example from the README, runnable: `npm start` (PORT and BC_WEBHOOK_SECRET override the defaults).
+// The example from the README, runnable: `npm start`. PORT, BC_WEBHOOK_SECRET and BREAD_* override the demo values.
 import Fastify from 'fastify'
 import hookgate from 'hookgate'
-import { backchannel } from 'hookgate/providers'
+import { backchannel, bread } from 'hookgate/providers'
+import { BACKCHANNEL_SECRET, BREAD, PORT, USING_DEMO_SECRETS } from './config.js'
 import { inventoryUpdated, orderCreated } from './schemas.js'
-
-const DEMO_SECRET = 'hookgate-demo-secret'
-const secret = process.env.BC_WEBHOOK_SECRET ?? DEMO_SECRET
 
 const app = Fastify({ logger: true })
 await app.register(hookgate)
 
-app.webhooks('/webhooks/backchannel', backchannel({ secret }))
+app.webhooks('/webhooks/backchannel', backchannel({ secret: BACKCHANNEL_SECRET }))
   .on('order.created', { schema: orderCreated }, async (event, request) => {
     request.log.info({ eventId: event.id, order: event.data }, 'order created')
   })
@@ -21,9 +19,14 @@ app.webhooks('/webhooks/backchannel', backchannel({ secret }))
     request.log.info({ eventId: event.id, stock: event.data }, 'inventory updated')
   })
 
+app.webhooks('/webhooks/bread', bread({ keys: { [BREAD.kid]: BREAD.secret }, basicAuth: BREAD.basicAuth }))
+  .on({ source: 'breadpayments.webhooks.*', type: '*' }, async (event, request) => {
+    request.log.info({ eventId: event.id, type: event.type, data: event.data }, 'bread event')
+  })
+
 app.get('/health', async () => ({ ok: true }))
 
-if (secret === DEMO_SECRET) {
-  app.log.warn(`BC_WEBHOOK_SECRET is not set: using the demo secret "${DEMO_SECRET}"`)
+if (USING_DEMO_SECRETS) {
+  app.log.warn('BC_WEBHOOK_SECRET or BREAD_SECRET is not set: using the demo secrets from examples/config.ts (backchannel: "hookgate-demo-secret")')
 }
-await app.listen({ host: process.env.HOST ?? '127.0.0.1', port: Number(process.env.PORT ?? 3000) })
+await app.listen({ host: process.env.HOST ?? '127.0.0.1', port: PORT })

@@ -40,11 +40,18 @@ test('npm start serves the example; the README signed request gets 200 and the f
     server.stderr.on('data', onData)
     server.on('exit', (code) => { clearTimeout(timer); reject(new Error(`the example exited with ${code}:\n${output}`)) })
   })
-  assert.match(output, /demo secret \\"hookgate-demo-secret\\"/)
+  assert.match(output, /using the demo secrets/)
 
   const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', readmeSendCommands()], { env })
   const statuses = [...stdout.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]))
   assert.deepEqual(statuses, [200, 401])
   assert.match(stdout, /\{"ok":true,"handled":1\}/)
   assert.match(stdout, /HOOKGATE_SIGNATURE_INVALID/)
+
+  for (const provider of ['backchannel', 'bread']) {
+    assert.ok(readFileSync(new URL('README.md', root), 'utf8').includes(`npm run send -- ${provider}`))
+    const sent = await promisify(execFile)('npm', ['run', '--silent', 'send', '--', provider], { cwd: root, env })
+    assert.match(sent.stdout, /^signed: 200 \{"ok":true,"handled":1\}$/m, provider)
+    assert.match(sent.stdout, /^forged: 401 \{"code":"HOOKGATE_(SIGNATURE|CREDENTIALS)_INVALID"/m, provider)
+  }
 })

@@ -1,0 +1,9 @@
+// Demo credentials for the example server and the send script. Real deployments set the variables.
+export const PORT = Number(process.env.PORT ?? 3000)
+export const BACKCHANNEL_SECRET = process.env.BC_WEBHOOK_SECRET ?? 'hookgate-demo-secret'
+export const BREAD = {
+  kid: process.env.BREAD_KID ?? 'bd9f-demo-kid',
+  secret: process.env.BREAD_SECRET ?? 'hookgate-demo-bread-secret',
+  basicAuth: { username: process.env.BREAD_USER ?? 'bread', password: process.env.BREAD_PASSWORD ?? 'hookgate-demo-password' }
+}
+export const USING_DEMO_SECRETS = process.env.BC_WEBHOOK_SECRET === undefined || process.env.BREAD_SECRET === undefined
