@@ -13,7 +13,7 @@ test('npm run build emits every entry of the exports map, with declarations, and
   await run('npm', ['run', 'build'], { cwd: root })
   const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { exports: Record<string, ExportEntry | string> }
   const entries = Object.entries(pkg.exports).filter((e): e is [string, ExportEntry] => typeof e[1] === 'object')
-  assert.deepEqual(entries.map(([subpath]) => subpath), ['.', './core', './providers', './testing'])
+  assert.deepEqual(entries.map(([subpath]) => subpath), ['.', './core', './providers', './testing', './express', './node'])
   for (const [subpath, entry] of entries) {
     assert.deepEqual(Object.keys(entry)[0], 'types', `${subpath}: "types" comes first`)
     assert.ok(existsSync(new URL(entry.types, root)), entry.types)
@@ -25,6 +25,9 @@ test('npm run build emits every entry of the exports map, with declarations, and
     const { backchannel } = await import('hookgate/providers')
     const { signBackchannel } = await import('hookgate/testing')
     const core = await import('hookgate/core')
+    const express = await import('hookgate/express')
+    const node = await import('hookgate/node')
+    if (typeof express.webhooks !== 'function' || typeof node.webhooks !== 'function') throw new Error('adapters missing')
     const body = '{"id":"e","type":"order.paid","data":{}}'
     const outcome = await createReceiver(backchannel({ secret: 's' })).receive(Buffer.from(body), signBackchannel(body, 's'))
     console.log(JSON.stringify({ plugin: typeof hookgate, status: outcome.status, core: typeof core.createReceiver, error: typeof HookgateError }))

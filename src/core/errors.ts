@@ -18,6 +18,7 @@ export const ERROR_CATALOGUE = {
   HOOKGATE_HANDLER_FAILED: { status: 500, message: 'the event handler failed' },
   HOOKGATE_HANDLER_TIMEOUT: { status: 500, message: 'the event handler did not finish in time' },
   HOOKGATE_SECRETS_UNAVAILABLE: { status: 503, message: 'verification secrets are unavailable' },
+  HOOKGATE_BODY_ALREADY_PARSED: { status: 500, message: 'the request body was read before hookgate could verify it' },
   HOOKGATE_INTERNAL: { status: 500, message: 'internal error' }
 } as const satisfies Record<string, { readonly status: number, readonly message: string }>
 

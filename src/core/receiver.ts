@@ -145,7 +145,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
     if (declared !== undefined && Number(declared) > this.bodyLimit) {
       return refusal('HOOKGATE_BODY_TOO_LARGE', { reason: `content-length ${declared} exceeds ${this.bodyLimit}` })
     }
-    return this.#checkMediaType(header('content-type'))
+    return this.#checkEntity(header)
   }
 
   /** Runs the whole pipeline for one request: media type → verify → parse → envelope → validate → dispatch. */
@@ -156,8 +156,8 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
       return this.reject(refusal('HOOKGATE_BODY_TOO_LARGE', { reason: `${bytes.length} bytes exceed ${this.bodyLimit}` }), options)
     }
     const header = headerReader(headers)
-    const mediaTypeRefusal = this.#checkMediaType(header('content-type'))
-    if (mediaTypeRefusal !== undefined) return this.reject(mediaTypeRefusal, options)
+    const entityRefusal = this.#checkEntity(header)
+    if (entityRefusal !== undefined) return this.reject(entityRefusal, options)
 
     const request: InboundRequest = { body: bytes, header, headers, now: this.#now }
     let parsed: { value: unknown } | undefined
@@ -260,7 +260,13 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
     }
   }
 
-  #checkMediaType (contentType: string | undefined): HookgateError | undefined {
+  /** The body must be JSON the envelope reads, sent as is: a compressed body is not the bytes that were signed. */
+  #checkEntity (header: (name: string) => string | undefined): HookgateError | undefined {
+    const encoding = header('content-encoding')
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+      return refusal('HOOKGATE_UNSUPPORTED_MEDIA_TYPE', { reason: `content-encoding "${encoding.slice(0, 40)}" is not supported` })
+    }
+    const contentType = header('content-type')
     const mediaType = jsonMediaType(contentType)
     if (mediaType !== undefined && isJsonMediaType(mediaType) && this.provider.envelope.accepts(mediaType)) return undefined
     return refusal('HOOKGATE_UNSUPPORTED_MEDIA_TYPE', { reason: contentType === undefined ? 'no content-type' : `content-type "${contentType.slice(0, 100)}"` })

@@ -18,6 +18,7 @@ const expected: Record<HookgateErrorCode, [number, string]> = {
   HOOKGATE_HANDLER_FAILED: [500, 'the event handler failed'],
   HOOKGATE_HANDLER_TIMEOUT: [500, 'the event handler did not finish in time'],
   HOOKGATE_SECRETS_UNAVAILABLE: [503, 'verification secrets are unavailable'],
+  HOOKGATE_BODY_ALREADY_PARSED: [500, 'the request body was read before hookgate could verify it'],
   HOOKGATE_INTERNAL: [500, 'internal error']
 }
 

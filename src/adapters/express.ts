@@ -1,0 +1,21 @@
+import type { Request, Response } from 'express'
+import type { WebhookEvent, Provider } from '../core/types.js'
+import { createNodeEndpoint, type NodeEndpointOptions, type NodeWebhookEndpoint } from './node.js'
+
+export type ExpressEndpointOptions<E extends WebhookEvent> = NodeEndpointOptions<E, Request>
+
+/** Express middleware for one endpoint; `.on()` declares handlers and chains. */
+export type ExpressWebhookEndpoint<E extends WebhookEvent> = NodeWebhookEndpoint<E, Request, Response>
+
+/**
+ * A webhook endpoint as Express (4 or 5) middleware. Mount it before `express.json()` or any body
+ * parser: hookgate reads the raw bytes itself (raw-body, with `bodyLimit`); if a parser got there
+ * first the request is answered 500 `HOOKGATE_BODY_ALREADY_PARSED` with a log line naming the fix.
+ * A body left as a Buffer by `express.raw()` is used as is.
+ * @example
+ * app.post('/webhooks/backchannel', webhooks(backchannel({ secret }))
+ *   .on('order.created', async (event, req) => { await save(event.data) }))
+ */
+export function webhooks<E extends WebhookEvent> (provider: Provider<E>, options?: ExpressEndpointOptions<E>): ExpressWebhookEndpoint<E> {
+  return createNodeEndpoint<E, Request, Response>(provider, options)
+}

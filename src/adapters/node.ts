@@ -1,0 +1,135 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { HookgateError } from '../core/errors.js'
+import type { Logger } from '../core/types.js'
+import { createReceiver, type HandlerOptions, type Receiver, type ReceiverOptions } from '../core/receiver.js'
+import type { EventPattern } from '../core/registry.js'
+import type { HandshakeOutcome, Handler, Outcome, Provider, WebhookEvent } from '../core/types.js'
+import { readBody } from './read-body.js'
+
+export interface NodeEndpointOptions<E extends WebhookEvent, Req> extends ReceiverOptions<E, Req> {
+  /** Where refusals and failures are logged. @default console (warn and error only) */
+  log?: Logger
+  /**
+   * Handle only requests for this path (query string ignored); others go to `next()`, or get 404
+   * when there is none. Without it every request is handled.
+   */
+  path?: string
+}
+
+type Next = (err?: unknown) => void
+
+/** A request listener or middleware for one endpoint; `.on()` declares handlers and chains. */
+export interface NodeWebhookEndpoint<E extends WebhookEvent, Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse> {
+  (request: Req, response: Res, next?: Next): void
+  readonly receiver: Receiver<E, Req>
+  on (pattern: EventPattern, handler: Handler<E, Req>): NodeWebhookEndpoint<E, Req, Res>
+  on (pattern: EventPattern, options: HandlerOptions, handler: Handler<E, Req>): NodeWebhookEndpoint<E, Req, Res>
+}
+
+const ignore = (): void => {}
+/** A quiet default: only refusals and failures, as one line each. */
+const consoleLogger: Logger = {
+  debug: ignore,
+  info: ignore,
+  warn: (obj, msg) => { console.warn(msg ?? '', JSON.stringify(obj)) },
+  error: (obj, msg) => { console.error(msg ?? '', obj) }
+}
+
+function write (response: ServerResponse, outcome: Outcome | HandshakeOutcome, close: boolean): void {
+  const text = 'body' in outcome ? JSON.stringify(outcome.body) : ''
+  const headers: Record<string, string | number> = { ...outcome.headers, 'content-length': Buffer.byteLength(text) }
+  if (text !== '') headers['content-type'] = 'application/json; charset=utf-8'
+  // A refusal sent before the body was read in full closes the connection, so the sender stops
+  // streaming instead of the server reading (and discarding) the rest.
+  if (close) headers.connection = 'close'
+  response.writeHead(outcome.status, headers)
+  response.end(text)
+}
+
+/** Body parsers (express.json(), body-parser, …) leave these marks on the request they consumed. */
+function alreadyParsed (request: IncomingMessage & { body?: unknown, _body?: unknown }): Buffer | HookgateError | undefined {
+  if (Buffer.isBuffer(request.body)) return request.body
+  if (request.body !== undefined || request._body === true || request.readableEnded) {
+    return new HookgateError('HOOKGATE_BODY_ALREADY_PARSED', {
+      reason: 'a body parser consumed the request before hookgate: mount hookgate before express.json() (or any body parser), or on a router of its own'
+    })
+  }
+  return undefined
+}
+
+function pathOf (url: string | undefined): string {
+  const query = url?.indexOf('?') ?? -1
+  return url === undefined ? '/' : query === -1 ? url : url.slice(0, query)
+}
+
+/**
+ * Builds the handler shared by the node:http and Express adapters: read the bytes with a limit, run
+ * the core, write its outcome. Nothing else happens here.
+ */
+export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingMessage, Res extends ServerResponse> (provider: Provider<E>, options: NodeEndpointOptions<E, Req> = {}): NodeWebhookEndpoint<E, Req, Res> {
+  const { log = consoleLogger, path, ...receiverOptions } = options
+  if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) throw new TypeError('"path" must start with "/"')
+  const receiver = createReceiver<E, Req>(provider, receiverOptions)
+
+  async function handle (request: Req, response: Res): Promise<void> {
+    const context = { context: request, log }
+    if (request.method === 'OPTIONS' && receiver.handshakeEnabled) {
+      write(response, receiver.handshake(request.headers), false)
+      return
+    }
+    const early = receiver.precheck(request.headers)
+    if (early !== undefined) {
+      write(response, receiver.reject(early, context), true)
+      return
+    }
+    let body = alreadyParsed(request)
+    if (body === undefined) {
+      try {
+        body = await readBody(request, receiver.bodyLimit)
+      } catch (err) {
+        write(response, receiver.reject(err as HookgateError, context), true)
+        return
+      }
+    }
+    if (body instanceof HookgateError) {
+      write(response, receiver.reject(body, context), false)
+      return
+    }
+    write(response, await receiver.receive(body, request.headers, context), false)
+  }
+
+  const endpoint = function hookgateEndpoint (request: Req, response: Res, next?: Next): void {
+    if ((path !== undefined && pathOf(request.url) !== path) || (request.method !== 'POST' && !(request.method === 'OPTIONS' && receiver.handshakeEnabled))) {
+      if (next !== undefined) {
+        next()
+        return
+      }
+      const allow = receiver.handshakeEnabled ? 'POST, OPTIONS' : 'POST'
+      write(response, { status: path !== undefined && pathOf(request.url) !== path ? 404 : 405, headers: { allow } }, false)
+      return
+    }
+    handle(request, response).catch((err: unknown) => {
+      const outcome = receiver.reject(new HookgateError('HOOKGATE_INTERNAL', { reason: 'unexpected error', cause: err }), { context: request, log })
+      if (!response.headersSent) write(response, outcome, true)
+      else response.destroy()
+    })
+  } as NodeWebhookEndpoint<E, Req, Res>
+
+  Object.defineProperty(endpoint, 'receiver', { value: receiver, enumerable: true })
+  endpoint.on = function on (pattern: EventPattern, optionsOrHandler: HandlerOptions | Handler<E, Req>, maybeHandler?: Handler<E, Req>) {
+    if (typeof optionsOrHandler === 'function') receiver.on(pattern, optionsOrHandler)
+    else receiver.on(pattern, optionsOrHandler, maybeHandler as Handler<E, Req>)
+    return endpoint
+  } as NodeWebhookEndpoint<E, Req, Res>['on']
+  return endpoint
+}
+
+/**
+ * A webhook endpoint as a node:http request listener (or Connect-style middleware).
+ * @example
+ * http.createServer(webhooks(backchannel({ secret }), { path: '/webhooks/backchannel' })
+ *   .on('order.created', async (event) => { await save(event.data) }))
+ */
+export function webhooks<E extends WebhookEvent> (provider: Provider<E>, options?: NodeEndpointOptions<E, IncomingMessage>): NodeWebhookEndpoint<E> {
+  return createNodeEndpoint<E, IncomingMessage, ServerResponse>(provider, options)
+}
