@@ -2,7 +2,11 @@
 // Each `@ts-expect-error` line must stay an error; each `Equals` must stay true.
 import Fastify, { type FastifyRequest } from 'fastify'
 import hookgate, { HookgateError, createReceiver, type HookgateErrorCode, type Outcome, type WebhookEndpoint, type WebhookEvent } from 'hookgate'
-import { backchannel, type BackchannelEvent, type BackchannelEventType } from 'hookgate/providers'
+import { backchannel, bread, type BackchannelEvent, type BackchannelEventType } from 'hookgate/providers'
+import { webhooks as expressWebhooks } from 'hookgate/express'
+import { webhooks as nodeWebhooks } from 'hookgate/node'
+import express, { type Request as ExpressRequest } from 'express'
+import { createServer, type IncomingMessage } from 'node:http'
 import { backchannelRequest, signBackchannel } from 'hookgate/testing'
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false
@@ -64,3 +68,18 @@ void wrongCode
 const headers = signBackchannel('{}', 's')
 expectType<Equals<typeof headers['x-bc-signature'], string>>(true)
 await app.inject(backchannelRequest({ id: 'e', type: 'order.paid', data: {} }, 's', { url: '/hooks' }))
+
+// Express and node:http endpoints take the same presets and .on(), with their own request type.
+const expressEndpoint = expressWebhooks(backchannel({ secret: 's' })).on('order.*', (event, req) => {
+  expectType<Equals<typeof event, BackchannelEvent>>(true)
+  expectType<Equals<typeof req, ExpressRequest>>(true)
+})
+express().post('/hooks', expressEndpoint)
+const nodeEndpoint = nodeWebhooks(bread({ keys: { k: 's' }, basicAuth: { username: 'u', password: 'p' } }), { path: '/hooks' })
+  .on({ source: 'breadpayments.*', type: '*' }, (event, req) => {
+    expectType<Equals<typeof event.source, string>>(true)
+    expectType<Equals<typeof req, IncomingMessage>>(true)
+  })
+createServer(nodeEndpoint)
+// @ts-expect-error bread needs basicAuth
+bread({ keys: { k: 's' } })
