@@ -15,9 +15,12 @@ export const ERROR_CATALOGUE = {
   HOOKGATE_ENVELOPE_INVALID: { status: 400, message: 'event envelope is incomplete or malformed' },
   HOOKGATE_PAYLOAD_INVALID: { status: 400, message: 'event payload does not match its schema' },
   HOOKGATE_EVENT_UNKNOWN: { status: 422, message: 'no handler accepts this event type' },
+  HOOKGATE_DELIVERY_IN_PROGRESS: { status: 409, message: 'this event is being handled by another delivery' },
   HOOKGATE_HANDLER_FAILED: { status: 500, message: 'the event handler failed' },
   HOOKGATE_HANDLER_TIMEOUT: { status: 500, message: 'the event handler did not finish in time' },
   HOOKGATE_SECRETS_UNAVAILABLE: { status: 503, message: 'verification secrets are unavailable' },
+  HOOKGATE_STORE_UNAVAILABLE: { status: 503, message: 'the idempotency store is unavailable' },
+  HOOKGATE_SHUTTING_DOWN: { status: 503, message: 'the receiver is shutting down' },
   HOOKGATE_BODY_ALREADY_PARSED: { status: 500, message: 'the request body was read before hookgate could verify it' },
   HOOKGATE_INTERNAL: { status: 500, message: 'internal error' }
 } as const satisfies Record<string, { readonly status: number, readonly message: string }>

@@ -4,7 +4,9 @@ import { headerReader } from './headers.js'
 import { parseJson } from './json.js'
 import { silentLogger } from './log.js'
 import { isJsonMediaType, jsonMediaType } from './media-type.js'
+import { DEFAULT_DONE_TTL, type ClaimResult, type IdempotencyOptions, type IdempotencyStore } from './idempotency.js'
 import { describePattern, EventRegistry, type EventPattern } from './registry.js'
+import { MemoryIdempotencyStore } from '../stores/memory.js'
 import { compileDataValidator, createAjv, type DataValidator, type JsonSchema } from './schemas.js'
 import type { HandshakeOutcome, Handler, HeaderSource, InboundRequest, Logger, Outcome, Provider, WebhookEvent } from './types.js'
 
@@ -41,6 +43,11 @@ export interface ReceiverOptions<E extends WebhookEvent = WebhookEvent, C = unde
   onEvent?: (event: E, context: C) => void
   /** Called for each refusal and each handler failure; for metrics. */
   onRejected?: (error: HookgateError, context: C) => void
+  /**
+   * De-duplication by event id: each event's handler runs once when it succeeds, and again on the
+   * sender's retry when it fails. `false` turns it off. @default an in-memory store (this process)
+   */
+  idempotency?: IdempotencyOptions | false
   /**
    * Answer the CloudEvents webhook validation handshake (`OPTIONS` with `WebHook-Request-Origin`)
    * for these origins (`'*'`: any), announcing `rate` requests per minute when given. Off by default.
@@ -87,6 +94,10 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
   readonly #onEvent: ((event: E, context: C) => void) | undefined
   readonly #onRejected: ((error: HookgateError, context: C) => void) | undefined
   readonly #handshake: HandshakeOptions | undefined
+  readonly #idempotency: ResolvedIdempotency | undefined
+  #inFlight = 0
+  #closing = false
+  readonly #idle: Array<() => void> = []
   readonly #validateBase: DataValidator | undefined
 
   constructor (provider: Provider<E>, options: ReceiverOptions<E, C> = {}) {
@@ -106,6 +117,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
     this.#onRejected = options.onRejected
     this.#handlerTimeout = options.handlerTimeout ?? DEFAULT_HANDLER_TIMEOUT
     this.#handshake = options.handshake
+    this.#idempotency = resolveIdempotency(options.idempotency, provider.name, this.#handlerTimeout, this.#now)
     this.#validateBase = provider.dataSchema === undefined
       ? undefined
       : compileDataValidator(this.#schemaCompiler(), provider.dataSchema, `every ${provider.name} event`)
@@ -148,8 +160,33 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
     return this.#checkEntity(header)
   }
 
-  /** Runs the whole pipeline for one request: media type → verify → parse → envelope → validate → dispatch. */
+  /**
+   * Runs the whole pipeline for one request: media type → verify → parse → envelope → validate →
+   * claim → dispatch. After `close()` began it answers 503 without reading anything.
+   */
   async receive (body: Uint8Array, headers: HeaderSource, options: ReceiveOptions<C> = {}): Promise<Outcome<E>> {
+    if (this.#closing) {
+      return this.reject(refusal('HOOKGATE_SHUTTING_DOWN', { reason: 'close() was called', headers: { 'retry-after': '5' } }), options)
+    }
+    this.#inFlight++
+    try {
+      return await this.#receive(body, headers, options)
+    } finally {
+      if (--this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve()
+    }
+  }
+
+  /**
+   * Stops accepting deliveries (503 from now on) and resolves once the in-flight ones have finished
+   * and recorded their results. Closes the idempotency store only if hookgate created it.
+   */
+  async close (): Promise<void> {
+    this.#closing = true
+    if (this.#inFlight > 0) await new Promise<void>((resolve) => { this.#idle.push(resolve) })
+    if (this.#idempotency?.owned === true) await this.#idempotency.store.close?.()
+  }
+
+  async #receive (body: Uint8Array, headers: HeaderSource, options: ReceiveOptions<C>): Promise<Outcome<E>> {
     const log = options.log ?? silentLogger
     const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength)
     if (bytes.length > this.bodyLimit) {
@@ -190,20 +227,68 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
     }
 
     let handled = 0
+    let duplicates = 0
     for (let i = 0; i < events.length; i++) {
       const event = events[i] as E
       const route = routes[i]
       if (route === undefined) {
         log.info({ eventId: event.id, type: event.type }, 'webhook acknowledged: no handler for its type')
-      } else {
-        const failure = await this.#run(route, event, options.context as C)
-        if (failure !== undefined) return this.reject(failure, options, events)
-        handled++
+        this.#notify(this.#onEvent, event, options, log)
+        continue
       }
+      const claim = await this.#claim(event, log)
+      if (claim instanceof HookgateError) return this.reject(claim, options, events)
+      if (claim?.state === 'done') {
+        duplicates++
+        log.info({ eventId: event.id, type: event.type }, 'webhook duplicate: already handled')
+        continue
+      }
+      if (claim?.state === 'running') {
+        const retryAfter = String(Math.min(60, Math.max(1, Math.ceil(claim.retryAfterMs / 1000))))
+        return this.reject(refusal('HOOKGATE_DELIVERY_IN_PROGRESS', { eventId: event.id, reason: 'claimed by another delivery', headers: { 'retry-after': retryAfter } }), options, events)
+      }
+      const failure = await this.#run(route, event, options.context as C)
+      if (failure !== undefined) {
+        if (claim !== undefined) await this.#settle('release', event, claim.token, log)
+        return this.reject(failure, options, events)
+      }
+      if (claim !== undefined) await this.#settle('complete', event, claim.token, log)
+      handled++
       this.#notify(this.#onEvent, event, options, log)
     }
-    const ignored = events.length - handled
-    return { status: 200, body: ignored === 0 ? { ok: true, handled } : { ok: true, handled, ignored }, events }
+    const ignored = events.length - handled - duplicates
+    const reply: { ok: true, handled: number, ignored?: number, duplicates?: number } = { ok: true, handled }
+    if (ignored > 0) reply.ignored = ignored
+    if (duplicates > 0) reply.duplicates = duplicates
+    return { status: 200, body: reply, events }
+  }
+
+  /** Claims the event; `undefined` when de-duplication is off or failing open. */
+  async #claim (event: E, log: Logger): Promise<Extract<ClaimResult, { state: 'claimed' }> | Exclude<ClaimResult, { state: 'claimed' }> | HookgateError | undefined> {
+    const idempotency = this.#idempotency
+    if (idempotency === undefined) return undefined
+    try {
+      return await idempotency.store.claim(idempotency.key(event), idempotency.lease)
+    } catch (err) {
+      if (!idempotency.failOpen) return new HookgateError('HOOKGATE_STORE_UNAVAILABLE', { eventId: event.id, reason: 'claim failed', cause: err })
+      log.warn({ eventId: event.id, err }, 'idempotency store unavailable: running the handler without a claim (failOpen)')
+      return undefined
+    }
+  }
+
+  /**
+   * Records the handler's result. A failure here is logged, not answered: after success the work is
+   * done (a 5xx would only make the sender repeat it), after failure the lease expires on its own.
+   */
+  async #settle (action: 'complete' | 'release', event: E, token: string, log: Logger): Promise<void> {
+    const idempotency = this.#idempotency as ResolvedIdempotency
+    const key = idempotency.key(event)
+    try {
+      if (action === 'complete') await idempotency.store.complete(key, token, idempotency.ttl)
+      else await idempotency.store.release(key, token)
+    } catch (err) {
+      log.error({ eventId: event.id, err }, `idempotency store unavailable: could not ${action} the claim`)
+    }
   }
 
   /**
@@ -287,6 +372,37 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
       log.error({ err }, 'a hookgate onEvent/onRejected hook threw')
     }
   }
+}
+
+interface ResolvedIdempotency {
+  readonly store: IdempotencyStore
+  readonly owned: boolean
+  readonly key: (event: WebhookEvent) => string
+  readonly lease: number
+  readonly ttl: number
+  readonly failOpen: boolean
+}
+
+function positiveMs (value: number | undefined, fallback: number, option: string): number {
+  const ms = value ?? fallback
+  if (!Number.isSafeInteger(ms) || ms < 1) throw new TypeError(`"${option}" must be a positive integer number of milliseconds`)
+  return ms
+}
+
+function resolveIdempotency (options: IdempotencyOptions | false | undefined, providerName: string, handlerTimeout: number, now: () => number): ResolvedIdempotency | undefined {
+  if (options === false) return undefined
+  if (options !== undefined && (options === null || typeof options !== 'object')) throw new TypeError('"idempotency" must be an object or false')
+  const { store, namespace = providerName, failOpen = false } = options ?? {}
+  if (store !== undefined && (typeof store?.claim !== 'function' || typeof store.complete !== 'function' || typeof store.release !== 'function')) {
+    throw new TypeError('"idempotency.store" must implement claim, complete and release')
+  }
+  if (typeof namespace !== 'string' || namespace === '') throw new TypeError('"idempotency.namespace" must be a non-empty string')
+  // The lease must outlive a handler that is still running, or a retry would run it a second time.
+  const lease = positiveMs(options?.lease, handlerTimeout === Infinity ? 5 * 60_000 : handlerTimeout + 10_000, 'idempotency.lease')
+  const ttl = positiveMs(options?.ttl, DEFAULT_DONE_TTL, 'idempotency.ttl')
+  // CloudEvents 1.0: source + id is what is unique; plain events have only an id.
+  const key = (event: WebhookEvent): string => event.source === undefined ? `${namespace}:${event.id}` : `${namespace}:${event.source}\u0000${event.id}`
+  return { store: store ?? new MemoryIdempotencyStore({ now }), owned: store === undefined, key, lease, ttl, failOpen: failOpen === true }
 }
 
 /** The provider's base schema and the handler's schema apply together: report what both found. */

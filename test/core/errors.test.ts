@@ -15,9 +15,12 @@ const expected: Record<HookgateErrorCode, [number, string]> = {
   HOOKGATE_ENVELOPE_INVALID: [400, 'event envelope is incomplete or malformed'],
   HOOKGATE_PAYLOAD_INVALID: [400, 'event payload does not match its schema'],
   HOOKGATE_EVENT_UNKNOWN: [422, 'no handler accepts this event type'],
+  HOOKGATE_DELIVERY_IN_PROGRESS: [409, 'this event is being handled by another delivery'],
   HOOKGATE_HANDLER_FAILED: [500, 'the event handler failed'],
   HOOKGATE_HANDLER_TIMEOUT: [500, 'the event handler did not finish in time'],
   HOOKGATE_SECRETS_UNAVAILABLE: [503, 'verification secrets are unavailable'],
+  HOOKGATE_STORE_UNAVAILABLE: [503, 'the idempotency store is unavailable'],
+  HOOKGATE_SHUTTING_DOWN: [503, 'the receiver is shutting down'],
   HOOKGATE_BODY_ALREADY_PARSED: [500, 'the request body was read before hookgate could verify it'],
   HOOKGATE_INTERNAL: [500, 'internal error']
 }

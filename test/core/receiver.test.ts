@@ -178,7 +178,7 @@ test('the most specific handler runs, and only it', async () => {
     .on('order.*', () => { ran.push('order.*') })
     .on('order.created', () => { ran.push('order.created') })
   for (const type of ['order.created', 'order.paid', 'inventory.updated']) {
-    const body = Buffer.from(JSON.stringify({ ...EVENT, type }))
+    const body = Buffer.from(JSON.stringify({ ...EVENT, id: `evt_${type}`, type }))
     assert.equal((await receiver.receive(body, signBackchannel(body, SECRET))).status, 200)
   }
   assert.deepEqual(ran, ['order.created', 'order.*', '*'])
