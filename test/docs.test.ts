@@ -17,7 +17,7 @@ test('docs/errors.md lists every error code with its status', () => {
 test('every hookgate subpath the docs mention is in the exports map', () => {
   const exports = (JSON.parse(read('package.json')) as { exports: Record<string, unknown> }).exports
   for (const doc of docs) {
-    for (const [, subpath] of read(doc).matchAll(/['`]hookgate(\/[a-z-]+)?['`]/g)) {
+    for (const [, subpath] of read(doc).matchAll(/['`]hookgate(\/[a-z-]+(?:\/[a-z-]+)?)?['`]/g)) {
       assert.ok(`.${subpath ?? ''}` in exports, `${doc} mentions hookgate${subpath ?? ''}`)
     }
   }

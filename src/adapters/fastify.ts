@@ -114,6 +114,9 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
 const plugin: FastifyPluginAsync<HookgatePluginOptions> = async (app, options) => {
   validateReceiverOptions(options)
   const { ajv = createAjv(), ...defaults } = options
+  const receivers: Array<Receiver<WebhookEvent, FastifyRequest>> = []
+  // Before the server stops: new deliveries get 503, in-flight ones finish and record their result.
+  app.addHook('preClose', async () => { await Promise.all(receivers.map(async (receiver) => { await receiver.close() })) })
   app.decorateRequest('webhook', null)
   app.decorate('webhooks', function webhooks<E extends WebhookEvent> (this: FastifyInstance, path: string, provider: Provider<E>, endpointOptions: EndpointOptions<E> = {}): WebhookEndpoint<E> {
     if (typeof path !== 'string' || !path.startsWith('/')) {
@@ -123,6 +126,7 @@ const plugin: FastifyPluginAsync<HookgatePluginOptions> = async (app, options) =
     const bodyLimit = endpointOptions.bodyLimit ?? defaults.bodyLimit ?? this.initialConfig.bodyLimit ?? DEFAULT_BODY_LIMIT
     const receiver = createReceiver<E, FastifyRequest>(provider, { ...defaults as EndpointOptions<E>, ...endpointOptions, bodyLimit, ajv })
     mountEndpoint(this, path, receiver as unknown as Receiver<WebhookEvent, FastifyRequest>)
+    receivers.push(receiver as unknown as Receiver<WebhookEvent, FastifyRequest>)
     return new WebhookEndpoint(receiver)
   } satisfies WebhooksDecorator)
 }

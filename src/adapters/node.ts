@@ -22,6 +22,8 @@ type Next = (err?: unknown) => void
 export interface NodeWebhookEndpoint<E extends WebhookEvent, Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse> {
   (request: Req, response: Res, next?: Next): void
   readonly receiver: Receiver<E, Req>
+  /** New deliveries get 503; resolves once in-flight ones have finished. Call it on shutdown. */
+  close (): Promise<void>
   on (pattern: EventPattern, handler: Handler<E, Req>): NodeWebhookEndpoint<E, Req, Res>
   on (pattern: EventPattern, options: HandlerOptions, handler: Handler<E, Req>): NodeWebhookEndpoint<E, Req, Res>
 }
@@ -116,6 +118,7 @@ export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingM
   } as NodeWebhookEndpoint<E, Req, Res>
 
   Object.defineProperty(endpoint, 'receiver', { value: receiver, enumerable: true })
+  endpoint.close = async () => { await receiver.close() }
   endpoint.on = function on (pattern: EventPattern, optionsOrHandler: HandlerOptions | Handler<E, Req>, maybeHandler?: Handler<E, Req>) {
     if (typeof optionsOrHandler === 'function') receiver.on(pattern, optionsOrHandler)
     else receiver.on(pattern, optionsOrHandler, maybeHandler as Handler<E, Req>)

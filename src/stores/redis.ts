@@ -82,7 +82,11 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   }
 
   async close (): Promise<void> {
-    if (this.#owned) await (await this.#client).quit().catch(() => {})
+    if (!this.#owned) return
+    const client = await this.#client
+    // quit() waits for a connection that may never come; a client that is not ready is just dropped.
+    if (client.status === 'ready') await client.quit().catch(() => {})
+    else client.disconnect()
   }
 
   async #eval (script: string, key: string, ...args: string[]): Promise<unknown> {

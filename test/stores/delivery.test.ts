@@ -1,0 +1,188 @@
+import { describe, test, type TestContext } from 'node:test'
+import assert from 'node:assert/strict'
+import { createReceiver, type ReceiverOptions } from '../../src/core/receiver.js'
+import type { IdempotencyStore } from '../../src/core/idempotency.js'
+import type { Logger } from '../../src/core/types.js'
+import { backchannel, type BackchannelEvent } from '../../src/providers/index.js'
+import { memoryStore } from '../../src/stores/memory.js'
+import { redisStore } from '../../src/stores/redis.js'
+import { signBackchannel } from '../../src/testing/index.js'
+import { isolatedRedisStore } from './redis-helpers.js'
+
+const SECRET = 'delivery-secret'
+
+function delivery (id: string, type = 'order.paid'): [Buffer, Record<string, string>] {
+  const body = Buffer.from(JSON.stringify({ id, type, data: {} }))
+  return [body, { ...signBackchannel(body, SECRET) }]
+}
+
+function recorder (): Logger & { messages: string[] } {
+  const messages: string[] = []
+  const at = () => (_obj: object, msg?: string) => { messages.push(msg ?? '') }
+  return { messages, debug: at(), info: at(), warn: at(), error: at() }
+}
+
+const STORES: Array<{ name: string, make: (t: TestContext) => IdempotencyStore }> = [
+  { name: 'memory', make: () => memoryStore() },
+  { name: 'redis', make: (t) => isolatedRedisStore(t).store }
+]
+
+for (const { name, make } of STORES) {
+  describe(`delivery semantics with the ${name} store`, () => {
+    function setup (t: TestContext, handler: (event: BackchannelEvent) => unknown, options: ReceiverOptions<BackchannelEvent, undefined> = {}) {
+      const store = make(t)
+      const receiver = createReceiver(backchannel({ secret: SECRET }), { idempotency: { store, lease: 2000 }, ...options }).on('*', handler)
+      return { store, receiver }
+    }
+
+    test('first delivery claims, runs the handler and marks it done → 200', async (t) => {
+      let runs = 0
+      const { store, receiver } = setup(t, () => { runs++ })
+      const outcome = await receiver.receive(...delivery('evt_first'))
+      assert.equal(outcome.status, 200)
+      assert.deepEqual(outcome.body, { ok: true, handled: 1 })
+      assert.equal(runs, 1)
+      assert.deepEqual(await store.claim('backchannel:evt_first', 1000), { state: 'done' })
+    })
+
+    test('a delivery of a done id → 200 marked duplicate (reply and log), handler not run', async (t) => {
+      let runs = 0
+      const { receiver } = setup(t, () => { runs++ })
+      await receiver.receive(...delivery('evt_dup'))
+      const log = recorder()
+      const again = await receiver.receive(...delivery('evt_dup'), { log })
+      assert.equal(again.status, 200)
+      assert.deepEqual(again.body, { ok: true, handled: 0, duplicates: 1 })
+      assert.ok(log.messages.includes('webhook duplicate: already handled'))
+      assert.equal(runs, 1)
+    })
+
+    test('a delivery while the same id is running → 409 with Retry-After, handler not run', async (t) => {
+      let release: () => void = () => {}
+      let runs = 0
+      const { receiver } = setup(t, async () => { runs++; await new Promise<void>((resolve) => { release = resolve }) })
+      const first = receiver.receive(...delivery('evt_busy'))
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      const second = await receiver.receive(...delivery('evt_busy'))
+      assert.equal(second.status, 409)
+      assert.equal(second.error?.code, 'HOOKGATE_DELIVERY_IN_PROGRESS')
+      assert.match(second.headers?.['retry-after'] ?? '', /^[1-9][0-9]*$/)
+      release()
+      assert.equal((await first).status, 200)
+      assert.equal(runs, 1)
+    })
+
+    test('a handler that throws → 500 and the claim is released, so the retry runs it again', async (t) => {
+      let runs = 0
+      const { receiver } = setup(t, () => { runs++; if (runs === 1) throw new Error('transient') })
+      assert.equal((await receiver.receive(...delivery('evt_retry'))).status, 500)
+      const retry = await receiver.receive(...delivery('evt_retry'))
+      assert.equal(retry.status, 200)
+      assert.deepEqual(retry.body, { ok: true, handled: 1 })
+      assert.equal(runs, 2)
+    })
+
+    test('a handler past its timeout → 500 and the claim is released', async (t) => {
+      let runs = 0
+      const { receiver } = setup(t, async () => { runs++; if (runs === 1) await new Promise((resolve) => setTimeout(resolve, 500)) }, { handlerTimeout: 50 })
+      const timedOut = await receiver.receive(...delivery('evt_slow'))
+      assert.equal(timedOut.status, 500)
+      assert.equal(timedOut.error?.code, 'HOOKGATE_HANDLER_TIMEOUT')
+      assert.equal((await receiver.receive(...delivery('evt_slow'))).status, 200)
+      assert.equal(runs, 2)
+    })
+
+    test('a holder that died mid-handler: its claim expires after the lease, then a retry runs the handler', async (t) => {
+      let runs = 0
+      const { store, receiver } = setup(t, () => { runs++ })
+      // Another process claimed the event and died before completing or releasing it.
+      const abandoned = await store.claim('backchannel:evt_orphan', 300)
+      assert.equal(abandoned.state, 'claimed')
+      assert.equal((await receiver.receive(...delivery('evt_orphan'))).status, 409)
+      await new Promise((resolve) => setTimeout(resolve, 400))
+      assert.equal((await receiver.receive(...delivery('evt_orphan'))).status, 200)
+      assert.equal(runs, 1)
+    })
+
+    test('a late completion by a holder whose lease expired does not override the new holder', async (t) => {
+      const store = make(t)
+      const old = await store.claim('k', 100)
+      await new Promise((resolve) => setTimeout(resolve, 150))
+      const current = await store.claim('k', 5000)
+      assert.equal(current.state, 'claimed')
+      await store.release('k', old.state === 'claimed' ? old.token : '')
+      assert.equal((await store.claim('k', 5000)).state, 'running', 'the old token cannot release the new claim')
+      await store.complete('k', current.state === 'claimed' ? current.token : '', 5000)
+      assert.deepEqual(await store.claim('k', 5000), { state: 'done' })
+    })
+
+    test('concurrent claims of one key: exactly one wins', async (t) => {
+      const store = make(t)
+      const results = await Promise.all(Array.from({ length: 50 }, async () => await store.claim('race', 5000)))
+      assert.equal(results.filter((r) => r.state === 'claimed').length, 1)
+      assert.equal(results.filter((r) => r.state === 'running').length, 49)
+    })
+
+    test('the store unreachable → 503, handler never runs; failOpen runs it without a claim', async (t) => {
+      const unreachable: IdempotencyStore = name === 'redis'
+        ? redisStore({ url: 'redis://127.0.0.1:1', timeout: 500 })
+        : { claim: async () => { throw new Error('down') }, complete: async () => {}, release: async () => {} }
+      t.after(async () => { await unreachable.close?.() })
+      let runs = 0
+      const closed = createReceiver(backchannel({ secret: SECRET }), { idempotency: { store: unreachable } }).on('*', () => { runs++ })
+      const outcome = await closed.receive(...delivery('evt_down'))
+      assert.equal(outcome.status, 503)
+      assert.equal(outcome.error?.code, 'HOOKGATE_STORE_UNAVAILABLE')
+      assert.equal(runs, 0)
+      const open = createReceiver(backchannel({ secret: SECRET }), { idempotency: { store: unreachable, failOpen: true } }).on('*', () => { runs++ })
+      assert.equal((await open.receive(...delivery('evt_down'))).status, 200)
+      assert.equal(runs, 1)
+    })
+
+    test('keys are namespaced per endpoint', async (t) => {
+      const store = make(t)
+      let runs = 0
+      const a = createReceiver(backchannel({ secret: SECRET }), { idempotency: { store, namespace: 'shop-a' } }).on('*', () => { runs++ })
+      const b = createReceiver(backchannel({ secret: SECRET }), { idempotency: { store, namespace: 'shop-b' } }).on('*', () => { runs++ })
+      assert.equal((await a.receive(...delivery('evt_same'))).status, 200)
+      assert.equal((await b.receive(...delivery('evt_same'))).status, 200)
+      assert.deepEqual((await a.receive(...delivery('evt_same'))).body, { ok: true, handled: 0, duplicates: 1 })
+      assert.equal(runs, 2)
+    })
+  })
+}
+
+test('the memory store is bounded: least recently used keys go first', async () => {
+  const store = memoryStore({ maxEntries: 3 })
+  for (const key of ['a', 'b', 'c']) {
+    const claim = await store.claim(key, 1000)
+    if (claim.state === 'claimed') await store.complete(key, claim.token, 60_000)
+  }
+  await store.claim('a', 1000)
+  await store.claim('d', 1000)
+  assert.equal(store.size, 3)
+  assert.equal((await store.claim('b', 1000)).state, 'claimed', '"b" was the least recently used and is gone')
+  assert.equal((await store.claim('a', 1000)).state, 'done')
+})
+
+test('the memory store expires done keys after their TTL', async () => {
+  let now = 0
+  const store = memoryStore({ now: () => now })
+  const claim = await store.claim('k', 1000)
+  if (claim.state === 'claimed') await store.complete('k', claim.token, 5000)
+  now = 4999
+  assert.equal((await store.claim('k', 1000)).state, 'done')
+  now = 5001
+  assert.equal((await store.claim('k', 1000)).state, 'claimed')
+})
+
+test('de-duplication can be turned off, and its options are validated', () => {
+  const provider = backchannel({ secret: SECRET })
+  assert.doesNotThrow(() => createReceiver(provider, { idempotency: false }))
+  assert.throws(() => createReceiver(provider, { idempotency: { ttl: 0 } }), { name: 'TypeError', message: /"idempotency.ttl"/ })
+  assert.throws(() => createReceiver(provider, { idempotency: { lease: 1.5 } }), { name: 'TypeError', message: /"idempotency.lease"/ })
+  assert.throws(() => createReceiver(provider, { idempotency: { namespace: '' } }), { name: 'TypeError', message: /"idempotency.namespace"/ })
+  assert.throws(() => createReceiver(provider, { idempotency: { store: {} as IdempotencyStore } }), { name: 'TypeError', message: /"idempotency.store"/ })
+  assert.throws(() => redisStore({}), { name: 'TypeError', message: /exactly one of/ })
+  assert.throws(() => redisStore({ url: 'http://x' }), { name: 'TypeError', message: /redis:\/\// })
+})

@@ -1,0 +1,73 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import Fastify from 'fastify'
+import hookgate from '../../src/index.js'
+import { webhooks } from '../../src/adapters/node.js'
+import { silentLogger } from '../../src/core/log.js'
+import { backchannel } from '../../src/providers/index.js'
+import { memoryStore } from '../../src/stores/memory.js'
+import { signBackchannel } from '../../src/testing/index.js'
+
+const SECRET = 'shutdown-secret'
+
+async function deliver (port: number, id: string): Promise<{ status: number, body: unknown, retryAfter: string | null }> {
+  const body = JSON.stringify({ id, type: 'order.paid', data: {} })
+  const res = await fetch(`http://127.0.0.1:${port}/hook`, { method: 'POST', headers: signBackchannel(body, SECRET), body })
+  return { status: res.status, body: await res.json(), retryAfter: res.headers.get('retry-after') }
+}
+
+for (const return503OnClosing of [true, false]) {
+  test(`Fastify app.close() (return503OnClosing: ${return503OnClosing}): the in-flight handler finishes and is recorded; a delivery arriving meanwhile gets 503`, async () => {
+    const store = memoryStore()
+    const app = Fastify({ return503OnClosing })
+    await app.register(hookgate, { idempotency: { store } })
+    let finished = 0
+    app.webhooks('/hook', backchannel({ secret: SECRET })).on('*', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      finished++
+    })
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    const { port } = app.server.address() as AddressInfo
+
+    const inFlight = deliver(port, 'evt_inflight')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const closing = app.close()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const late = await deliver(port, 'evt_late')
+    assert.equal(late.status, 503)
+    if (!return503OnClosing) {
+      // Fastify's own closing guard is off, so the request reaches hookgate, which refuses it.
+      assert.deepEqual(late.body, { code: 'HOOKGATE_SHUTTING_DOWN', message: 'the receiver is shutting down' })
+      assert.equal(late.retryAfter, '5')
+    }
+
+    const first = await inFlight
+    assert.equal(first.status, 200)
+    await closing
+    assert.equal(finished, 1)
+    assert.deepEqual(await store.claim('backchannel:evt_inflight', 1000), { state: 'done' }, 'its result was recorded')
+    assert.equal((await store.claim('backchannel:evt_late', 1000)).state, 'claimed', 'the late one was never claimed')
+  })
+}
+
+test('node/Express endpoint.close() drains the same way', async () => {
+  let finished = 0
+  const endpoint = webhooks(backchannel({ secret: SECRET }), { log: silentLogger }).on('*', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    finished++
+  })
+  const server = createServer(endpoint)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  const inFlight = deliver(port, 'evt_a')
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  const drained = endpoint.close()
+  assert.equal((await deliver(port, 'evt_b')).status, 503)
+  await drained
+  assert.equal(finished, 1)
+  assert.equal((await inFlight).status, 200)
+  server.closeAllConnections()
+  server.close()
+})
