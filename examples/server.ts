@@ -2,11 +2,16 @@
 import Fastify from 'fastify'
 import hookgate from 'hookgate'
 import { backchannel, bread } from 'hookgate/providers'
+import { redisStore } from 'hookgate/stores/redis'
 import { BACKCHANNEL_SECRET, BREAD, PORT, USING_DEMO_SECRETS } from './config.js'
 import { inventoryUpdated, orderCreated } from './schemas.js'
 
 const app = Fastify({ logger: true })
-await app.register(hookgate)
+
+// Each event is handled once: in this process's memory by default, across instances with REDIS_URL.
+const store = process.env.REDIS_URL === undefined ? undefined : redisStore({ url: process.env.REDIS_URL })
+if (store !== undefined) app.addHook('onClose', async () => { await store.close() })
+await app.register(hookgate, store === undefined ? {} : { idempotency: { store } })
 
 app.webhooks('/webhooks/backchannel', backchannel({ secret: BACKCHANNEL_SECRET }))
   .on('order.created', { schema: orderCreated }, async (event, request) => {

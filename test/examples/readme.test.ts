@@ -1,4 +1,6 @@
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
+import { Redis } from 'ioredis'
+import { REDIS_URL } from '../stores/redis-helpers.js'
 import assert from 'node:assert/strict'
 import { spawn, execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -23,10 +25,7 @@ function readmeSendCommands (): string {
   return block
 }
 
-test('npm start serves the example; the README signed request gets 200 and the forged one 401', { timeout: 60_000 }, async (t) => {
-  const port = await freePort()
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) }
-  delete env.BC_WEBHOOK_SECRET
+async function startExample (t: TestContext, env: NodeJS.ProcessEnv): Promise<string> {
   const server = spawn('npm', ['start'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
   t.after(() => { if (server.pid !== undefined && server.exitCode === null) process.kill(-server.pid, 'SIGTERM') })
   let output = ''
@@ -40,6 +39,15 @@ test('npm start serves the example; the README signed request gets 200 and the f
     server.stderr.on('data', onData)
     server.on('exit', (code) => { clearTimeout(timer); reject(new Error(`the example exited with ${code}:\n${output}`)) })
   })
+  return output
+}
+
+test('npm start serves the example; the README signed request gets 200 and the forged one 401', { timeout: 60_000 }, async (t) => {
+  const port = await freePort()
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) }
+  delete env.BC_WEBHOOK_SECRET
+  delete env.REDIS_URL
+  const output = await startExample(t, env)
   assert.match(output, /using the demo secrets/)
 
   const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', readmeSendCommands()], { env })
@@ -54,4 +62,19 @@ test('npm start serves the example; the README signed request gets 200 and the f
     assert.match(sent.stdout, /^signed: 200 \{"ok":true,"handled":1\}$/m, provider)
     assert.match(sent.stdout, /^forged: 401 \{"code":"HOOKGATE_(SIGNATURE|CREDENTIALS)_INVALID"/m, provider)
   }
+})
+
+test('with REDIS_URL the example keeps its claims in Redis', { timeout: 60_000 }, async (t) => {
+  const port = await freePort()
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), REDIS_URL }
+  await startExample(t, env)
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
+  t.after(async () => { await redis.quit() })
+  const before = new Set(await redis.keys('hookgate:backchannel:*'))
+  const sent = await promisify(execFile)('npm', ['run', '--silent', 'send', '--', 'backchannel'], { cwd: root, env })
+  assert.match(sent.stdout, /^signed: 200 /m)
+  const created = (await redis.keys('hookgate:backchannel:*')).filter((key) => !before.has(key))
+  assert.equal(created.length, 1)
+  assert.equal(await redis.get(created[0] as string), 'done')
+  await redis.del(...created)
 })
