@@ -10,6 +10,8 @@ class PatternTable<T> {
   readonly #exact = new Map<string, T>()
   /** Keyed by the namespace including its trailing separator, e.g. `order.`. */
   readonly #namespaces = new Map<string, T>()
+  /** The lengths of the registered namespaces, longest first: a lookup tries only these. */
+  #lengths: readonly number[] = []
   #catchAll: T | undefined
   readonly #separators: string
 
@@ -34,8 +36,12 @@ class PatternTable<T> {
       return
     }
     const namespace = this.#namespaceOf(pattern)
-    if (namespace === undefined) this.#exact.set(pattern, value)
-    else this.#namespaces.set(namespace, value)
+    if (namespace === undefined) {
+      this.#exact.set(pattern, value)
+      return
+    }
+    this.#namespaces.set(namespace, value)
+    this.#lengths = [...new Set([...this.#lengths, namespace.length])].sort((a, b) => b - a)
   }
 
   /** Every value whose pattern matches `name`, most specific first. */
@@ -56,11 +62,16 @@ class PatternTable<T> {
     return end > 0 ? this.#namespaces.get(name.slice(0, end + 1)) : this.#catchAll
   }
 
-  /** Where the longest registered namespace of `name` ending before `before` ends (its separator), or -1. */
+  /**
+   * Where the longest registered namespace of `name` ending before `before` ends (its separator), or
+   * -1. Only the lengths of registered namespaces are tried, so a long hostile name costs no more
+   * than a short one.
+   */
   #namespaceEnd (name: string, before: number): number {
-    if (this.#namespaces.size === 0) return -1
-    for (let end = before - 1; end > 0; end--) {
-      if (this.#separators.includes(name.charAt(end)) && this.#namespaces.has(name.slice(0, end + 1))) return end
+    for (const length of this.#lengths) {
+      const end = length - 1
+      if (end >= before || length > name.length) continue
+      if (this.#separators.includes(name.charAt(end)) && this.#namespaces.has(name.slice(0, length))) return end
     }
     return -1
   }

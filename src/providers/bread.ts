@@ -46,7 +46,9 @@ export function bread (options: BreadOptions): Provider<BreadEvent> {
   if (options.basicAuth === undefined) {
     throw new TypeError('bread(): "basicAuth" is required: the ce-* headers carrying the event id and type are protected by it alone')
   }
-  const { basicAuth, tolerance = 300, algorithms = ['HS256'], modes = ['binary'], ...keySource } = options
+  const { basicAuth, tolerance = 300, algorithms = ['HS256'], modes = ['binary'], keys, jwks, jwksUrl, jwksOptions, getKey } = options
+  // Only the key-source options are passed on, so no stray option can change the header or timestamp rules.
+  const keySource = Object.fromEntries(Object.entries({ keys, jwks, jwksUrl, jwksOptions, getKey }).filter(([, value]) => value !== undefined))
   return Object.freeze({
     name: 'bread',
     verifiers: Object.freeze([

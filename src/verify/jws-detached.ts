@@ -43,7 +43,11 @@ export interface DetachedJwsOptions {
     /** Seconds a fetched set is used before a refetch. @default 600 */ maxAge?: number
     /** Milliseconds before a fetch is abandoned. @default 5000 */ timeout?: number
   }
-  /** Any other key store: resolve the key from the (unverified) protected header. */
+  /**
+   * Any other key store: resolve the key from the (unverified) protected header. Called for every
+   * request that passes the cheap checks, forged ones included: keep it local and cached, and never
+   * fetch a URL taken from the header (`jku`, `x5u`). `undefined` = unknown kid (401); a throw = 503.
+   */
   getKey?: (header: JWSHeaderParameters) => JwsKey | undefined | Promise<JwsKey | undefined>
   /** Require a critical time parameter equal to an HTTP header and within a tolerance. */
   timestamp?: JwsTimestampOptions
@@ -65,20 +69,52 @@ function isKeyObject (key: unknown): key is KeyObject | CryptoKey {
   return key instanceof KeyObject || (CryptoKeyClass !== undefined && key instanceof CryptoKeyClass)
 }
 
+/**
+ * Whether bytes given as an HMAC secret are really a public or private key (PEM text, or DER: an
+ * ASN.1 SEQUENCE spanning exactly the whole buffer). Used as an HMAC secret, a public key is public:
+ * anyone could sign HS256 with it, the classic algorithm-confusion attack.
+ */
+function looksLikeKeyEncoding (secret: string | Uint8Array): boolean {
+  const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret
+  if (Buffer.from(bytes.subarray(0, 64)).toString('latin1').trimStart().startsWith('-----BEGIN')) return true
+  if (bytes[0] !== 0x30 || bytes.length < 4) return false
+  const first = bytes[1] as number
+  if (first < 0x80) return first === bytes.length - 2
+  const octets = first & 0x7f
+  if (octets < 1 || octets > 3) return false
+  let length = 0
+  for (let i = 0; i < octets; i++) length = length * 256 + (bytes[2 + i] as number)
+  return length === bytes.length - 2 - octets
+}
+
 function checkKey (key: unknown, option: string): void {
-  if (typeof key === 'string' ? key !== '' : key instanceof Uint8Array ? key.byteLength > 0 : isKeyObject(key) || (key !== null && typeof key === 'object' && typeof (key as { kty?: unknown }).kty === 'string')) return
+  if (typeof key === 'string' || key instanceof Uint8Array) {
+    if ((typeof key === 'string' ? key.length : key.byteLength) === 0) throw new TypeError(`"${option}" must not be empty`)
+    if (looksLikeKeyEncoding(key)) {
+      throw new TypeError(`"${option}" is a PEM or DER key, not an HMAC secret: pass a KeyObject (crypto.createPublicKey) or a JWK`)
+    }
+    return
+  }
+  if (isKeyObject(key) || (key !== null && typeof key === 'object' && typeof (key as { kty?: unknown }).kty === 'string')) return
   throw new TypeError(`"${option}" must be a non-empty secret, a KeyObject, a CryptoKey or a JWK`)
 }
 
-/** Turns a configured key into what jose takes; JWKs are imported once per algorithm. */
-async function keyMaterial (key: JwsKey, alg: string, imported: Map<string, Promise<CryptoKey | Uint8Array>>, cacheKey: string): Promise<KeyMaterial | HookgateError> {
+/** Imported JWKs, per JWK object and algorithm; the object, not a header value, is the identity. */
+type ImportCache = WeakMap<JWK, Map<string, Promise<CryptoKey | Uint8Array>>>
+
+/** Turns a configured key into what jose takes; a JWK is imported once per algorithm. */
+async function keyMaterial (key: JwsKey, alg: string, imported: ImportCache): Promise<KeyMaterial | HookgateError> {
   if (typeof key === 'string') return Buffer.from(key, 'utf8')
   if (key instanceof Uint8Array || isKeyObject(key)) return key
-  const id = `${cacheKey}\u0000${alg}`
-  let pending = imported.get(id)
+  let byAlg = imported.get(key)
+  if (byAlg === undefined) {
+    byAlg = new Map()
+    imported.set(key, byAlg)
+  }
+  let pending = byAlg.get(alg)
   if (pending === undefined) {
     pending = importJWK(key, alg)
-    imported.set(id, pending)
+    byAlg.set(alg, pending)
   }
   try {
     return await pending
@@ -111,7 +147,7 @@ function keyResolver (options: DetachedJwsOptions): KeyResolver {
   if (sources.length !== 1) {
     throw new TypeError(`"jws" needs exactly one of "keys", "jwks", "jwksUrl" or "getKey"; got ${sources.length === 0 ? 'none' : sources.join(', ')}`)
   }
-  const imported = new Map<string, Promise<CryptoKey | Uint8Array>>()
+  const imported: ImportCache = new WeakMap()
   if (options.keys !== undefined) {
     if (options.keys === null || typeof options.keys !== 'object') throw new TypeError('"jws.keys" must be an object of keys by kid')
     // A Map, so that a `kid` such as "__proto__" or "constructor" can only find a configured key.
@@ -120,7 +156,7 @@ function keyResolver (options: DetachedJwsOptions): KeyResolver {
     for (const [kid, key] of byKid) checkKey(key, `jws.keys.${kid}`)
     return async (header) => {
       const key = typeof header.kid === 'string' ? byKid.get(header.kid) : undefined
-      return key === undefined ? invalid('unknown kid') : await keyMaterial(key, String(header.alg), imported, header.kid as string)
+      return key === undefined ? invalid('unknown kid') : await keyMaterial(key, String(header.alg), imported)
     }
   }
   if (options.jwks !== undefined) {
@@ -152,7 +188,7 @@ function keyResolver (options: DetachedJwsOptions): KeyResolver {
     } catch (err) {
       return unavailable(err)
     }
-    return await keyMaterial(key, String(header.alg), imported, String(header.kid))
+    return await keyMaterial(key, String(header.alg), imported)
   }
 }
 

@@ -1,18 +1,20 @@
 import { refusal, type HookgateError } from '../core/errors.js'
 
 // RFC 3339 §5.6 date-time, e.g. 2023-04-27T17:41:51.799047Z or 2023-04-27T19:41:51+02:00.
-const RFC3339 = /^((\d{4})-(\d{2})-(\d{2}))[Tt](([01]\d|2[0-3]):[0-5]\d:[0-5]\d)(\.\d{1,9})?([Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/
+const RFC3339 = /^((\d{4})-(\d{2})-(\d{2}))[Tt](([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60))(\.\d+)?([Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/
 
 /** Milliseconds since the epoch for an RFC 3339 date-time, or `undefined` when it is not one. */
 export function parseRfc3339 (value: string): number | undefined {
   const match = RFC3339.exec(value)
   if (match === null) return undefined
-  const [, date, year, month, day, time, , fraction = '', zone = 'Z'] = match
+  const [, date, year, month, day, clock = '', , second, fraction = '', zone = 'Z'] = match
   // Date.parse rolls 2023-02-30 over to March 2; a calendar date that does not exist is refused.
   const calendar = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)))
   if (calendar.getUTCMonth() !== Number(month) - 1 || calendar.getUTCDate() !== Number(day)) return undefined
   // Date.parse is exact to the millisecond; finer fractions (Bread sends microseconds) are truncated.
-  const ms = Date.parse(`${date}T${time}${fraction.slice(0, 4)}${zone.toUpperCase()}`)
+  // A leap second (…:60) is read as the last millisecond of the minute it ends.
+  const time = second === '60' ? `${clock.slice(0, 6)}59.999` : `${clock}${fraction.slice(0, 4)}`
+  const ms = Date.parse(`${date}T${time}${zone.toUpperCase()}`)
   return Number.isNaN(ms) ? undefined : ms
 }
 

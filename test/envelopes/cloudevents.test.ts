@@ -133,3 +133,28 @@ test('cross-check: messages built by the official cloudevents SDK (HTTP.binary, 
     assert.equal(event?.extensions.traceid, 'abc123')
   }
 })
+
+test('every attribute check refuses with 400', () => {
+  const ct = { 'content-type': 'application/cloudevents+json' }
+  const ok = { specversion: '1.0', id: 'e1', source: 's', type: 't', data: {} }
+  invalid(open(ct, { ...ok, data: undefined, data_base64: 5 }), /"data_base64" must be a string/)
+  for (const name of ['subject', 'dataschema', 'datacontenttype']) {
+    invalid(open(ct, { ...ok, [name]: '' }), /non-empty strings when present/)
+    invalid(open(ct, { ...ok, [name]: 1 }), /non-empty strings when present/)
+  }
+  invalid(open(ct, { ...ok, time: 5 }), /"time"/)
+  invalid(open(ct, { ...ok, id: 'x'.repeat(257) }), /"id"/)
+  invalid(open(ct, { ...ok, type: 'x'.repeat(257) }), /"type"/)
+  invalid(open(ct, { ...ok, source: 'x'.repeat(2049) }), /"source"/)
+  invalid(open(ct, { ...ok, ['a'.repeat(65)]: 'x' }), /attribute name/)
+  assert.equal(events(open(ct, { ...ok, ['a'.repeat(64)]: 'x' })).length, 1, 'longer than the recommended 20 is accepted')
+})
+
+test('binary mode reads ce-* header names case-insensitively from plain objects too', () => {
+  const upper: Record<string, string> = { 'Content-Type': 'application/json' }
+  for (const [name, value] of Object.entries(BINARY)) if (name !== 'content-type') upper[name.toUpperCase()] = value
+  upper['CE-TraceParent'] = '00-x'
+  const [event] = events(open(upper, DATA))
+  assert.equal(event?.id, BINARY['ce-id'])
+  assert.deepEqual({ ...event?.extensions }, { traceparent: '00-x' })
+})

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { createHmac, createSecretKey, generateKeyPairSync } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { CompactSign, FlattenedSign, exportJWK, generateKeyPair } from 'jose'
+import { CompactSign, FlattenedSign, exportJWK, generateKeyPair, type CryptoKey } from 'jose'
 import { HookgateError } from '../../src/core/errors.js'
 import type { InboundRequest, VerifyResult } from '../../src/core/types.js'
 import { detachedJwsVerifier, type DetachedJwsOptions } from '../../src/verify/jws-detached.js'
@@ -275,4 +275,49 @@ test('bad options throw at creation, naming the option', () => {
   for (const [override, message] of cases) {
     assert.throws(() => detachedJwsVerifier({ ...base, ...override } as DetachedJwsOptions), { name: 'TypeError', message }, JSON.stringify(override))
   }
+})
+
+test('attack: a public key in PEM or DER given as an HMAC secret is refused at startup', () => {
+  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
+  const der = publicKey.export({ type: 'spki', format: 'der' })
+  for (const key of [pem, Buffer.from(pem), der, `\n${pem}`]) {
+    assert.throws(() => detachedJwsVerifier({ header: 'x-jws-signature', keys: { k: key }, algorithms: ['HS256', 'ES256'] }), { name: 'TypeError', message: /PEM or DER key, not an HMAC secret/ })
+  }
+  assert.doesNotThrow(() => detachedJwsVerifier({ header: 'x-jws-signature', keys: { k: publicKey }, algorithms: ['ES256'] }))
+})
+
+test('a JWK that cannot serve the header\'s alg is a 401, not a crash', async () => {
+  const { publicKey } = await generateKeyPair('ES256')
+  const jwk = { ...await exportJWK(publicKey), alg: 'ES256' }
+  const result = await verify(hs(headerFor()), { keys: { [KID]: jwk }, algorithms: ['HS256', 'ES256'] })
+  assertRefused(result, undefined, /cannot be used with HS256/)
+})
+
+test('getKey: a JWK returned under the same kid after a rotation replaces the old one (no stale cache)', async () => {
+  let current: Record<string, unknown> = { kty: 'oct', k: b64url(SECRET) }
+  const getKey = (): Record<string, unknown> => current
+  const options = { keys: undefined, getKey }
+  assert.equal(await verify(hs(headerFor()), options), undefined)
+  current = { kty: 'oct', k: b64url('rotated-secret') }
+  assert.equal(await verify(hs(headerFor(), BODY, 'rotated-secret'), options), undefined, 'the new key verifies')
+  assertRefused(await verify(hs(headerFor()), options), undefined, /SIGNATURE_VERIFICATION_FAILED/)
+})
+
+test('a remote JWK Set is refetched for an unknown kid once the cooldown has passed (the sender rotated its key)', async (t) => {
+  const first = await generateKeyPair('ES256')
+  const second = await generateKeyPair('ES256')
+  const jwks: { keys: unknown[] } = { keys: [{ ...await exportJWK(first.publicKey), kid: 'k1', alg: 'ES256' }] }
+  const { url, fetches } = await jwksServer(t, jwks)
+  const verifier = detachedJwsVerifier({ header: 'x-jws-signature', algorithms: ['ES256'], jwksUrl: url, jwksOptions: { cooldown: 0.2, maxAge: 600 }, timestamp: TIMESTAMP_OPTIONS })
+  const signed = async (kid: string, key: CryptoKey): Promise<string> => {
+    const [h, , s] = (await new CompactSign(BODY).setProtectedHeader(headerFor({ alg: 'ES256', kid }) as { alg: string }).sign(key, SIGN_OPTIONS)).split('.')
+    return `${h}..${s}`
+  }
+  const run = async (jws: string): Promise<VerifyResult> => await verifier.verify(request({ 'x-jws-signature': jws, timestamp: TIMESTAMP }))
+  assert.equal(await run(await signed('k1', first.privateKey)), undefined)
+  jwks.keys.push({ ...await exportJWK(second.publicKey), kid: 'k2', alg: 'ES256' })
+  await new Promise((resolve) => setTimeout(resolve, 250))
+  assert.equal(await run(await signed('k2', second.privateKey)), undefined, 'the new kid is found after one refetch')
+  assert.equal(fetches(), 2)
 })

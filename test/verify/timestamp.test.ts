@@ -7,10 +7,12 @@ test('RFC 3339 date-times parse, with any fraction and zone', () => {
   assert.equal(parseRfc3339('2023-04-27T17:41:51Z'), Date.UTC(2023, 3, 27, 17, 41, 51))
   assert.equal(parseRfc3339('2023-04-27t19:41:51.5+02:00'), Date.UTC(2023, 3, 27, 17, 41, 51, 500))
   assert.equal(parseRfc3339('2023-04-27T17:41:51.123456789z'), Date.UTC(2023, 3, 27, 17, 41, 51, 123))
+  assert.equal(parseRfc3339('2023-04-27T17:41:51.1234567891234Z'), Date.UTC(2023, 3, 27, 17, 41, 51, 123), 'any number of fraction digits')
+  assert.equal(parseRfc3339('2016-12-31T23:59:60Z'), Date.UTC(2016, 11, 31, 23, 59, 59, 999), 'a leap second')
 })
 
 test('anything else is not a date-time, and never "no check"', () => {
-  for (const value of ['', '1682617311', '2023-04-27', '2023-04-27 17:41:51Z', '2023-04-27T17:41:51', '2023-13-27T17:41:51Z', '2023-02-30T00:00:00Z', 'Thu, 27 Apr 2023 17:41:51 GMT', '2023-04-27T17:41:51.Z', ' 2023-04-27T17:41:51Z']) {
+  for (const value of ['', '1682617311', '2023-04-27', '2023-04-27 17:41:51Z', '2023-04-27T17:41:51', '2023-13-27T17:41:51Z', '2023-02-30T00:00:00Z', 'Thu, 27 Apr 2023 17:41:51 GMT', '2023-04-27T17:41:51.Z', ' 2023-04-27T17:41:51Z', '2023-04-27T17:41:61Z', '2023-04-27T24:00:00Z']) {
     assert.equal(parseRfc3339(value), undefined, value)
   }
 })
