@@ -30,3 +30,12 @@ test('every relative link in the docs points to a file that exists', () => {
     }
   }
 })
+
+test('the README quick start is test/types/readme-example.ts verbatim, so it compiles with typed data', () => {
+  const readme = read('README.md')
+  const start = readme.indexOf('## Quick start\n\n```ts\n') + '## Quick start\n\n```ts\n'.length
+  const block = readme.slice(start, readme.indexOf('```', start))
+  const example = read('test/types/readme-example.ts')
+  const code = example.slice(example.indexOf('\n', example.indexOf('\n') + 1) + 1, example.indexOf('// --- type checks below ---'))
+  assert.equal(code, block)
+})

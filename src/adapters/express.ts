@@ -1,11 +1,13 @@
 import type { Request, Response } from 'express'
+import type { EventMapFor, SchemaMap } from '../core/receiver.js'
 import type { WebhookEvent, Provider } from '../core/types.js'
+import type { EventMap, OpenEventMap } from '../core/typing.js'
 import { createNodeEndpoint, type NodeEndpointOptions, type NodeWebhookEndpoint } from './node.js'
 
-export type ExpressEndpointOptions<E extends WebhookEvent> = NodeEndpointOptions<E, Request>
+export type ExpressEndpointOptions<E extends WebhookEvent, Events extends SchemaMap = SchemaMap> = NodeEndpointOptions<E, Request, Events>
 
 /** Express middleware for one endpoint; `.on()` declares handlers and chains. */
-export type ExpressWebhookEndpoint<E extends WebhookEvent> = NodeWebhookEndpoint<E, Request, Response>
+export type ExpressWebhookEndpoint<E extends WebhookEvent, M extends EventMap = OpenEventMap> = NodeWebhookEndpoint<E, Request, Response, M>
 
 /**
  * A webhook endpoint as Express (4 or 5) middleware. Mount it before `express.json()` or any body
@@ -16,6 +18,7 @@ export type ExpressWebhookEndpoint<E extends WebhookEvent> = NodeWebhookEndpoint
  * app.post('/webhooks/backchannel', webhooks(backchannel({ secret }))
  *   .on('order.created', async (event, req) => { await save(event.data) }))
  */
-export function webhooks<E extends WebhookEvent> (provider: Provider<E>, options?: ExpressEndpointOptions<E>): ExpressWebhookEndpoint<E> {
-  return createNodeEndpoint<E, Request, Response>(provider, options)
+export function webhooks<E extends WebhookEvent, const Events extends SchemaMap = Record<never, never>> (provider: Provider<E>, options?: ExpressEndpointOptions<E, Events>): ExpressWebhookEndpoint<E, EventMapFor<Events>> {
+  // Typed by the signature above; the shared implementation works on the open map.
+  return createNodeEndpoint<E, Request, Response>(provider, options as unknown as NodeEndpointOptions<E, Request>) as never
 }

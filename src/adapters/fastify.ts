@@ -2,7 +2,8 @@ import type { Ajv } from 'ajv'
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { HookgateError, type HookgateErrorCode } from '../core/errors.js'
-import { createReceiver, DEFAULT_BODY_LIMIT, validateReceiverOptions, type HandlerOptions, type Receiver, type ReceiverOptions } from '../core/receiver.js'
+import { DEFAULT_BODY_LIMIT, Receiver, validateReceiverOptions, type EventMapFor, type HandlerOptions, type ReceiverOptions, type SchemaMap } from '../core/receiver.js'
+import type { EventFor, EventMap, EventWithSchema, OpenEventMap, PatternFor, SchemaLike } from '../core/typing.js'
 import { describePattern, type EventPattern } from '../core/registry.js'
 import { createAjv } from '../core/schemas.js'
 import type { Handler, Outcome, Provider, WebhookEvent } from '../core/types.js'
@@ -22,18 +23,18 @@ declare module 'fastify' {
 }
 
 /** Options for one endpoint; each falls back to the plugin's option of the same name. */
-export type EndpointOptions<E extends WebhookEvent = WebhookEvent> = Omit<ReceiverOptions<E, FastifyRequest>, 'ajv'>
+export type EndpointOptions<E extends WebhookEvent = WebhookEvent, Events extends SchemaMap = SchemaMap> = Omit<ReceiverOptions<E, FastifyRequest, Events>, 'ajv'>
 
 /** Options given to `app.register(hookgate, options)`: defaults for every endpoint, and the shared ajv. */
-export interface HookgatePluginOptions extends EndpointOptions {
+export interface HookgatePluginOptions extends Omit<EndpointOptions, 'events'> {
   /** The ajv instance compiling every endpoint's schemas. @default createAjv() (ajv-formats, allErrors) */
   ajv?: Ajv
 }
 
-export type WebhooksDecorator = <E extends WebhookEvent>(path: string, provider: Provider<E>, options?: EndpointOptions<E>) => WebhookEndpoint<E>
+export type WebhooksDecorator = <E extends WebhookEvent, const Events extends SchemaMap = Record<never, never>>(path: string, provider: Provider<E>, options?: EndpointOptions<E, Events>) => WebhookEndpoint<E, EventMapFor<Events>>
 
 /** One Fastify webhook route; `.on()` declares a handler per event type and chains. */
-export class WebhookEndpoint<E extends WebhookEvent = WebhookEvent> {
+export class WebhookEndpoint<E extends WebhookEvent = WebhookEvent, M extends EventMap = OpenEventMap> {
   /** The framework-free receiver behind the route. */
   readonly receiver: Receiver<E, FastifyRequest>
 
@@ -45,15 +46,16 @@ export class WebhookEndpoint<E extends WebhookEvent = WebhookEvent> {
    * Declares the handler for an event type, an `order.*` namespace or the catch-all `*`; it gets the
    * event and the Fastify request (whose `webhook` is the event).
    */
-  on (pattern: EventPattern, handler: Handler<E, FastifyRequest>): this
-  on (pattern: EventPattern, options: HandlerOptions, handler: Handler<E, FastifyRequest>): this
-  on (pattern: EventPattern, optionsOrHandler: HandlerOptions | Handler<E, FastifyRequest>, maybeHandler?: Handler<E, FastifyRequest>): this {
-    const options = typeof optionsOrHandler === 'function' ? {} : optionsOrHandler
-    const handler = typeof optionsOrHandler === 'function' ? optionsOrHandler : maybeHandler
+  on<const P extends PatternFor<M>, const S extends SchemaLike> (pattern: P, options: HandlerOptions<S> & { schema: S }, handler: Handler<EventWithSchema<E, M, P, S>, FastifyRequest>): this
+  on<const P extends PatternFor<M>> (pattern: P, handler: Handler<EventFor<E, M, P>, FastifyRequest>): this
+  on<const P extends PatternFor<M>> (pattern: P, options: HandlerOptions<never>, handler: Handler<EventFor<E, M, P>, FastifyRequest>): this
+  on (pattern: EventPattern, optionsOrHandler: HandlerOptions | Handler<never, FastifyRequest>, maybeHandler?: Handler<never, FastifyRequest>): this {
+    const [options, handler] = typeof optionsOrHandler === 'function' ? [{}, optionsOrHandler] : [optionsOrHandler, maybeHandler]
     if (typeof handler !== 'function') throw new TypeError(`the handler for "${describePattern(pattern)}" must be a function`)
-    this.receiver.on(pattern, options, (event, request) => {
+    const typed = handler as Handler<E, FastifyRequest>
+    this.receiver.addHandler(pattern, options, (event, request) => {
       request.webhook = event
-      return handler(event, request)
+      return typed(event, request)
     })
     return this
   }
@@ -118,17 +120,19 @@ const plugin: FastifyPluginAsync<HookgatePluginOptions> = async (app, options) =
   // Before the server stops: new deliveries get 503, in-flight ones finish and record their result.
   app.addHook('preClose', async () => { await Promise.all(receivers.map(async (receiver) => { await receiver.close() })) })
   app.decorateRequest('webhook', null)
-  app.decorate('webhooks', function webhooks<E extends WebhookEvent> (this: FastifyInstance, path: string, provider: Provider<E>, endpointOptions: EndpointOptions<E> = {}): WebhookEndpoint<E> {
+  function webhooks<E extends WebhookEvent> (this: FastifyInstance, path: string, provider: Provider<E>, endpointOptions: EndpointOptions<E> = {}): WebhookEndpoint<E, OpenEventMap> {
     if (typeof path !== 'string' || !path.startsWith('/')) {
       throw new TypeError(`webhooks(path): "path" must be a string starting with "/"; got ${JSON.stringify(path)}`)
     }
     // Without a limit from hookgate's options, the app's own bodyLimit applies, as on its other routes.
     const bodyLimit = endpointOptions.bodyLimit ?? defaults.bodyLimit ?? this.initialConfig.bodyLimit ?? DEFAULT_BODY_LIMIT
-    const receiver = createReceiver<E, FastifyRequest>(provider, { ...defaults as EndpointOptions<E>, ...endpointOptions, bodyLimit, ajv })
+    const receiver = new Receiver<E, FastifyRequest>(provider, { ...defaults as ReceiverOptions<E, FastifyRequest>, ...endpointOptions as ReceiverOptions<E, FastifyRequest>, bodyLimit, ajv })
     mountEndpoint(this, path, receiver as unknown as Receiver<WebhookEvent, FastifyRequest>)
     receivers.push(receiver as unknown as Receiver<WebhookEvent, FastifyRequest>)
-    return new WebhookEndpoint(receiver)
-  } satisfies WebhooksDecorator)
+    return new WebhookEndpoint<E, OpenEventMap>(receiver)
+  }
+  // The typed signature (with the events map) is WebhooksDecorator; the body above is its erasure.
+  app.decorate('webhooks', webhooks as never)
 }
 
 /**

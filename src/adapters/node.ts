@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { HookgateError } from '../core/errors.js'
 import type { Logger } from '../core/types.js'
-import { createReceiver, type HandlerOptions, type Receiver, type ReceiverOptions } from '../core/receiver.js'
+import { Receiver, type EventMapFor, type HandlerOptions, type ReceiverOptions, type SchemaMap } from '../core/receiver.js'
+import type { EventFor, EventMap, EventWithSchema, OpenEventMap, PatternFor, SchemaLike } from '../core/typing.js'
 import type { EventPattern } from '../core/registry.js'
 import type { HandshakeOutcome, Handler, Outcome, Provider, WebhookEvent } from '../core/types.js'
 import { readBody } from './read-body.js'
 
-export interface NodeEndpointOptions<E extends WebhookEvent, Req> extends ReceiverOptions<E, Req> {
+export interface NodeEndpointOptions<E extends WebhookEvent, Req, Events extends SchemaMap = SchemaMap> extends ReceiverOptions<E, Req, Events> {
   /** Where refusals and failures are logged. @default console (warn and error only) */
   log?: Logger
   /**
@@ -19,13 +20,14 @@ export interface NodeEndpointOptions<E extends WebhookEvent, Req> extends Receiv
 type Next = (err?: unknown) => void
 
 /** A request listener or middleware for one endpoint; `.on()` declares handlers and chains. */
-export interface NodeWebhookEndpoint<E extends WebhookEvent, Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse> {
+export interface NodeWebhookEndpoint<E extends WebhookEvent, Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse, M extends EventMap = OpenEventMap> {
   (request: Req, response: Res, next?: Next): void
   readonly receiver: Receiver<E, Req>
   /** New deliveries get 503; resolves once in-flight ones have finished. Call it on shutdown. */
   close (): Promise<void>
-  on (pattern: EventPattern, handler: Handler<E, Req>): NodeWebhookEndpoint<E, Req, Res>
-  on (pattern: EventPattern, options: HandlerOptions, handler: Handler<E, Req>): NodeWebhookEndpoint<E, Req, Res>
+  on<const P extends PatternFor<M>, const S extends SchemaLike> (pattern: P, options: HandlerOptions<S> & { schema: S }, handler: Handler<EventWithSchema<E, M, P, S>, Req>): NodeWebhookEndpoint<E, Req, Res, M>
+  on<const P extends PatternFor<M>> (pattern: P, handler: Handler<EventFor<E, M, P>, Req>): NodeWebhookEndpoint<E, Req, Res, M>
+  on<const P extends PatternFor<M>> (pattern: P, options: HandlerOptions<never>, handler: Handler<EventFor<E, M, P>, Req>): NodeWebhookEndpoint<E, Req, Res, M>
 }
 
 const ignore = (): void => {}
@@ -68,10 +70,10 @@ function pathOf (url: string | undefined): string {
  * Builds the handler shared by the node:http and Express adapters: read the bytes with a limit, run
  * the core, write its outcome. Nothing else happens here.
  */
-export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingMessage, Res extends ServerResponse> (provider: Provider<E>, options: NodeEndpointOptions<E, Req> = {}): NodeWebhookEndpoint<E, Req, Res> {
+export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingMessage, Res extends ServerResponse, M extends EventMap = OpenEventMap> (provider: Provider<E>, options: NodeEndpointOptions<E, Req, SchemaMap> = {}): NodeWebhookEndpoint<E, Req, Res, M> {
   const { log = consoleLogger, path, ...receiverOptions } = options
   if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) throw new TypeError('"path" must start with "/"')
-  const receiver = createReceiver<E, Req>(provider, receiverOptions)
+  const receiver = new Receiver<E, Req>(provider, receiverOptions as ReceiverOptions<E, Req>)
 
   async function handle (request: Req, response: Res): Promise<void> {
     const context = { context: request, log }
@@ -115,15 +117,15 @@ export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingM
       if (!response.headersSent) write(response, outcome, true)
       else response.destroy()
     })
-  } as NodeWebhookEndpoint<E, Req, Res>
+  } as NodeWebhookEndpoint<E, Req, Res, M>
 
   Object.defineProperty(endpoint, 'receiver', { value: receiver, enumerable: true })
   endpoint.close = async () => { await receiver.close() }
   endpoint.on = function on (pattern: EventPattern, optionsOrHandler: HandlerOptions | Handler<E, Req>, maybeHandler?: Handler<E, Req>) {
-    if (typeof optionsOrHandler === 'function') receiver.on(pattern, optionsOrHandler)
-    else receiver.on(pattern, optionsOrHandler, maybeHandler as Handler<E, Req>)
+    const [handlerOptions, handler] = typeof optionsOrHandler === 'function' ? [{}, optionsOrHandler] : [optionsOrHandler, maybeHandler]
+    receiver.addHandler(pattern, handlerOptions, handler as Handler<E, Req>)
     return endpoint
-  } as NodeWebhookEndpoint<E, Req, Res>['on']
+  } as NodeWebhookEndpoint<E, Req, Res, M>['on']
   return endpoint
 }
 
@@ -133,6 +135,6 @@ export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingM
  * http.createServer(webhooks(backchannel({ secret }), { path: '/webhooks/backchannel' })
  *   .on('order.created', async (event) => { await save(event.data) }))
  */
-export function webhooks<E extends WebhookEvent> (provider: Provider<E>, options?: NodeEndpointOptions<E, IncomingMessage>): NodeWebhookEndpoint<E> {
-  return createNodeEndpoint<E, IncomingMessage, ServerResponse>(provider, options)
+export function webhooks<E extends WebhookEvent, const Events extends SchemaMap = Record<never, never>> (provider: Provider<E>, options?: NodeEndpointOptions<E, IncomingMessage, Events>): NodeWebhookEndpoint<E, IncomingMessage, ServerResponse, EventMapFor<Events>> {
+  return createNodeEndpoint<E, IncomingMessage, ServerResponse, EventMapFor<Events>>(provider, options as unknown as NodeEndpointOptions<E, IncomingMessage>)
 }

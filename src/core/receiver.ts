@@ -9,6 +9,10 @@ import { describePattern, EventRegistry, type EventPattern } from './registry.js
 import { MemoryIdempotencyStore } from '../stores/memory.js'
 import { compileDataValidator, createAjv, type DataValidator, type JsonSchema } from './schemas.js'
 import type { HandshakeOutcome, Handler, HeaderSource, InboundRequest, Logger, Outcome, Provider, WebhookEvent } from './types.js'
+import type { EventFor, EventMap, EventMapOf, EventWithSchema, OpenEventMap, PatternFor, SchemaLike } from './typing.js'
+
+/** Any handler, as stored: the typed overloads of `on()` are what callers see. */
+type AnyHandler<C> = Handler<never, C>
 
 /** 1 MiB: larger than any event the senders we know of document, small enough to read into memory. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024
@@ -22,7 +26,13 @@ function isThenable (value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function'
 }
 
-export interface ReceiverOptions<E extends WebhookEvent = WebhookEvent, C = undefined> {
+export interface ReceiverOptions<E extends WebhookEvent = WebhookEvent, C = undefined, Events extends SchemaMap = SchemaMap> {
+  /**
+   * The event types this endpoint receives, each with the JSON Schema of its `data` (`as const`).
+   * Every event of a listed type is validated against it, and `.on()` then only accepts these types
+   * and their namespaces, with `event.data` typed per type.
+   */
+  events?: Events
   /** Largest body accepted, in bytes; larger ones get 413. @default 1048576 */
   bodyLimit?: number
   /**
@@ -60,9 +70,12 @@ export interface HandshakeOptions {
   readonly rate?: number | '*'
 }
 
-export interface HandlerOptions {
-  /** JSON Schema for the event's `data`, compiled once now; failing payloads get 400 with the errors. */
-  schema?: JsonSchema
+export interface HandlerOptions<S extends SchemaLike = SchemaLike> {
+  /**
+   * JSON Schema (an `as const` literal or a TypeBox schema) for the event's `data`, compiled once now;
+   * failing payloads get 400 with the errors. It also types `event.data` in the handler.
+   */
+  schema?: S
 }
 
 export interface ReceiveOptions<C> {
@@ -82,7 +95,13 @@ interface Route<E, C> {
  * Verifies, parses, validates and dispatches webhook requests for one endpoint, with no knowledge of
  * any HTTP framework. Adapters pass it the raw bytes and headers and write out the `Outcome`.
  */
-export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
+/** A map of event types to the JSON Schemas of their data. */
+export type SchemaMap = Readonly<Record<string, SchemaLike>>
+
+/** The event map a receiver's `events` option declares; without one, every type is open. */
+export type EventMapFor<Events> = [keyof Events] extends [never] ? OpenEventMap : EventMapOf<Events>
+
+export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M extends EventMap = OpenEventMap> {
   readonly provider: Provider<E>
   readonly bodyLimit: number
   readonly #routes = new EventRegistry<Route<E, C>>()
@@ -99,8 +118,9 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
   #closing = false
   readonly #idle: Array<() => void> = []
   readonly #validateBase: DataValidator | undefined
+  readonly #validateByType = new Map<string, DataValidator>()
 
-  constructor (provider: Provider<E>, options: ReceiverOptions<E, C> = {}) {
+  constructor (provider: Provider<E>, options: ReceiverOptions<E, C, SchemaMap> = {}) {
     if (provider === null || typeof provider !== 'object' || !Array.isArray(provider.verifiers) || typeof provider.envelope?.open !== 'function') {
       throw new TypeError('"provider" must be a provider preset such as backchannel({ secret })')
     }
@@ -121,6 +141,13 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
     this.#validateBase = provider.dataSchema === undefined
       ? undefined
       : compileDataValidator(this.#schemaCompiler(), provider.dataSchema, `every ${provider.name} event`)
+    if (options.events !== undefined) {
+      if (options.events === null || typeof options.events !== 'object') throw new TypeError('"events" must map event types to JSON Schemas')
+      for (const [type, schema] of Object.entries(options.events)) {
+        if (type === '' || type.includes('*')) throw new TypeError(`"events" keys are event types; "${type}" is not one`)
+        this.#validateByType.set(type, compileDataValidator(this.#schemaCompiler(), schema as JsonSchema, type))
+      }
+    }
   }
 
   /** Whether `OPTIONS` requests get the CloudEvents validation handshake. */
@@ -133,18 +160,24 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
    * once if the pattern is malformed or taken, or the schema does not compile.
    * @example receiver.on('order.created', { schema }, async (event) => { await save(event.data) })
    */
-  on (pattern: EventPattern, handler: Handler<E, C>): this
-  on (pattern: EventPattern, options: HandlerOptions, handler: Handler<E, C>): this
-  on (pattern: EventPattern, optionsOrHandler: HandlerOptions | Handler<E, C>, maybeHandler?: Handler<E, C>): this {
-    const options = typeof optionsOrHandler === 'function' ? {} : optionsOrHandler
-    const handler = typeof optionsOrHandler === 'function' ? optionsOrHandler : maybeHandler
+  on<const P extends PatternFor<M>, const S extends SchemaLike> (pattern: P, options: HandlerOptions<S> & { schema: S }, handler: Handler<EventWithSchema<E, M, P, S>, C>): this
+  on<const P extends PatternFor<M>> (pattern: P, handler: Handler<EventFor<E, M, P>, C>): this
+  on<const P extends PatternFor<M>> (pattern: P, options: HandlerOptions<never>, handler: Handler<EventFor<E, M, P>, C>): this
+  on (pattern: EventPattern, optionsOrHandler: HandlerOptions | AnyHandler<C>, maybeHandler?: AnyHandler<C>): this {
+    const [options, handler] = typeof optionsOrHandler === 'function' ? [{}, optionsOrHandler] : [optionsOrHandler, maybeHandler]
+    this.addHandler(pattern, options, handler as Handler<E, C>)
+    return this
+  }
+
+  /** `on()` without its typed overloads, for adapters that wrap handlers. */
+  addHandler (pattern: EventPattern, options: HandlerOptions, handler: Handler<E, C>): void {
     const label = describePattern(pattern)
     if (typeof handler !== 'function') {
       throw new TypeError(`the handler for "${label}" must be a function`)
     }
-    const validate = options.schema === undefined ? undefined : compileDataValidator(this.#schemaCompiler(), options.schema, label)
+    if (options === null || typeof options !== 'object') throw new TypeError(`the options for "${label}" must be an object`)
+    const validate = options.schema === undefined ? undefined : compileDataValidator(this.#schemaCompiler(), options.schema as JsonSchema, label)
     this.#routes.add(pattern, { pattern: label, handler, validate })
-    return this
   }
 
   /**
@@ -219,7 +252,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined> {
       if (route === undefined && this.#refuseUnknown) {
         return this.reject(refusal('HOOKGATE_EVENT_UNKNOWN', { eventId: event.id, reason: `type "${event.type}"` }), options, events)
       }
-      const errors = mergeIssues(this.#validateBase?.(event.data), route?.validate?.(event.data))
+      const errors = mergeIssues(mergeIssues(this.#validateBase?.(event.data), this.#validateByType.get(event.type)?.(event.data)), route?.validate?.(event.data))
       if (errors !== undefined) {
         return this.reject(refusal('HOOKGATE_PAYLOAD_INVALID', { eventId: event.id, errors, reason: `schema of "${route?.pattern ?? '*'}"` }), options, events)
       }
@@ -447,6 +480,6 @@ export function validateReceiverOptions (options: ReceiverOptions<never, never>)
  *   .on('order.created', async (event) => { await save(event.data) })
  * const outcome = await receiver.receive(rawBody, headers)
  */
-export function createReceiver<E extends WebhookEvent, C = undefined> (provider: Provider<E>, options?: ReceiverOptions<E, C>): Receiver<E, C> {
-  return new Receiver(provider, options)
+export function createReceiver<E extends WebhookEvent, C = undefined, const Events extends SchemaMap = Record<never, never>> (provider: Provider<E>, options?: ReceiverOptions<E, C, Events>): Receiver<E, C, EventMapFor<Events>> {
+  return new Receiver<E, C, EventMapFor<Events>>(provider, options as ReceiverOptions<E, C, SchemaMap>)
 }

@@ -241,3 +241,19 @@ test('verify before parse: a forged body that is not JSON, or is poisoned, gets 
     assert.equal(outcome.error?.code, 'HOOKGATE_SIGNATURE_INVALID')
   }
 })
+
+test('an endpoint declared with its events validates each listed type against its schema, whatever the handler', async () => {
+  const ran: string[] = []
+  const receiver = createReceiver(backchannel({ secret: SECRET }), {
+    events: { 'order.created': { type: 'object', required: ['amount'], properties: { amount: { type: 'integer' } } } }
+  }).on('*', (event) => { ran.push(event.id) })
+  const bad = Buffer.from(JSON.stringify({ ...EVENT, id: 'evt_bad', data: { amount: 'x' } }))
+  const outcome = await receiver.receive(bad, signBackchannel(bad, SECRET))
+  assert.equal(outcome.status, 400)
+  assert.deepEqual((outcome.body as { errors: unknown }).errors, [{ path: '/amount', message: 'must be integer' }])
+  const other = Buffer.from(JSON.stringify({ ...EVENT, id: 'evt_other', type: 'order.paid', data: { amount: 'x' } }))
+  assert.equal((await receiver.receive(other, signBackchannel(other, SECRET))).status, 200, 'types not listed are not checked')
+  assert.deepEqual(ran, ['evt_other'])
+  assert.throws(() => createReceiver(backchannel({ secret: SECRET }), { events: { 'order.*': {} } }), { name: 'TypeError', message: /"events" keys are event types/ })
+  assert.throws(() => createReceiver(backchannel({ secret: SECRET }), { events: { x: { type: 'nope' } } }), { name: 'TypeError', message: /schema for event "x"/ })
+})
