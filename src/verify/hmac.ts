@@ -63,8 +63,9 @@ export function hmacVerifier (options: HmacOptions): Verifier {
     const text = prefix === '' ? value : value.slice(prefix.length)
     const mac = Buffer.from(text, encoding)
     if (mac.length !== digestBytes) return undefined
-    // Node's base64 decoders skip characters outside the alphabet; only the canonical form is accepted.
-    if (encoding !== 'hex' && mac.toString(encoding) !== text) return undefined
+    // Only the canonical spelling is accepted: Node's base64 decoders skip characters outside the
+    // alphabet and its hex decoder ignores case, so without this one MAC would have many spellings.
+    if (mac.toString(encoding) !== text) return undefined
     return mac
   }
 

@@ -10,7 +10,7 @@ export interface Sender {
   readonly provider: Provider
   readonly options: ContractOptions
   /** A genuine delivery of an event of `type` with `data` (or the raw `body` given), signed with `secret` when forging. */
-  deliver (type: string, data: Record<string, unknown>, change?: { secret?: string, body?: string }): { headers: Record<string, string>, body: string }
+  deliver (type: string, data: Record<string, unknown>, change?: { secret?: string, body?: string, id?: string }): { headers: Record<string, string>, body: string }
   /** The headers that carry the signature or credentials, for "missing" cases. */
   readonly signatureHeaders: readonly string[]
 }
@@ -23,7 +23,7 @@ export const SENDERS: readonly Sender[] = [
     provider: backchannel({ secret: BC_SECRET }),
     options: {},
     deliver (type, data, change = {}) {
-      const body = change.body ?? JSON.stringify({ id: `evt_${type}`, type, created_at: 1708456200, data })
+      const body = change.body ?? JSON.stringify({ id: change.id ?? `evt_${type}`, type, created_at: 1708456200, data })
       return { headers: { ...signBackchannel(body, change.secret ?? BC_SECRET) }, body }
     },
     signatureHeaders: ['x-bc-signature']
@@ -34,7 +34,7 @@ export const SENDERS: readonly Sender[] = [
     options: { now: () => NOW },
     deliver (type, data, change = {}) {
       const body = change.body ?? JSON.stringify({ identity: { tenantID: 'tenant-1' }, ...data })
-      const headers = signBread(body, { kid: KID, secret: change.secret ?? BREAD_SECRET, basicAuth: BASIC_AUTH, timestamp: TIMESTAMP, ceType: type, ceId: `ce-${type}` })
+      const headers = signBread(body, { kid: KID, secret: change.secret ?? BREAD_SECRET, basicAuth: BASIC_AUTH, timestamp: TIMESTAMP, ceType: type, ceId: change.id ?? `ce-${type}` })
       return { headers: { ...headers }, body }
     },
     signatureHeaders: ['x-jws-signature']
