@@ -39,3 +39,16 @@ test('the README quick start is test/types/readme-example.ts verbatim, so it com
   const code = example.slice(example.indexOf('\n', example.indexOf('\n') + 1) + 1, example.indexOf('// --- type checks below ---'))
   assert.equal(code, block)
 })
+
+test('every test named in docs/security.md and docs/http-contract.md exists', () => {
+  const sources = readdirSync(new URL('test/', root), { recursive: true })
+    .filter((f) => String(f).endsWith('.ts'))
+    .map((f) => read(`test/${String(f)}`).replaceAll("\\'", "'"))
+    .join('\n')
+  for (const doc of ['docs/security.md', 'docs/http-contract.md']) {
+    for (const [, quoted = ''] of read(doc).matchAll(/"([^"\n`|]{12,}?)"/g)) {
+      const name = quoted.replace(/ ?…$/, '').replace(/^… ?/, '').trim()
+      assert.ok(sources.includes(name), `${doc} names a test that does not exist: "${name}"`)
+    }
+  }
+})
