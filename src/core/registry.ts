@@ -87,8 +87,8 @@ class PatternTable<T> {
   }
 }
 
-/** Types are dotted; CloudEvents sources are often URIs, so a source namespace may also end at "/" or ":". */
-const TYPE_SEPARATORS = '.'
+/** Types are dotted (Shopify's topics use "/": `orders/*`); CloudEvents sources are often URIs, so a source namespace may also end at ":". */
+const TYPE_SEPARATORS = './'
 const SOURCE_SEPARATORS = './:'
 
 /** How a pattern reads in messages and logs. */

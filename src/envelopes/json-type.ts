@@ -1,15 +1,29 @@
 import { refusal, type HookgateError } from '../core/errors.js'
 import type { Envelope, InboundRequest, WebhookEvent } from '../core/types.js'
 
-/** An event sent as a plain JSON object with its type in the body, as Backchannel sends them. */
+/** An event sent as a plain JSON object (Backchannel, Stripe, GitHub, Shopify, Slack, Standard Webhooks). */
 export interface JsonTypeEvent<TData = unknown> extends WebhookEvent<TData> {
-  /** When the sender created the event, in Unix seconds (`created_at`, or `created`), if it said. */
+  /** When the sender created the event, in Unix seconds, if the body says (`createdAt` paths). */
   readonly createdAt: number | undefined
   /** The whole body as received. */
   readonly payload: Readonly<Record<string, unknown>>
 }
 
+/** Where a value lives: a request header, or a dotted path into the JSON body (`event.type`). */
+export type Locator = { readonly header: string } | { readonly path: string }
+
+/** A type locator may append a second value after a dot: GitHub's `issues` + `opened` → `issues.opened`. */
+export type TypeLocator = Locator & { readonly suffix?: Locator }
+
 export interface JsonTypeEnvelopeOptions {
+  /** Where the event id is; the first locator that yields a value wins. @default { path: 'id' } */
+  id?: Locator | readonly Locator[]
+  /** Where the event type is. @default { path: 'type' } */
+  type?: TypeLocator
+  /** The event's data: an object at a path, or the whole body. @default { path: 'data' } */
+  data?: { readonly path: string } | 'body'
+  /** Paths of the creation time (integer Unix seconds), first present wins. @default ['created_at', 'created'] */
+  createdAt?: readonly string[]
   /**
    * Refuse events whose creation time is further than this many seconds from now, in either
    * direction. Events without a creation time are accepted. Off by default.
@@ -28,26 +42,75 @@ function invalid (reason: string, eventId?: string): HookgateError {
   return refusal('HOOKGATE_ENVELOPE_INVALID', eventId === undefined ? { reason } : { reason, eventId })
 }
 
+/** Follows a dotted path through own properties only, so a path can never reach a prototype. */
+function atPath (root: unknown, path: readonly string[]): unknown {
+  let value = root
+  for (const key of path) {
+    if (!isObject(value) || !Object.hasOwn(value, key)) return undefined
+    value = value[key]
+  }
+  return value
+}
+
+type Reader = (payload: Record<string, unknown>, request: InboundRequest) => unknown
+
+function reader (locator: Locator, option: string): Reader {
+  if (locator !== null && typeof locator === 'object' && 'header' in locator && typeof locator.header === 'string' && locator.header !== '') {
+    const name = locator.header.toLowerCase()
+    return (_payload, request) => request.header(name)
+  }
+  if (locator !== null && typeof locator === 'object' && 'path' in locator && typeof locator.path === 'string' && locator.path !== '') {
+    const path = locator.path.split('.')
+    return (payload) => atPath(payload, path)
+  }
+  throw new TypeError(`"${option}" must be { header } or { path }`)
+}
+
+function stringValue (value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' && value.length <= MAX_KEY_LENGTH ? value : undefined
+}
+
 /**
- * Reads `{ "id": string, "type": string, "data": object, "created_at"?: integer }` (`created` is
- * accepted for `created_at`).
+ * Reads a plain JSON event. By default Backchannel's shape: `{ "id", "type", "data": {…},
+ * "created_at"? }` (`created` accepted too); every location is configurable for other senders.
  */
 export function jsonTypeEnvelope (options: JsonTypeEnvelopeOptions = {}): Envelope<JsonTypeEvent> {
   const { maxAge } = options
   if (maxAge !== undefined && (typeof maxAge !== 'number' || !(maxAge > 0) || !Number.isFinite(maxAge))) {
     throw new TypeError('"maxAge" must be a positive number of seconds')
   }
+  const idLocators = options.id === undefined ? [{ path: 'id' }] : Array.isArray(options.id) ? options.id : [options.id as Locator]
+  const readIds = idLocators.map((locator, i) => reader(locator, `id[${i}]`))
+  const typeLocator = options.type ?? { path: 'type' }
+  const readType = reader(typeLocator, 'type')
+  const readSuffix = typeLocator.suffix === undefined ? undefined : reader(typeLocator.suffix, 'type.suffix')
+  const dataPath = options.data === 'body' ? undefined : (options.data ?? { path: 'data' }).path.split('.')
+  const createdPaths = (options.createdAt ?? ['created_at', 'created']).map((path) => path.split('.'))
+
   return {
     accepts: (mediaType) => mediaType === 'application/json',
     open (payload: unknown, request: InboundRequest): readonly JsonTypeEvent[] | HookgateError {
       if (!isObject(payload)) return invalid('body is not a JSON object')
-      const { id, type, data } = payload
-      if (typeof id !== 'string' || id === '' || id.length > MAX_KEY_LENGTH) return invalid('"id" must be a non-empty string')
-      if (typeof type !== 'string' || type === '' || type.length > MAX_KEY_LENGTH) return invalid('"type" must be a non-empty string', id)
-      if (!isObject(data)) return invalid('"data" must be an object', id)
-      const created = payload.created_at ?? payload.created
-      if (created !== undefined && !Number.isSafeInteger(created)) return invalid('"created_at" must be an integer Unix timestamp', id)
-      const createdAt = created as number | undefined
+      let id: string | undefined
+      for (const read of readIds) {
+        id = stringValue(read(payload, request))
+        if (id !== undefined) break
+      }
+      if (id === undefined) return invalid('the event id is missing or not a non-empty string')
+      let type = stringValue(readType(payload, request))
+      if (type === undefined) return invalid('the event type is missing or not a non-empty string', id)
+      const suffix = readSuffix === undefined ? undefined : stringValue(readSuffix(payload, request))
+      if (suffix !== undefined) type = `${type}.${suffix}`
+      const data = dataPath === undefined ? payload : atPath(payload, dataPath)
+      if (!isObject(data)) return invalid('the event data must be an object', id)
+      let createdAt: number | undefined
+      for (const path of createdPaths) {
+        const value = atPath(payload, path)
+        if (value === undefined) continue
+        if (!Number.isSafeInteger(value)) return invalid('the creation time must be an integer Unix timestamp', id)
+        createdAt = value as number
+        break
+      }
       if (maxAge !== undefined && createdAt !== undefined && Math.abs(request.now() / 1000 - createdAt) > maxAge) {
         return refusal('HOOKGATE_TIMESTAMP_OUT_OF_TOLERANCE', { eventId: id, reason: `created_at ${createdAt} is more than ${maxAge}s from now` })
       }

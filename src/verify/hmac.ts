@@ -1,25 +1,53 @@
-import { createHmac, getHashes, timingSafeEqual } from 'node:crypto'
-import { refusal } from '../core/errors.js'
-import { compactForm, mayDifferFromCompact } from './compact-json.js'
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import { refusal, type HookgateError } from '../core/errors.js'
 import type { InboundRequest, Verifier, VerifyResult } from '../core/types.js'
+import { compactForm, mayDifferFromCompact } from './compact-json.js'
 import { secretProvider, type SecretSource } from './secrets.js'
+import { signatureParser, type SignatureFormat } from './signature-header.js'
+import { signedContent, type SignedContentTemplate } from './signed-content.js'
+import { checkTolerance, parseRfc3339, toleranceOption } from './timestamp.js'
 
-export type HmacAlgorithm = 'sha256' | 'sha512'
+export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512'
 export type SignatureEncoding = 'hex' | 'base64' | 'base64url'
 
-const DIGEST_BYTES: Readonly<Record<HmacAlgorithm, number>> = { sha256: 32, sha512: 64 }
+const DIGEST_BYTES: Readonly<Record<HmacAlgorithm, number>> = { sha1: 20, sha256: 32, sha512: 64 }
 
+export interface HmacTimestampOptions {
+  /** The header carrying it, unless the signature header does (`format.timestampKey`). */
+  header?: string
+  /** `s` (Unix seconds), `ms` (Unix milliseconds) or `iso` (RFC 3339). @default 's' */
+  unit?: 's' | 'ms' | 'iso'
+  /** Largest distance from now, in seconds, in either direction. @default 300 */
+  tolerance?: number
+}
+
+/**
+ * An HMAC scheme described as data: where the signatures are and how they are written, what is
+ * signed, how the secret is encoded, and where the signed timestamp comes from.
+ * @example GitHub: { header: 'x-hub-signature-256', format: { kind: 'single', prefix: 'sha256=' }, secrets }
+ * @example Stripe: { header: 'stripe-signature', format: { kind: 'pairs', key: 'v1', timestampKey: 't' }, signedContent: '{timestamp}.{body}', timestamp: {}, secrets }
+ */
 export interface HmacOptions {
-  /** Header carrying the signature, e.g. `x-bc-signature` (any case). */
+  /** Header carrying the signature(s), e.g. `x-bc-signature` (any case). */
   header: string
   /** The secret, several during a rotation (any one may match), or a function returning them. */
   secrets: SecretSource
-  /** @default 'sha256' */
+  /** @default 'sha256' (sha1 only for senders that still require it) */
   algorithm?: HmacAlgorithm
-  /** How the MAC is written in the header. @default 'hex' */
+  /** How each MAC is written. Only the canonical spelling is accepted. @default 'hex' */
   encoding?: SignatureEncoding
-  /** Text before the encoded MAC, e.g. `sha256=`. @default '' */
+  /** Shorthand for `format: { kind: 'single', prefix }`. @default '' */
   prefix?: string
+  /** How signatures are laid out in the header. @default { kind: 'single' } */
+  format?: SignatureFormat
+  /** What is signed. @default '{body}' */
+  signedContent?: SignedContentTemplate
+  /** Strip this from each secret before decoding it, e.g. `whsec_`. */
+  secretPrefix?: string
+  /** How the secret text turns into key bytes: as UTF-8, or base64-decoded. @default 'utf8' */
+  secretEncoding?: 'utf8' | 'base64'
+  /** A signed timestamp that must be within a tolerance of now. */
+  timestamp?: HmacTimestampOptions
   /**
    * Also accept a MAC over the compact re-serialisation (`JSON.stringify(JSON.parse(body))`) when
    * the one over the raw bytes does not match: for senders that sign their own compact
@@ -29,79 +57,139 @@ export interface HmacOptions {
   compactJsonFallback?: boolean
 }
 
+/** Longer signature headers are refused unread. */
+const MAX_HEADER_LENGTH = 4096
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
 function encodedLength (bytes: number, encoding: SignatureEncoding): number {
   if (encoding === 'hex') return bytes * 2
   if (encoding === 'base64') return Math.ceil(bytes / 3) * 4
   return Math.ceil(bytes * 4 / 3)
 }
 
+function keyTransform (prefix: string | undefined, encoding: 'utf8' | 'base64'): ((secret: Buffer) => Buffer) | undefined {
+  if (prefix === undefined && encoding === 'utf8') return undefined
+  return (secret) => {
+    let text = secret.toString('utf8')
+    if (prefix !== undefined && text.startsWith(prefix)) text = text.slice(prefix.length)
+    if (encoding === 'utf8') return Buffer.from(text, 'utf8')
+    const key = Buffer.from(text, 'base64')
+    if (key.length === 0 || key.toString('base64').replace(/=+$/, '') !== text.replace(/=+$/, '')) {
+      throw new TypeError(`a secret is not valid base64${prefix === undefined ? '' : ` after "${prefix}"`}`)
+    }
+    return key
+  }
+}
+
+function timestampParser (unit: 's' | 'ms' | 'iso'): (value: string) => number | undefined {
+  if (unit === 'iso') return parseRfc3339
+  const scale = unit === 's' ? 1000 : 1
+  return (value) => /^\d{1,16}$/.test(value) ? Number(value) * scale : undefined
+}
+
 /**
- * Verifies an HMAC of the raw body carried in one header. The header must have exactly the length
- * the algorithm and encoding produce (which bounds it and catches a repeated header that Node joined
- * with ", "), the MAC is compared with `timingSafeEqual`, and every configured secret is tried.
+ * Verifies HMAC signatures described by `HmacOptions`: every signature in the header is decoded in
+ * its canonical form and compared with `timingSafeEqual` against the MAC of the signed content under
+ * every configured secret; the timestamp, when the scheme signs one, must be within the tolerance.
  */
 export function hmacVerifier (options: HmacOptions): Verifier {
   if (options === null || typeof options !== 'object') throw new TypeError('"hmac" options must be an object')
-  const { header, prefix = '', algorithm = 'sha256', encoding = 'hex', compactJsonFallback = false } = options
-  if (typeof header !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) {
-    throw new TypeError('"hmac.header" must be a non-empty HTTP header name')
-  }
-  if (!Object.hasOwn(DIGEST_BYTES, algorithm) || !getHashes().includes(algorithm)) {
+  const { header, algorithm = 'sha256', encoding = 'hex', compactJsonFallback = false, secretEncoding = 'utf8' } = options
+  if (typeof header !== 'string' || !HEADER_NAME.test(header)) throw new TypeError('"hmac.header" must be a non-empty HTTP header name')
+  if (!Object.hasOwn(DIGEST_BYTES, algorithm)) {
     throw new TypeError(`"hmac.algorithm" must be one of ${Object.keys(DIGEST_BYTES).join(', ')}; got "${String(algorithm)}"`)
   }
   if (encoding !== 'hex' && encoding !== 'base64' && encoding !== 'base64url') {
     throw new TypeError(`"hmac.encoding" must be hex, base64 or base64url; got "${String(encoding)}"`)
   }
-  if (typeof prefix !== 'string') throw new TypeError('"hmac.prefix" must be a string')
-  const secrets = secretProvider(options.secrets, 'secrets')
+  if (options.prefix !== undefined && typeof options.prefix !== 'string') throw new TypeError('"hmac.prefix" must be a string')
+  if (options.prefix !== undefined && options.format !== undefined) throw new TypeError('"hmac.prefix" is shorthand for a single format: give "prefix" or "format", not both')
+  if (secretEncoding !== 'utf8' && secretEncoding !== 'base64') throw new TypeError('"hmac.secretEncoding" must be utf8 or base64')
+  const format: SignatureFormat = options.format ?? { kind: 'single', prefix: options.prefix ?? '' }
+  if (!['single', 'list', 'pairs'].includes(format.kind)) throw new TypeError('"hmac.format.kind" must be single, list or pairs')
+  const parse = signatureParser(format)
+  const content = signedContent(options.signedContent)
+
+  const timestampKey = format.kind === 'pairs' ? format.timestampKey : undefined
+  const timestampHeader = options.timestamp?.header?.toLowerCase()
+  if (options.timestamp !== undefined && (timestampHeader === undefined) === (timestampKey === undefined)) {
+    throw new TypeError('"hmac.timestamp" needs its source: "timestamp.header", or "format.timestampKey" for a pairs header (one of them)')
+  }
+  if (content.usesTimestamp && options.timestamp === undefined) throw new TypeError('"hmac.signedContent" uses {timestamp}, so "hmac.timestamp" is required')
+  const parseTime = timestampParser(options.timestamp?.unit ?? 's')
+  const tolerance = options.timestamp === undefined ? 0 : toleranceOption(options.timestamp.tolerance, 300, 'hmac.timestamp.tolerance')
+
+  const transform = keyTransform(options.secretPrefix, secretEncoding)
+  const given = secretProvider(options.secrets, 'secrets')
+  const secrets = transform === undefined || typeof given === 'function'
+    ? given
+    : given.map(transform)
+  const keysFrom = typeof secrets === 'function' && transform !== undefined
+    ? async () => (await secrets()).map(transform)
+    : secrets
   const headerName = header.toLowerCase()
   const digestBytes = DIGEST_BYTES[algorithm]
-  const expectedLength = prefix.length + encodedLength(digestBytes, encoding)
+  const signatureLength = encodedLength(digestBytes, encoding)
 
-  function decode (value: string): Buffer | undefined {
-    if (value.length !== expectedLength || !value.startsWith(prefix)) return undefined
-    const text = prefix === '' ? value : value.slice(prefix.length)
+  function decode (text: string): Buffer | undefined {
+    if (text.length !== signatureLength) return undefined
     const mac = Buffer.from(text, encoding)
-    if (mac.length !== digestBytes) return undefined
     // Only the canonical spelling is accepted: Node's base64 decoders skip characters outside the
     // alphabet and its hex decoder ignores case, so without this one MAC would have many spellings.
-    if (mac.toString(encoding) !== text) return undefined
-    return mac
+    return mac.length === digestBytes && mac.toString(encoding) === text ? mac : undefined
   }
 
-  function signedBy (keys: readonly Buffer[], data: Buffer, mac: Buffer): boolean {
+  function signedBy (keys: readonly Buffer[], data: Buffer, macs: readonly Buffer[]): boolean {
     for (const key of keys) {
-      if (timingSafeEqual(createHmac(algorithm, key).update(data).digest(), mac)) return true
+      const expected = createHmac(algorithm, key).update(data).digest()
+      for (const mac of macs) if (timingSafeEqual(expected, mac)) return true
     }
     return false
   }
 
-  function check (keys: readonly Buffer[], body: Buffer, mac: Buffer): VerifyResult {
-    if (signedBy(keys, body, mac)) return undefined
-    if (compactJsonFallback && mayDifferFromCompact(body)) {
+  function check (keys: readonly Buffer[], request: InboundRequest, macs: readonly Buffer[], timestamp: string | undefined): VerifyResult {
+    const data = content.build(request, request.body, timestamp)
+    if (typeof data === 'string') return refusal('HOOKGATE_SIGNATURE_INVALID', { reason: data })
+    if (signedBy(keys, data, macs)) return undefined
+    if (compactJsonFallback && mayDifferFromCompact(request.body)) {
       // Parses bytes that are not yet authenticated: bounded by the body limit, prototype-safe, and
       // its result is used only if the MAC over the compact form then matches.
-      const compact = compactForm(body)
-      if (compact !== undefined && !compact.bytes.equals(body) && signedBy(keys, compact.bytes, mac)) return { parsed: compact.value }
+      const compact = compactForm(request.body)
+      if (compact !== undefined && !compact.bytes.equals(request.body)) {
+        const compactData = content.build(request, compact.bytes, timestamp)
+        if (typeof compactData !== 'string' && signedBy(keys, compactData, macs)) return { parsed: compact.value }
+      }
     }
     return refusal('HOOKGATE_SIGNATURE_INVALID', { reason: 'no configured secret produces this signature' })
+  }
+
+  function readTimestamp (request: InboundRequest, inHeader: string | undefined): HookgateError | string | undefined {
+    if (options.timestamp === undefined) return undefined
+    const value = inHeader ?? (timestampHeader === undefined ? undefined : request.header(timestampHeader))
+    if (value === undefined) return refusal('HOOKGATE_SIGNATURE_INVALID', { reason: 'no timestamp' })
+    const ms = parseTime(value)
+    if (ms === undefined) return refusal('HOOKGATE_SIGNATURE_INVALID', { reason: 'the timestamp is malformed' })
+    return checkTolerance(ms, request.now(), tolerance) ?? value
   }
 
   return {
     name: 'hmac',
     verify (request: InboundRequest): VerifyResult | Promise<VerifyResult> {
       const value = request.header(headerName)
-      if (value === undefined || value === '') {
-        return refusal('HOOKGATE_SIGNATURE_MISSING', { reason: `no ${headerName} header` })
-      }
-      const mac = decode(value)
-      if (mac === undefined) {
-        const reason = value.includes(',') ? `${headerName} holds several values` : `${headerName} is malformed`
+      if (value === undefined || value === '') return refusal('HOOKGATE_SIGNATURE_MISSING', { reason: `no ${headerName} header` })
+      if (value.length > MAX_HEADER_LENGTH) return refusal('HOOKGATE_SIGNATURE_INVALID', { reason: `${headerName} is too long` })
+      const parsed = parse(value)
+      const macs = typeof parsed === 'string' ? [] : parsed.signatures.map(decode)
+      if (typeof parsed === 'string' || macs.includes(undefined)) {
+        const reason = typeof parsed === 'string' ? parsed : format.kind === 'single' && value.includes(',') ? `${headerName} holds several values` : `${headerName} is malformed`
         return refusal('HOOKGATE_SIGNATURE_INVALID', { reason })
       }
-      if (typeof secrets !== 'function') return check(secrets, request.body, mac)
-      return secrets().then(
-        (keys) => check(keys, request.body, mac),
+      const timestamp = readTimestamp(request, parsed.timestamp)
+      if (typeof timestamp === 'object') return timestamp
+      const decoded = macs as Buffer[]
+      if (typeof keysFrom !== 'function') return check(keysFrom, request, decoded, timestamp)
+      return keysFrom().then(
+        (keys) => check(keys, request, decoded, timestamp),
         (err: unknown) => refusal('HOOKGATE_SECRETS_UNAVAILABLE', { reason: 'the secrets function failed', cause: err })
       )
     }

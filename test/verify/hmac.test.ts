@@ -75,7 +75,7 @@ test('a signature of the wrong length is refused before any MAC is computed', as
   for (const value of [sig.slice(0, 62), `${sig}00`, 'x'.repeat(100_000)]) {
     const result = await verify({}, { 'x-sig': value })
     assert.equal(code(result), 'HOOKGATE_SIGNATURE_INVALID')
-    assert.match((result as HookgateError).reason ?? '', /malformed/)
+    assert.match((result as HookgateError).reason ?? '', /malformed|too long/)
   }
 })
 
@@ -145,7 +145,7 @@ test('bad options throw a TypeError at creation, naming the option', () => {
   const cases: Array<[Partial<HmacOptions> | Record<string, unknown>, RegExp]> = [
     [{ header: '' }, /"hmac.header"/],
     [{ header: 'x sig' }, /"hmac.header"/],
-    [{ algorithm: 'md5' }, /"hmac.algorithm" must be one of sha256, sha512; got "md5"/],
+    [{ algorithm: 'md5' }, /"hmac.algorithm" must be one of sha1, sha256, sha512; got "md5"/],
     [{ algorithm: 'constructor' }, /"hmac.algorithm"/],
     [{ encoding: 'utf8' }, /"hmac.encoding"/],
     [{ prefix: 3 }, /"hmac.prefix"/],
