@@ -15,3 +15,9 @@ export {
   type BreadEvent,
   type BreadOptions
 } from './bread.js'
+export { stripe, type StripeEvent } from './stripe.js'
+export { github, type GitHubEvent } from './github.js'
+export { shopify, type ShopifyEvent } from './shopify.js'
+export { slack, type SlackEvent } from './slack.js'
+export { standardWebhooks, svix, type StandardWebhooksEvent, type StandardWebhooksOptions } from './standard-webhooks.js'
+export { hmacPreset, type SecretOptions } from './hmac-preset.js'

@@ -1,0 +1,26 @@
+import type { Provider } from '../core/types.js'
+import { jsonTypeEnvelope, type JsonTypeEnvelopeOptions, type JsonTypeEvent } from '../envelopes/json-type.js'
+import { hmacVerifier, type HmacOptions } from '../verify/hmac.js'
+import { secretProvider, type SecretSource } from '../verify/secrets.js'
+
+/** What every HMAC preset takes: its secret (or several, or a function), exclusive. */
+export type SecretOptions =
+  | { /** The signing secret, or a function returning it (sync or async). */ secret: SecretSource, secrets?: never }
+  | { /** Several secrets during a rotation; any one may match. */ secrets: SecretSource, secret?: never }
+
+/**
+ * Builds a provider from an HMAC scheme and an envelope, both plain data: the shape every HMAC
+ * preset shares. The secret is checked here so that a mistake names the option the user wrote.
+ */
+export function hmacPreset (name: string, options: SecretOptions, scheme: Omit<HmacOptions, 'secrets'>, envelope: JsonTypeEnvelopeOptions): Provider<JsonTypeEvent> {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${name}() needs { secret }`)
+  if (options.secret !== undefined && options.secrets !== undefined) throw new TypeError(`${name}(): give "secret" or "secrets", not both`)
+  const given = options.secret ?? options.secrets
+  if (given === undefined) throw new TypeError(`${name}(): "secret" is required`)
+  const secrets = secretProvider(given, options.secret === undefined ? 'secrets' : 'secret')
+  return Object.freeze({
+    name,
+    verifiers: Object.freeze([hmacVerifier({ ...scheme, secrets })]),
+    envelope: jsonTypeEnvelope(envelope)
+  })
+}

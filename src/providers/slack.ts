@@ -1,0 +1,20 @@
+import type { Provider } from '../core/types.js'
+import type { JsonTypeEvent } from '../envelopes/json-type.js'
+import { hmacPreset, type SecretOptions } from './hmac-preset.js'
+
+/** A Slack Events API callback: `data` is the inner `event`, `type` its type (`app_mention`), `id` the `event_id`. */
+export type SlackEvent<TData = unknown> = JsonTypeEvent<TData>
+
+/**
+ * Slack (Events API): `X-Slack-Signature: v0=<hex>`, HMAC-SHA256 of `v0:<X-Slack-Request-Timestamp>:<body>`
+ * with the app's signing secret; the timestamp within 300 s. Slash commands and interactivity post
+ * forms, which hookgate does not read (415); the `url_verification` challenge is not answered.
+ */
+export function slack (options: SecretOptions & { tolerance?: number }): Provider<SlackEvent> {
+  return hmacPreset('slack', options, {
+    header: 'x-slack-signature',
+    format: { kind: 'single', prefix: 'v0=' },
+    signedContent: 'v0:{timestamp}:{body}',
+    timestamp: { header: 'x-slack-request-timestamp', unit: 's', tolerance: options?.tolerance ?? 300 }
+  }, { id: { path: 'event_id' }, type: { path: 'event.type' }, data: { path: 'event' }, createdAt: ['event_time'] })
+}

@@ -1,0 +1,20 @@
+import type { Provider } from '../core/types.js'
+import type { JsonTypeEvent } from '../envelopes/json-type.js'
+import { hmacPreset, type SecretOptions } from './hmac-preset.js'
+
+/** A Stripe event: `{ id: 'evt_…', type: 'invoice.paid', created, data: { object } }`. */
+export type StripeEvent<TData = unknown> = JsonTypeEvent<TData>
+
+/**
+ * Stripe: `Stripe-Signature: t=<unix>,v1=<hex>[,v1=<hex>…]`, HMAC-SHA256 of `<t>.<body>` with the
+ * endpoint's `whsec_…` secret used as is (not base64-decoded). Any `v1` may match (secret roll);
+ * `t` must be within `tolerance` (300 s, both ways). Events dispatch by the body's `type`.
+ */
+export function stripe (options: SecretOptions & { tolerance?: number }): Provider<StripeEvent> {
+  return hmacPreset('stripe', options, {
+    header: 'stripe-signature',
+    format: { kind: 'pairs', key: 'v1', timestampKey: 't', separator: ',', assign: '=' },
+    signedContent: '{timestamp}.{body}',
+    timestamp: { unit: 's', tolerance: options?.tolerance ?? 300 }
+  }, { id: { path: 'id' }, type: { path: 'type' }, data: { path: 'data' }, createdAt: ['created'] })
+}
