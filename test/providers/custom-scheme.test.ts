@@ -1,0 +1,30 @@
+// The worked example of docs/custom-scheme.md, verbatim in spirit: a sender described in a few lines.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createHmac } from 'node:crypto'
+import { createReceiver } from '../../src/core/receiver.js'
+import { hmacPreset, type SecretOptions } from '../../src/providers/index.js'
+
+function paddle (options: SecretOptions & { tolerance?: number }) {
+  return hmacPreset('paddle', options, {
+    header: 'paddle-signature',
+    format: { kind: 'pairs', key: 'h1', timestampKey: 'ts', separator: ';' },
+    signedContent: '{timestamp}:{body}',
+    timestamp: { unit: 's', tolerance: options.tolerance ?? 300 }
+  }, { id: { path: 'event_id' }, type: { path: 'event_type' }, data: { path: 'data' }, createdAt: [] })
+}
+
+test('the Paddle preset from docs/custom-scheme.md verifies a signed delivery and refuses tampered and stale ones', async () => {
+  const secret = 'pdl_ntfset_01gkpjp8bkm3tm53kdgkx6sms7_6h3qd3uFSi9YCD3OLYAShQI90XTI5vEI'
+  const body = JSON.stringify({ event_id: 'evt_01h', event_type: 'transaction.completed', occurred_at: '2024-01-01T00:00:00Z', data: { id: 'txn_1' } })
+  const ts = 1700000000
+  const h1 = createHmac('sha256', secret).update(`${ts}:${body}`).digest('hex')
+  const seen: string[] = []
+  const receiver = createReceiver(paddle({ secret }), { now: () => ts * 1000 }).on('transaction.*', (event) => { seen.push(`${event.id} ${event.type}`) })
+  const headers = { 'content-type': 'application/json', 'paddle-signature': `ts=${ts};h1=${'0'.repeat(64)};h1=${h1}` }
+  assert.equal((await receiver.receive(Buffer.from(body), headers)).status, 200)
+  assert.deepEqual(seen, ['evt_01h transaction.completed'])
+  assert.equal((await receiver.receive(Buffer.from(body.replace('txn_1', 'txn_2')), headers)).status, 401)
+  const stale = createReceiver(paddle({ secret }), { now: () => (ts + 301) * 1000 }).on('*', () => {})
+  assert.equal((await stale.receive(Buffer.from(body), headers)).status, 401)
+})
