@@ -3,7 +3,7 @@
 import { createServer, request as httpRequest, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
-import Fastify from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import hookgate from '../../src/index.js'
 import type { HandlerOptions, ReceiverOptions } from '../../src/core/receiver.js'
 import type { EventPattern } from '../../src/core/registry.js'
@@ -86,13 +86,19 @@ function closer (server: Server): () => Promise<void> {
   return async () => { server.closeAllConnections(); await new Promise((resolve) => server.close(resolve)) }
 }
 
+/** The same Fastify app for both depths: `inject` and a real socket. */
+async function fastifyApp (provider: Provider, options: ContractOptions, declare: (endpoint: Declarable) => void): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false })
+  await app.register(hookgate, options)
+  declare(app.webhooks('/hook', provider) as unknown as Declarable)
+  await app.ready()
+  return app
+}
+
 const fastifyInject: Adapter = {
   name: 'fastify (inject)',
   async start (provider, options, declare) {
-    const app = Fastify({ logger: false })
-    await app.register(hookgate, options)
-    declare(app.webhooks('/hook', provider) as unknown as Declarable)
-    await app.ready()
+    const app = await fastifyApp(provider, options, declare)
     return {
       async send ({ method = 'POST', headers, body }) {
         const res = await app.inject({ method: method as 'POST', url: '/hook', headers, ...(body === undefined ? {} : { payload: body }) })
@@ -106,10 +112,7 @@ const fastifyInject: Adapter = {
 const fastifyHttp: Adapter = {
   name: 'fastify (http)',
   async start (provider, options, declare) {
-    const app = Fastify({ logger: false })
-    await app.register(hookgate, options)
-    declare(app.webhooks('/hook', provider) as unknown as Declarable)
-    await app.ready()
+    const app = await fastifyApp(provider, options, declare)
     return await overHttp(app.server, async () => { await app.close() })
   }
 }
