@@ -1,3 +1,6 @@
+import type { WebhookEvent } from './types.js'
+import { MemoryIdempotencyStore } from '../stores/memory.js'
+
 /** What a store answers when a delivery asks to run an event. */
 export type ClaimResult =
   | { readonly state: 'claimed', readonly token: string }
@@ -38,3 +41,36 @@ export interface IdempotencyOptions {
 
 /** 72 h: longer than Stripe (3 days) and most senders keep retrying. */
 export const DEFAULT_DONE_TTL = 72 * 60 * 60 * 1000
+
+/** Idempotency options after `resolveIdempotency()`: defaults applied, the key function built. */
+export interface ResolvedIdempotency {
+  readonly store: IdempotencyStore
+  readonly owned: boolean
+  readonly key: (event: WebhookEvent) => string
+  readonly lease: number
+  readonly ttl: number
+  readonly failOpen: boolean
+}
+
+function positiveMs (value: number | undefined, fallback: number, option: string): number {
+  const ms = value ?? fallback
+  if (!Number.isSafeInteger(ms) || ms < 1) throw new TypeError(`"${option}" must be a positive integer number of milliseconds`)
+  return ms
+}
+
+/** Checks the options once, at startup, and fills in the defaults. */
+export function resolveIdempotency (options: IdempotencyOptions | false | undefined, providerName: string, handlerTimeout: number, now: () => number): ResolvedIdempotency | undefined {
+  if (options === false) return undefined
+  if (options !== undefined && (options === null || typeof options !== 'object')) throw new TypeError('"idempotency" must be an object or false')
+  const { store, namespace = providerName, failOpen = false } = options ?? {}
+  if (store !== undefined && (typeof store?.claim !== 'function' || typeof store.complete !== 'function' || typeof store.release !== 'function')) {
+    throw new TypeError('"idempotency.store" must implement claim, complete and release')
+  }
+  if (typeof namespace !== 'string' || namespace === '') throw new TypeError('"idempotency.namespace" must be a non-empty string')
+  // The lease must outlive a handler that is still running, or a retry would run it a second time.
+  const lease = positiveMs(options?.lease, handlerTimeout === Infinity ? 5 * 60_000 : handlerTimeout + 10_000, 'idempotency.lease')
+  const ttl = positiveMs(options?.ttl, DEFAULT_DONE_TTL, 'idempotency.ttl')
+  // CloudEvents 1.0: source + id is what is unique; plain events have only an id.
+  const key = (event: WebhookEvent): string => event.source === undefined ? `${namespace}:${event.id}` : `${namespace}:${event.source}\u0000${event.id}`
+  return { store: store ?? new MemoryIdempotencyStore({ now }), owned: store === undefined, key, lease, ttl, failOpen: failOpen === true }
+}

@@ -4,9 +4,9 @@ import { headerReader } from './headers.js'
 import { parseJson } from './json.js'
 import { silentLogger } from './log.js'
 import { isJsonMediaType, jsonMediaType } from './media-type.js'
-import { DEFAULT_DONE_TTL, type ClaimResult, type IdempotencyOptions, type IdempotencyStore } from './idempotency.js'
+import { resolveIdempotency, type ClaimResult, type IdempotencyOptions, type ResolvedIdempotency } from './idempotency.js'
+import { validateReceiverOptions } from './options.js'
 import { describePattern, EventRegistry, type EventPattern } from './registry.js'
-import { MemoryIdempotencyStore } from '../stores/memory.js'
 import { compileDataValidator, createAjv, type DataValidator, type JsonSchema } from './schemas.js'
 import type { HandshakeOutcome, Handler, HeaderSource, InboundRequest, Logger, Outcome, Provider, WebhookEvent } from './types.js'
 import type { EventFor, EventMap, EventMapOf, EventWithSchema, OpenEventMap, PatternFor, SchemaLike } from './typing.js'
@@ -407,70 +407,10 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   }
 }
 
-interface ResolvedIdempotency {
-  readonly store: IdempotencyStore
-  readonly owned: boolean
-  readonly key: (event: WebhookEvent) => string
-  readonly lease: number
-  readonly ttl: number
-  readonly failOpen: boolean
-}
-
-function positiveMs (value: number | undefined, fallback: number, option: string): number {
-  const ms = value ?? fallback
-  if (!Number.isSafeInteger(ms) || ms < 1) throw new TypeError(`"${option}" must be a positive integer number of milliseconds`)
-  return ms
-}
-
-function resolveIdempotency (options: IdempotencyOptions | false | undefined, providerName: string, handlerTimeout: number, now: () => number): ResolvedIdempotency | undefined {
-  if (options === false) return undefined
-  if (options !== undefined && (options === null || typeof options !== 'object')) throw new TypeError('"idempotency" must be an object or false')
-  const { store, namespace = providerName, failOpen = false } = options ?? {}
-  if (store !== undefined && (typeof store?.claim !== 'function' || typeof store.complete !== 'function' || typeof store.release !== 'function')) {
-    throw new TypeError('"idempotency.store" must implement claim, complete and release')
-  }
-  if (typeof namespace !== 'string' || namespace === '') throw new TypeError('"idempotency.namespace" must be a non-empty string')
-  // The lease must outlive a handler that is still running, or a retry would run it a second time.
-  const lease = positiveMs(options?.lease, handlerTimeout === Infinity ? 5 * 60_000 : handlerTimeout + 10_000, 'idempotency.lease')
-  const ttl = positiveMs(options?.ttl, DEFAULT_DONE_TTL, 'idempotency.ttl')
-  // CloudEvents 1.0: source + id is what is unique; plain events have only an id.
-  const key = (event: WebhookEvent): string => event.source === undefined ? `${namespace}:${event.id}` : `${namespace}:${event.source}\u0000${event.id}`
-  return { store: store ?? new MemoryIdempotencyStore({ now }), owned: store === undefined, key, lease, ttl, failOpen: failOpen === true }
-}
-
 /** The provider's base schema and the handler's schema apply together: report what both found. */
 function mergeIssues (base: readonly ValidationIssue[] | undefined, own: readonly ValidationIssue[] | undefined): readonly ValidationIssue[] | undefined {
   if (base === undefined) return own
   return own === undefined ? base : [...base, ...own]
-}
-
-/** Throws a `TypeError` naming the first bad option; adapters call it at registration for their defaults. */
-export function validateReceiverOptions (options: ReceiverOptions<never, never>): void {
-  const { bodyLimit, unknownEvents, now, onEvent, onRejected, handshake, handlerTimeout, ajv } = options
-  if (bodyLimit !== undefined && (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1)) {
-    throw new TypeError('"bodyLimit" must be a positive integer number of bytes')
-  }
-  if (unknownEvents !== undefined && unknownEvents !== 'acknowledge' && unknownEvents !== 'refuse') {
-    throw new TypeError('"unknownEvents" must be "acknowledge" or "refuse"')
-  }
-  if (now !== undefined && typeof now !== 'function') {
-    throw new TypeError('"now" must be a function returning milliseconds since the epoch')
-  }
-  if (handlerTimeout !== undefined && !(handlerTimeout === Infinity || (Number.isSafeInteger(handlerTimeout) && handlerTimeout > 0))) {
-    throw new TypeError('"handlerTimeout" must be a positive integer number of milliseconds, or Infinity')
-  }
-  if (ajv !== undefined && typeof (ajv as { compile?: unknown } | null)?.compile !== 'function') throw new TypeError('"ajv" must be an Ajv instance')
-  if (onEvent !== undefined && typeof onEvent !== 'function') throw new TypeError('"onEvent" must be a function')
-  if (onRejected !== undefined && typeof onRejected !== 'function') throw new TypeError('"onRejected" must be a function')
-  if (handshake !== undefined) {
-    const { origins, rate } = handshake
-    if (origins !== '*' && (!Array.isArray(origins) || origins.length === 0 || origins.some((o) => typeof o !== 'string' || o === '' || o !== o.toLowerCase()))) {
-      throw new TypeError('"handshake.origins" must be "*" or a non-empty list of lower-case host names')
-    }
-    if (rate !== undefined && rate !== '*' && !(Number.isSafeInteger(rate) && rate > 0)) {
-      throw new TypeError('"handshake.rate" must be a positive integer (requests per minute) or "*"')
-    }
-  }
 }
 
 /**
