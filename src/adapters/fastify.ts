@@ -103,7 +103,9 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
       }
     }, async (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : EMPTY_BODY
-      return send(reply, await receiver.receive(body, request.headers, { context: request, log: request.log }))
+      // The URL as the sender called it (behind a proxy, set Fastify's trustProxy): some schemes sign it.
+      const url = `${request.protocol}://${request.host}${request.url}`
+      return send(reply, await receiver.receive(body, request.headers, { context: request, log: request.log, url }))
     })
     if (receiver.handshakeEnabled) {
       scope.options(path, async (request, reply) => {

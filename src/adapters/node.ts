@@ -61,6 +61,16 @@ function alreadyParsed (request: IncomingMessage & { body?: unknown, _body?: unk
   return undefined
 }
 
+/**
+ * The URL as the sender called it, for schemes that sign it. Express's `protocol` and `originalUrl`
+ * honour its `trust proxy` setting and mounting; plain node:http sees the socket.
+ */
+function requestUrl (request: IncomingMessage & { protocol?: unknown, originalUrl?: unknown }): string {
+  const protocol = typeof request.protocol === 'string' ? request.protocol : (request.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http'
+  const path = typeof request.originalUrl === 'string' ? request.originalUrl : request.url ?? '/'
+  return `${protocol}://${request.headers.host ?? 'localhost'}${path}`
+}
+
 function pathOf (url: string | undefined): string {
   const query = url?.indexOf('?') ?? -1
   return url === undefined ? '/' : query === -1 ? url : url.slice(0, query)
@@ -99,7 +109,7 @@ export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingM
       write(response, receiver.reject(body, context), false)
       return
     }
-    write(response, await receiver.receive(body, request.headers, context), false)
+    write(response, await receiver.receive(body, request.headers, { ...context, url: requestUrl(request) }), false)
   }
 
   const endpoint = function hookgateEndpoint (request: Req, response: Res, next?: Next): void {

@@ -83,6 +83,8 @@ export interface ReceiveOptions<C> {
   context?: C
   /** Where refusals, failures and unhandled events are logged. @default a silent logger */
   log?: Logger
+  /** The URL the sender called, for schemes that sign it (`{url}`); adapters fill it in. */
+  url?: string
 }
 
 interface Route<E, C> {
@@ -229,7 +231,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     const entityRefusal = this.#checkEntity(header)
     if (entityRefusal !== undefined) return this.reject(entityRefusal, options)
 
-    const request: InboundRequest = { body: bytes, header, headers, now: this.#now }
+    const request: InboundRequest = options.url === undefined ? { body: bytes, header, headers, now: this.#now } : { body: bytes, header, headers, now: this.#now, url: options.url }
     let parsed: { value: unknown } | undefined
     for (const verifier of this.provider.verifiers) {
       let result = verifier.verify(request)

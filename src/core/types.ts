@@ -17,6 +17,8 @@ export interface InboundRequest {
   header (name: string): string | undefined
   /** All headers, as the adapter gave them (for envelopes that read a family, such as `ce-*`). */
   readonly headers: HeaderSource
+  /** The URL the sender called (scheme, host, path, query), when the adapter knows it: some senders sign it. */
+  readonly url?: string
   /** The receiver's clock, in milliseconds since the epoch. */
   now (): number
 }

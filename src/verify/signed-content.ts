@@ -2,8 +2,8 @@ import type { InboundRequest } from '../core/types.js'
 
 /**
  * What a sender signs, as a template over the request: `{body}` (the raw bytes), `{timestamp}`
- * (verbatim, from wherever the scheme reads it), `{header:<name>}` (a header verbatim), and literal
- * text. `'{body}'` (GitHub), `'{timestamp}.{body}'` (Stripe), `'{header:webhook-id}.{timestamp}.{body}'`
+ * (verbatim, from wherever the scheme reads it), `{header:<name>}` (a header verbatim), `{url}`
+ * (the URL the sender called, as the adapter reconstructs it; see `publicUrl`), and literal text. `'{body}'` (GitHub), `'{timestamp}.{body}'` (Stripe), `'{header:webhook-id}.{timestamp}.{body}'`
  * (Standard Webhooks), `'v0:{timestamp}:{body}'` (Slack).
  */
 export type SignedContentTemplate = string
@@ -13,6 +13,7 @@ type Part =
   | { readonly kind: 'body' }
   | { readonly kind: 'timestamp' }
   | { readonly kind: 'header', readonly name: string }
+  | { readonly kind: 'url' }
 
 export interface SignedContent {
   /** Whether the template is the body alone (then no bytes are copied). */
@@ -34,8 +35,9 @@ export function signedContent (template: SignedContentTemplate = '{body}'): Sign
     const name = match[1] ?? ''
     if (name === 'body') parts.push({ kind: 'body' })
     else if (name === 'timestamp') parts.push({ kind: 'timestamp' })
+    else if (name === 'url') parts.push({ kind: 'url' })
     else if (name.startsWith('header:') && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name.slice(7))) parts.push({ kind: 'header', name: name.slice(7).toLowerCase() })
-    else throw new TypeError(`"signedContent" has an unknown placeholder "{${name}}": use {body}, {timestamp} or {header:<name>}`)
+    else throw new TypeError(`"signedContent" has an unknown placeholder "{${name}}": use {body}, {timestamp}, {url} or {header:<name>}`)
     last = match.index + match[0].length
   }
   if (last < template.length) parts.push({ kind: 'literal', bytes: Buffer.from(template.slice(last), 'utf8') })
@@ -54,6 +56,9 @@ export function signedContent (template: SignedContentTemplate = '{body}'): Sign
         else if (part.kind === 'timestamp') {
           if (timestamp === undefined) return 'no timestamp'
           chunks.push(Buffer.from(timestamp, 'utf8'))
+        } else if (part.kind === 'url') {
+          if (request.url === undefined) return 'the request URL is unknown'
+          chunks.push(Buffer.from(request.url, 'utf8'))
         } else {
           const value = request.header(part.name)
           if (value === undefined) return `no ${part.name} header`

@@ -31,6 +31,8 @@ export interface Declarable {
 }
 
 export interface Harness {
+  /** The endpoint's URL as a sender calls it. */
+  readonly url: string
   send (delivery: Delivery): Promise<Reply>
   /** Streams `chunks` without a Content-Length until the server answers; resolves with the status and bytes written. */
   stream?: (headers: Record<string, string>, chunk: Buffer, maxBytes: number) => Promise<{ status: number, written: number }>
@@ -54,6 +56,7 @@ async function overHttp (server: Server, close: () => Promise<void>): Promise<Ha
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return {
+    url: `http://127.0.0.1:${port}/hook`,
     async send ({ method = 'POST', headers, body }) {
       const res = await fetch(`http://127.0.0.1:${port}/hook`, { method, headers, ...(body === undefined ? {} : { body }) })
       return await parseReply(res.status, Object.fromEntries(res.headers), await res.text())
@@ -100,6 +103,7 @@ const fastifyInject: Adapter = {
   async start (provider, options, declare) {
     const app = await fastifyApp(provider, options, declare)
     return {
+      url: 'http://localhost:80/hook',
       async send ({ method = 'POST', headers, body }) {
         const res = await app.inject({ method: method as 'POST', url: '/hook', headers, ...(body === undefined ? {} : { payload: body }) })
         return await parseReply(res.statusCode, res.headers as Record<string, string>, res.body)

@@ -28,3 +28,26 @@ test('the Paddle preset from docs/custom-scheme.md verifies a signed delivery an
   const stale = createReceiver(paddle({ secret }), { now: () => (ts + 301) * 1000 }).on('*', () => {})
   assert.equal((await stale.receive(Buffer.from(body), headers)).status, 401)
 })
+
+test('a scheme that signs the URL (Square-style: base64 HMAC of URL + body) through every adapter', async (t) => {
+  const { ADAPTERS } = await import('../contract/harness.js')
+  const secret = 'square-signature-key'
+  const square = hmacPreset('square', { secret }, {
+    header: 'x-square-hmacsha256-signature',
+    format: { kind: 'single' },
+    encoding: 'base64',
+    signedContent: '{url}{body}'
+  }, { id: { path: 'event_id' }, type: { path: 'type' }, data: { path: 'data' }, createdAt: [] })
+  const body = JSON.stringify({ event_id: 'sq_1', type: 'payment.updated', data: { id: 'p1' } })
+  for (const adapter of ADAPTERS) {
+    const seen: string[] = []
+    const harness = await adapter.start(square, {}, (endpoint) => { endpoint.on('*', (event) => { seen.push(event.id) }) })
+    t.after(() => harness.close())
+    const url = harness.url
+    const signature = createHmac('sha256', secret).update(url + body).digest('base64')
+    assert.equal((await harness.send({ headers: { 'content-type': 'application/json', 'x-square-hmacsha256-signature': signature }, body })).status, 200, adapter.name)
+    const otherUrl = createHmac('sha256', secret).update(`http://evil.example/hook${body}`).digest('base64')
+    assert.equal((await harness.send({ headers: { 'content-type': 'application/json', 'x-square-hmacsha256-signature': otherUrl }, body })).status, 401)
+    assert.deepEqual(seen, ['sq_1'])
+  }
+})
