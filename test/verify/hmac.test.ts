@@ -187,3 +187,43 @@ test('MACs are compared with timingSafeEqual, once per configured secret', async
   assert.equal(code(await verify({ secrets: ['a', 'b', 'c'] }, { 'x-sig': mac('k1', BODY) })), 'HOOKGATE_SIGNATURE_INVALID')
   assert.deepEqual(compared, [32, 32, 32, 32, 32, 32])
 })
+
+test('scheme language: sha1, timestamps in milliseconds and RFC 3339, a {header:…} template, a list format', async () => {
+  const body = BODY
+  const sha1 = createHmac('sha1', 'k1').update(body).digest('hex')
+  assert.equal(await verify({ algorithm: 'sha1', prefix: 'sha1=' }, { 'x-sig': `sha1=${sha1}` }), undefined)
+
+  const now = Date.UTC(2024, 0, 1)
+  const at = (headers: Record<string, string>, ms = now): InboundRequest => ({ body, header: (n) => headers[n], headers, now: () => ms })
+  const msScheme = hmacVerifier({ header: 'x-sig', secrets: 'k1', signedContent: '{timestamp}.{body}', timestamp: { header: 'x-ts', unit: 'ms', tolerance: 60 } })
+  const msSig = (ts: string): string => createHmac('sha256', 'k1').update(`${ts}.${body.toString()}`).digest('hex')
+  assert.equal(await msScheme.verify(at({ 'x-sig': msSig(String(now)), 'x-ts': String(now) })), undefined)
+  assert.equal(code(await msScheme.verify(at({ 'x-sig': msSig(String(now - 61_000)), 'x-ts': String(now - 61_000) }))), 'HOOKGATE_TIMESTAMP_OUT_OF_TOLERANCE')
+  assert.equal(code(await msScheme.verify(at({ 'x-sig': msSig('soon'), 'x-ts': 'soon' }))), 'HOOKGATE_SIGNATURE_INVALID')
+
+  const isoScheme = hmacVerifier({ header: 'x-sig', secrets: 'k1', signedContent: '{header:x-id}{timestamp}{body}', timestamp: { header: 'x-ts', unit: 'iso' }, format: { kind: 'list', version: 'sha256', separator: ' ', versionSeparator: '=' } })
+  const iso = '2024-01-01T00:00:00.123456789Z'
+  const isoSig = createHmac('sha256', 'k1').update(`m-1${iso}${body.toString()}`).digest('hex')
+  assert.equal(await isoScheme.verify(at({ 'x-sig': `sha1=ignored sha256=${isoSig}`, 'x-ts': iso, 'x-id': 'm-1' })), undefined)
+  assert.equal(code(await isoScheme.verify(at({ 'x-sig': `sha256=${isoSig}`, 'x-ts': iso, 'x-id': 'm-2' }))), 'HOOKGATE_SIGNATURE_INVALID', 'the id header is signed')
+  assert.equal(code(await isoScheme.verify(at({ 'x-sig': `sha256=${isoSig}`, 'x-ts': iso }))), 'HOOKGATE_SIGNATURE_INVALID', 'a header the template names is missing')
+  assert.equal(code(await isoScheme.verify(at({ 'x-sig': `sha256=${isoSig} sha256=zz`, 'x-ts': iso, 'x-id': 'm-1' }))), 'HOOKGATE_SIGNATURE_INVALID', 'one malformed entry refuses the header')
+})
+
+test('scheme language: mistakes in a scheme throw at creation', () => {
+  const base = { header: 'x-sig', secrets: 'k1' }
+  const cases: Array<[Record<string, unknown>, RegExp]> = [
+    [{ signedContent: '{body}{body}' }, /exactly once/],
+    [{ signedContent: '{timestamp}' }, /exactly once/],
+    [{ signedContent: '{nope}.{body}' }, /unknown placeholder "\{nope\}"/],
+    [{ signedContent: '{timestamp}.{body}' }, /"hmac.timestamp" is required/],
+    [{ timestamp: { unit: 's' } }, /needs its source/],
+    [{ prefix: 'a=', format: { kind: 'single' } }, /not both/],
+    [{ format: { kind: 'csv' } }, /"hmac.format.kind"/],
+    [{ secretEncoding: 'hex' }, /"hmac.secretEncoding"/],
+    [{ secretEncoding: 'base64', secrets: 'not base64!' }, /not valid base64/]
+  ]
+  for (const [override, message] of cases) {
+    assert.throws(() => hmacVerifier({ ...base, ...override } as HmacOptions), { name: 'TypeError', message }, JSON.stringify(override))
+  }
+})
