@@ -271,7 +271,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
         this.#notify(this.#onEvent, event, options, log)
         continue
       }
-      const claim = await this.#claim(event, log)
+      const claim = this.#idempotency === undefined ? undefined : await this.#claim(event, log)
       if (claim instanceof HookgateError) return this.reject(claim, options, events)
       if (claim?.state === 'done') {
         duplicates++
