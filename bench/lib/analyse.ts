@@ -1,0 +1,87 @@
+import type { LoadResult } from './load.js'
+import { SERVERS, type ServerSpec } from './servers.js'
+import { median, spread } from './timing.js'
+import { WORKLOADS, type Workload } from './workloads.js'
+
+/** samples[workload id][server name][round] */
+export type Samples = Record<string, Record<string, LoadResult[]>>
+
+export interface Ratio {
+  /** Median over rounds of this server's req/s divided by the other's in the same round. */
+  readonly median: number
+  readonly min: number
+  readonly max: number
+}
+
+export interface Row {
+  readonly spec: ServerSpec
+  readonly rps: number
+  readonly rpsMin: number
+  readonly rpsMax: number
+  readonly p50: number
+  readonly p99: number
+  readonly vsBare: Ratio | undefined
+  readonly vsOptimum: Ratio | undefined
+  readonly vsOwnOptimum: Ratio | undefined
+  /** Responses with a status the workload should never produce, plus socket errors and timeouts. */
+  readonly unexpected: number
+  readonly rounds: number
+}
+
+export interface Table {
+  readonly workload: Workload
+  readonly rows: readonly Row[]
+}
+
+/** Pairs round i of `a` with round i of `b`: machine drift cancels in the ratio. */
+export function pairedRatio (a: readonly LoadResult[] | undefined, b: readonly LoadResult[] | undefined): Ratio | undefined {
+  if (a === undefined || b === undefined) return undefined
+  const ratios: number[] = []
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i]
+    const y = b[i]
+    if (x !== undefined && y !== undefined && y.rps > 0) ratios.push(x.rps / y.rps)
+  }
+  if (ratios.length === 0) return undefined
+  return { median: median(ratios), ...spread(ratios) }
+}
+
+function unexpected (result: LoadResult, workload: Workload, verifies: boolean): number {
+  let count = result.errors + result.timeouts
+  for (const [code, n] of Object.entries(result.statuses)) {
+    const status = Number(code)
+    const fine = (status >= 200 && status < 300) || (workload.forged && verifies && status === 401)
+    if (!fine) count += n
+  }
+  return count
+}
+
+export function analyse (samples: Samples): Table[] {
+  return WORKLOADS.filter((w) => samples[w.id] !== undefined).map((workload) => {
+    const byServer = samples[workload.id] ?? {}
+    const rows: Row[] = []
+    for (const spec of SERVERS) {
+      const runs = byServer[spec.name]
+      if (runs === undefined || runs.length === 0) continue
+      const rps = runs.map((r) => r.rps)
+      rows.push({
+        spec,
+        rps: median(rps),
+        rpsMin: Math.min(...rps),
+        rpsMax: Math.max(...rps),
+        p50: median(runs.map((r) => r.p50)),
+        p99: median(runs.map((r) => r.p99)),
+        vsBare: pairedRatio(runs, byServer['bare-fastify']),
+        vsOptimum: pairedRatio(runs, byServer.optimum),
+        vsOwnOptimum: pairedRatio(runs, byServer[spec.optimum]),
+        unexpected: runs.reduce((sum, r) => sum + unexpected(r, workload, spec.role !== 'ceiling'), 0),
+        rounds: runs.length
+      })
+    }
+    return { workload, rows }
+  })
+}
+
+export function rowOf (table: Table | undefined, name: string): Row | undefined {
+  return table?.rows.find((r) => r.spec.name === name)
+}

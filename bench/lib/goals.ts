@@ -1,0 +1,134 @@
+import { pairedRatio, rowOf, type Ratio, type Samples, type Table } from './analyse.js'
+import type { MemoryResult } from './memory.js'
+import type { MicroResult } from '../micro/run.js'
+import { SERVERS } from './servers.js'
+import { median } from './timing.js'
+import { SIZE_WORKLOADS, WORKLOADS, type Workload } from './workloads.js'
+
+export interface Goal {
+  readonly title: string
+  /** `undefined` when it could not be measured (a server was refused). */
+  readonly met: boolean | undefined
+  /** One line per measurement behind the verdict; `ok: false` marks the ones that miss. */
+  readonly details: readonly Detail[]
+  /** What to profile when the goal is missed: a server, its reference, and the workload. */
+  readonly profile?: { readonly server: string, readonly reference: string, readonly workload: Workload }
+}
+
+export interface Detail {
+  readonly text: string
+  readonly ok: boolean | undefined
+}
+
+export const fmtRatio = (r: Ratio | undefined, digits = 2): string => r === undefined ? 'n/a' : `${r.median.toFixed(digits)}× (${r.min.toFixed(digits)}–${r.max.toFixed(digits)})`
+
+function ratioGoal (tables: readonly Table[], server: string, reference: string, threshold: number, title: string): Goal {
+  const details: Detail[] = []
+  let met: boolean | undefined = true
+  let worst: { workload: Workload, ratio: number } | undefined
+  for (const workload of SIZE_WORKLOADS) {
+    const table = tables.find((t) => t.workload.id === workload.id)
+    const ratio = rowOf(table, server)?.vsOwnOptimum
+    const refRow = rowOf(table, reference)
+    if (ratio === undefined || refRow === undefined) {
+      met = undefined
+      details.push({ text: `${workload.label}: not measured`, ok: undefined })
+      continue
+    }
+    const ok = ratio.median >= threshold
+    if (!ok && met === true) met = false
+    if (worst === undefined || ratio.median < worst.ratio) worst = { workload, ratio: ratio.median }
+    details.push({ text: `${workload.label}: ${fmtRatio(ratio, 3)} ${ok ? '≥' : '<'} ${threshold}`, ok })
+  }
+  return met === false && worst !== undefined
+    ? { title, met, details, profile: { server, reference, workload: worst.workload } }
+    : { title, met, details }
+}
+
+function peersGoal (samples: Samples): Goal {
+  const details: Detail[] = []
+  let met: boolean | undefined = true
+  const peers = SERVERS.filter((s) => s.role === 'peer')
+  for (const workload of SIZE_WORKLOADS) {
+    const byServer = samples[workload.id] ?? {}
+    const hookgate = byServer['hookgate-backchannel']
+    const beaten: string[] = []
+    const losing: string[] = []
+    for (const peer of peers) {
+      const ratio = pairedRatio(hookgate, byServer[peer.name])
+      if (ratio === undefined) { losing.push(`${peer.name} (not measured)`); met = undefined; continue }
+      if (ratio.median > 1) beaten.push(`${peer.name} ${ratio.median.toFixed(2)}×`)
+      else { losing.push(`${peer.name} ${ratio.median.toFixed(2)}×`); if (met === true) met = false }
+    }
+    details.push({ text: `${workload.label}: hookgate-backchannel vs ${losing.length === 0 ? 'every peer' : 'peers'}: ${[...losing.map((l) => `**${l}**`), ...beaten].join(', ')}`, ok: losing.length === 0 })
+    const express = pairedRatio(byServer['hookgate-backchannel-express'], byServer['express-raw'])
+    // Informative, not part of the verdict: the Express adapter against the Express recipe.
+    if (express !== undefined) details.push({ text: `${workload.label}: (same framework, informative) hookgate Express adapter vs express-raw: ${fmtRatio(express)}`, ok: undefined })
+  }
+  return { title: 'hookgate faster than every peer at every size', met, details }
+}
+
+function forgedGoal (samples: Samples, micro: readonly MicroResult[]): Goal {
+  const details: Detail[] = []
+  let met: boolean | undefined = true
+  const mix = WORKLOADS.find((w) => w.forged)
+  let profile: Goal['profile']
+  for (const server of ['hookgate-backchannel', 'hookgate-bread']) {
+    const mixed = samples['mix-1k']?.[server]
+    const genuine = samples['genuine-1k']?.[server]
+    const ratio = pairedRatio(mixed, genuine)
+    if (ratio === undefined || mixed === undefined || genuine === undefined) { met = undefined; continue }
+    // A mixed request costs the mean of a genuine and a forged one: t_mix = (t_g + t_f) / 2, and
+    // t_mix / t_g = 1 / ratio, so t_f = (2 / ratio - 1) * t_g.
+    const tGenuine = 1 / median(genuine.map((r) => r.rps))
+    const tForged = (2 / ratio.median - 1) * tGenuine
+    const ok = ratio.median >= 1
+    if (!ok) {
+      if (met === true) met = false
+      if (profile === undefined && mix !== undefined) profile = { server, reference: server, workload: mix }
+    }
+    details.push({ text: `${server}, HTTP 1 KiB: req/s of the 50 % forged mix / req/s of genuine only ${fmtRatio(ratio, 3)} ${ok ? '≥' : '<'} 1, so about ${(tForged * 1e6).toFixed(0)} µs per forged vs ${(tGenuine * 1e6).toFixed(0)} µs per genuine request`, ok })
+  }
+  for (const m of micro) {
+    for (const [group, rows] of [['backchannel', m.backchannel], ['bread', m.bread]] as const) {
+      const forged = rows['hookgate: receive(), forged']
+      const genuine = rows['hookgate: receive(), handler + schema']
+      if (forged === undefined || genuine === undefined) continue
+      const ok = forged <= genuine
+      if (!ok && met === true) met = false
+      details.push({ text: `${group} receive() ${m.size} (no HTTP): forged ${(forged / 1000).toFixed(1)} µs ${ok ? '≤' : '>'} genuine ${(genuine / 1000).toFixed(1)} µs`, ok })
+    }
+  }
+  return profile === undefined
+    ? { title: 'forged requests refused at least as fast as genuine ones are accepted', met, details }
+    : { title: 'forged requests refused at least as fast as genuine ones are accepted', met, details, profile }
+}
+
+/** Flat: the heap after a full GC grew by under 1 MiB, and RSS by under 10 %. */
+function memoryGoal (memory: MemoryResult | undefined): Goal {
+  const title = 'memory flat over the long run'
+  if (memory === undefined) return { title, met: undefined, details: [{ text: 'not measured', ok: undefined }] }
+  const mib = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`
+  const heapGrowth = memory.after.heapUsed - memory.before.heapUsed
+  const rssGrowth = (memory.after.rss - memory.before.rss) / memory.before.rss
+  const met = heapGrowth < 1048576 && rssGrowth < 0.1
+  return {
+    title,
+    met,
+    details: [
+      { text: `${memory.requests.toLocaleString('en')} requests (half forged) in ${memory.seconds.toFixed(1)} s against ${memory.server}`, ok: undefined },
+      { text: `RSS ${mib(memory.before.rss)} → ${mib(memory.after.rss)} (${(rssGrowth * 100).toFixed(1)} %), peak ${mib(memory.peakRss)}`, ok: rssGrowth < 0.1 },
+      { text: `heap after full GC ${mib(memory.before.heapUsed)} → ${mib(memory.after.heapUsed)}`, ok: heapGrowth < 1048576 }
+    ]
+  }
+}
+
+export function evaluateGoals (tables: readonly Table[], samples: Samples, memory: MemoryResult | undefined, micro: readonly MicroResult[]): Goal[] {
+  return [
+    ratioGoal(tables, 'hookgate-backchannel', 'optimum', 0.95, 'hookgate-backchannel ≥ 0.95 × optimum at 1, 64 and 512 KiB'),
+    ratioGoal(tables, 'hookgate-bread', 'bread-optimum', 0.9, 'hookgate-bread ≥ 0.9 × bread-optimum (jose + Basic + headers)'),
+    peersGoal(samples),
+    forgedGoal(samples, micro),
+    memoryGoal(memory)
+  ]
+}

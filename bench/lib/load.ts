@@ -1,0 +1,45 @@
+import autocannon from 'autocannon'
+import { CONFIG } from './config.js'
+import type { BenchRequest } from './requests.js'
+
+export interface LoadResult {
+  /** Responses per second over the run. */
+  readonly rps: number
+  /** Latency percentiles, milliseconds. */
+  readonly p50: number
+  readonly p99: number
+  readonly responses: number
+  /** Response count by status code. */
+  readonly statuses: Readonly<Record<string, number>>
+  readonly errors: number
+  readonly timeouts: number
+}
+
+/**
+ * Drives `url` with autocannon (16 connections, no pipelining) for `seconds`, or for `amount`
+ * requests. The connections cycle through `requests` in order, so [genuine, forged] is a 50 % mix.
+ */
+export async function load (url: string, requests: readonly BenchRequest[], limit: { seconds: number } | { amount: number }): Promise<LoadResult> {
+  const target = new URL(url)
+  if (target.hostname !== '127.0.0.1') throw new Error(`refusing to load ${url}: the benchmark only targets 127.0.0.1`)
+  const result = await autocannon({
+    url,
+    connections: CONFIG.connections,
+    pipelining: 1,
+    timeout: 20,
+    ...('seconds' in limit ? { duration: limit.seconds } : { amount: limit.amount }),
+    requests: requests.map((r) => ({ method: r.method, path: r.path, headers: r.headers, body: r.body }))
+  })
+  const statuses: Record<string, number> = {}
+  for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = count
+  const responses = Object.values(statuses).reduce((a, b) => a + b, 0)
+  return {
+    rps: responses / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    responses,
+    statuses,
+    errors: result.errors,
+    timeouts: result.timeouts
+  }
+}

@@ -1,0 +1,192 @@
+import { readFileSync } from 'node:fs'
+import os from 'node:os'
+import type { Row, Table } from './analyse.js'
+import { CONFIG } from './config.js'
+import { fmtRatio, type Goal } from './goals.js'
+import type { MemoryResult } from './memory.js'
+import type { ProfileEntry, ProfileSummary } from './profile.js'
+import type { ServerSpec } from './servers.js'
+import type { MicroResult, MicroRows } from '../micro/run.js'
+import { SIZE_WORKLOADS } from './workloads.js'
+
+export interface CheckOutcome {
+  readonly spec: ServerSpec
+  readonly ok: boolean
+  readonly lines: readonly string[]
+}
+
+export interface ProfilePair {
+  readonly goal: string
+  readonly subject: ProfileSummary
+  readonly reference: ProfileSummary | undefined
+}
+
+export interface ReportInput {
+  readonly date: Date
+  readonly totalSeconds: number
+  readonly pinned: boolean
+  readonly checks: readonly CheckOutcome[]
+  readonly tables: readonly Table[]
+  readonly goals: readonly Goal[]
+  readonly memory: MemoryResult | undefined
+  readonly profiles: readonly ProfilePair[]
+  readonly micro: readonly MicroResult[]
+  readonly phases: Readonly<Record<string, number>>
+}
+
+const int = (n: number): string => Math.round(n).toLocaleString('en')
+const us = (ns: number): string => (ns / 1000).toFixed(ns < 10_000 ? 2 : ns < 1e6 ? 1 : 0)
+const verdict = (met: boolean | undefined): string => met === true ? 'met' : met === false ? '**not met**' : 'not measured'
+
+function version (pkg: string): string {
+  try {
+    return (JSON.parse(readFileSync(new URL(`../../node_modules/${pkg}/package.json`, import.meta.url), 'utf8')) as { version: string }).version
+  } catch {
+    return '?'
+  }
+}
+
+function machine (input: ReportInput): string[] {
+  const cpus = os.cpus()
+  return [
+    `- Date: ${input.date.toISOString()}`,
+    `- Machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}`,
+    `- Node ${process.version}; fastify ${version('fastify')}, express ${version('express')}, autocannon ${version('autocannon')}, jose ${version('jose')}, ajv ${version('ajv')}, @octokit/webhooks ${version('@octokit/webhooks')}, standardwebhooks ${version('standardwebhooks')}, cloudevents ${version('cloudevents')}, fastify-raw-body ${version('fastify-raw-body')}`,
+    `- Load: autocannon in the parent process, ${CONFIG.connections} connections, no pipelining, 127.0.0.1 only; ${CONFIG.rounds} rounds × ${CONFIG.duration} s per server and workload, rounds interleaved (A B C … A B C …) across servers and workloads, ${CONFIG.warmup} s warm-up per server`,
+    `- Each server in its own Node process${input.pinned ? ', pinned to CPU 1 (taskset); the load generator pinned to CPU 0' : ' (taskset unavailable: not pinned)'}`,
+    `- Whole \`npm run bench\`: ${(input.totalSeconds / 60).toFixed(1)} min (${Object.entries(input.phases).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')})`
+  ]
+}
+
+function throughputTable (table: Table): string[] {
+  const lines = [
+    `### ${table.workload.label}`,
+    '',
+    '| server | req/s (median) | range | p50 ms | p99 ms | × bare-fastify | × optimum | × own optimum | unexpected |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|'
+  ]
+  for (const row of table.rows) {
+    const name = row.spec.role === 'hookgate' || row.spec.role === 'optimum' ? `**${row.spec.name}**` : row.spec.name
+    const own = row.spec.optimum === 'optimum' ? '' : `${fmtRatio(row.vsOwnOptimum)} (bread-optimum)`
+    lines.push(`| ${name} | ${int(row.rps)} | ${int(row.rpsMin)}–${int(row.rpsMax)} (±${(((row.rpsMax - row.rpsMin) / 2 / row.rps) * 100).toFixed(0)} %) | ${row.p50} | ${row.p99} | ${fmtRatio(row.vsBare)} | ${fmtRatio(row.vsOptimum)} | ${own} | ${row.unexpected} |`)
+  }
+  return [...lines, '']
+}
+
+function entries (title: string, subject: readonly ProfileEntry[], reference: readonly ProfileEntry[] | undefined, names: [string, string]): string[] {
+  const ref = new Map((reference ?? []).map((e) => [e.name, e]))
+  const lines = [`| ${title} | ${names[0]} µs/req | share |${reference === undefined ? '' : ` ${names[1]} µs/req |`}`, `|---|---:|---:|${reference === undefined ? '' : '---:|'}`]
+  for (const e of subject) {
+    const r = ref.get(e.name)
+    lines.push(`| ${e.name.replace(/\|/g, '\\|')} | ${e.usPerRequest.toFixed(2)} | ${(e.share * 100).toFixed(1)} % |${reference === undefined ? '' : ` ${r === undefined ? '–' : r.usPerRequest.toFixed(2)} |`}`)
+  }
+  return lines
+}
+
+function profileSection (pair: ProfilePair): string[] {
+  const { subject, reference } = pair
+  const lines = [`### ${pair.goal}: ${subject.server}${reference !== undefined && reference.server !== subject.server ? ` vs ${reference.server}` : ''}, ${subject.label}`, '']
+  lines.push(`\`node --cpu-prof\` on the server process, ${CONFIG.profileSeconds} s of load after warm-up; self time of the sampled functions (idle excluded), per request.`, '')
+  lines.push(`- ${subject.server}: ${subject.usPerRequest.toFixed(1)} µs of CPU per request (${int(subject.rps)} req/s while profiled)`)
+  if (reference !== undefined && reference.server !== subject.server) {
+    lines.push(`- ${reference.server}: ${reference.usPerRequest.toFixed(1)} µs of CPU per request (${int(reference.rps)} req/s while profiled); difference ${(subject.usPerRequest - reference.usPerRequest).toFixed(1)} µs`)
+    const refAreas = new Map(reference.areas.map((a) => [a.name, a.usPerRequest]))
+    const diffs = subject.areas.map((a) => ({ name: a.name, diff: a.usPerRequest - (refAreas.get(a.name) ?? 0) })).filter((d) => d.diff > 0.5).sort((a, b) => b.diff - a.diff).slice(0, 6)
+    if (diffs.length > 0) lines.push(`- where the extra time is (area, µs/request more than ${reference.server}): ${diffs.map((d) => `${d.name} +${d.diff.toFixed(1)}`).join(', ')}`)
+  }
+  lines.push('', ...entries('area', subject.areas, reference?.server === subject.server ? undefined : reference?.areas, [subject.server, reference?.server ?? '']), '')
+  lines.push(...entries('function (self time)', subject.functions, undefined, [subject.server, '']), '')
+  if (reference !== undefined && reference.server !== subject.server) lines.push(...entries(`function (self time), ${reference.server}`, reference.functions, undefined, [reference.server, '']), '')
+  lines.push(...entries('receiving code, inclusive time (self + callees)', subject.inclusive, undefined, [subject.server, '']), '')
+  if (reference !== undefined && reference.server !== subject.server) lines.push(...entries(`receiving code, inclusive time, ${reference.server}`, reference.inclusive, undefined, [reference.server, '']), '')
+  return lines
+}
+
+function microTable (micro: readonly MicroResult[], group: 'backchannel' | 'bread'): string[] {
+  const names = Object.keys((micro[0]?.[group] ?? {}) as MicroRows)
+  const lines = [`| ${group} stage (µs per call) | ${micro.map((m) => m.size).join(' | ')} |`, `|---|${micro.map(() => '---:').join('|')}|`]
+  for (const name of names) lines.push(`| ${name} | ${micro.map((m) => us(m[group][name] ?? Number.NaN)).join(' | ')} |`)
+  if (group === 'backchannel') {
+    lines.push(`| node:crypto HMAC-SHA256 throughput, MB/s | ${micro.map((m) => int(m.bytes / ((m.backchannel['node:crypto HMAC-SHA256 (floor)'] ?? Number.NaN) / 1e9) / 1e6)).join(' | ')} |`)
+  }
+  return lines
+}
+
+/**
+ * hookgate's pipeline stages beside the same stage written by hand. Verify, parse (secure-json-parse,
+ * what core/json.ts calls), envelope and validate (an ajv from createAjv, as the receiver compiles)
+ * are measured directly; "the rest" is the whole receive() minus those.
+ */
+function stageTable (micro: readonly MicroResult[]): string[] {
+  const lines = ['| stage (µs) | ' + micro.map((m) => `${m.size} hookgate | ${m.size} hand`).join(' | ') + ' |', `|---|${micro.map(() => '---:|---:').join('|')}|`]
+  const get = (rows: MicroRows, name: string): number => rows[name] ?? Number.NaN
+  const measured = (r: MicroRows): number => get(r, 'hookgate: verifier.verify()') + get(r, 'secure-json-parse (core/json.ts)') + get(r, 'hookgate: envelope.open()') + get(r, 'ajv validate (createAjv: allErrors, formats)')
+  const stages: Array<[string, (r: MicroRows) => number, (r: MicroRows) => number]> = [
+    ['verify', (r) => get(r, 'hookgate: verifier.verify()'), (r) => get(r, 'hand: verify (hex, HMAC, timingSafeEqual)')],
+    ['parse', (r) => get(r, 'secure-json-parse (core/json.ts)'), (r) => get(r, 'hand: JSON.parse(body.toString())')],
+    ['envelope', (r) => get(r, 'hookgate: envelope.open()'), () => Number.NaN],
+    ['validate', (r) => get(r, 'ajv validate (createAjv: allErrors, formats)'), (r) => get(r, 'hand: ajv validate (new Ajv())')],
+    ['dispatch and the rest (whole − the above)', (r) => get(r, 'hookgate: receive(), handler + schema') - measured(r), (r) => get(r, 'hand: Map lookup + handler')],
+    ['whole pipeline', (r) => get(r, 'hookgate: receive(), handler + schema'), (r) => get(r, 'hand: whole pipeline')]
+  ]
+  for (const [name, hookgate, hand] of stages) {
+    lines.push(`| ${name} | ${micro.map((m) => `${us(hookgate(m.backchannel))} | ${Number.isNaN(hand(m.backchannel)) ? '–' : us(hand(m.backchannel))}`).join(' | ')} |`)
+  }
+  return lines
+}
+
+export function resultsMarkdown (input: ReportInput): string {
+  const out: string[] = ['# hookgate benchmark results', '', '_Written by `npm run bench` (bench/run.ts); do not edit by hand._', '', ...machine(input), '']
+  out.push('## Servers and correctness', '', 'Each server is checked before it is timed: genuine deliveries of every size → 2xx, a forged one → 401, a genuine one failing the schema → 400. A server that fails is refused and not timed.', '')
+  out.push('| server | role | what it is | check |', '|---|---|---|---|')
+  for (const c of input.checks) out.push(`| ${c.spec.name} | ${c.spec.role} | ${c.spec.description} | ${c.ok ? 'passed' : `**refused**: ${c.lines.join('; ')}`} |`)
+  out.push('', 'hookgate endpoints run with `idempotency: false`: every timed request carries the same event id, so with de-duplication on, all but the first would be answered as duplicates. Loggers are silent everywhere (Fastify `logger: false`; a no-op `log` for hookgate Express and Octokit). Octokit answers a bad signature with 400; its server turns that into 401 in an `onError` hook. The bare-fastify ceiling verifies nothing, so it is checked for 2xx only and accepts forged requests in the mix.', '')
+  out.push('## Goals (issue 7, item 4)', '')
+  for (const goal of input.goals) {
+    out.push(`- **${goal.title}**: ${verdict(goal.met)}`)
+    for (const d of goal.details) out.push(`  - ${d.ok === false ? '✗ ' : ''}${d.text}`)
+  }
+  out.push('', 'Ratios are medians over rounds of the ratio within each round (both servers measured minutes apart at most), with the lowest and highest round in brackets.', '')
+  out.push('## Throughput and latency', '', 'Latency resolution is 1 ms (autocannon). "unexpected" counts responses other than 2xx (and 401 in the forged mix), socket errors and timeouts over all rounds.', '')
+  for (const table of input.tables) out.push(...throughputTable(table))
+  out.push('![throughput relative to bare Fastify](chart.svg)', '')
+  if (input.memory !== undefined) {
+    const m = input.memory
+    const mib = (n: number): string => (n / 1048576).toFixed(1)
+    out.push('## Memory over a long run', '', `${int(m.requests)} requests (1 KiB, half of them forged) against a fresh \`${m.server}\` process after 20 000 warm-up requests, in ${m.seconds.toFixed(1)} s; statuses ${Object.entries(m.statuses).map(([k, v]) => `${k}: ${int(v)}`).join(', ')}.`, '')
+    out.push('| | RSS MiB | heap used after full GC, MiB |', '|---|---:|---:|', `| before | ${mib(m.before.rss)} | ${mib(m.before.heapUsed)} |`, `| after | ${mib(m.after.rss)} | ${mib(m.after.heapUsed)} |`, `| peak during the run | ${mib(m.peakRss)} | |`, '')
+  }
+  if (input.profiles.length > 0) {
+    out.push('## Where the time goes (goals not met)', '')
+    for (const pair of input.profiles) out.push(...profileSection(pair))
+  }
+  out.push('## Micro benchmark (bench/micro, no HTTP)', '', `Median of 3 batches (5 for whole receive() calls) of about ${CONFIG.microMs} ms each, one call at a time. The whole pipeline is \`createReceiver\` (\`hookgate/core\`) with \`idempotency: false\`; its verify, parse, envelope and validate stages are timed directly (the preset's verifier, secure-json-parse as core/json.ts calls it, the preset's envelope, an ajv from \`createAjv\`), and "dispatch and the rest" is the whole minus those (media type, header reads, routing, the handler call with its timeout, the reply object); at 64 and 512 KiB that difference is within the batch-to-batch noise of the whole.`, '')
+  out.push(...stageTable(input.micro), '', ...microTable(input.micro, 'backchannel'), '', ...microTable(input.micro, 'bread'), '')
+  return `${out.join('\n')}\n`
+}
+
+function headline (tables: readonly Table[], name: string): string[] {
+  return SIZE_WORKLOADS.map((w) => {
+    const row: Row | undefined = tables.find((t) => t.workload.id === w.id)?.rows.find((r) => r.spec.name === name)
+    return row === undefined ? 'n/a' : `${int(row.rps)} (${row.vsOwnOptimum?.median.toFixed(2) ?? 'n/a'}×)`
+  })
+}
+
+export function benchmarksDoc (input: ReportInput): string {
+  const out: string[] = ['# Benchmarks', '', '_Generated by `npm run bench` from its last run; the full tables are in [bench/results.md](../bench/results.md)._', '']
+  out.push(`hookgate is measured over HTTP against bare Fastify (no verification: the ceiling), a hand-written Fastify receiver doing the same work (the practical limit, "optimum"), and peer libraries doing the same job, with bodies of 1 KiB, 64 KiB and 512 KiB and a mix with 50 % forged requests. Every server runs in its own process and is checked for correct answers (2xx, 401, 400) before it is timed. Last run: ${input.date.toISOString().slice(0, 10)}, Node ${process.version}, ${os.cpus().length} cores, ${CONFIG.rounds} interleaved rounds of ${CONFIG.duration} s, ${CONFIG.connections} connections.`, '')
+  out.push('![Throughput of each server relative to bare Fastify at 1, 64 and 512 KiB](../bench/chart.svg)', '')
+  out.push(`| server | ${SIZE_WORKLOADS.map((w) => `${w.label} req/s (× own optimum)`).join(' | ')} |`, `|---|${SIZE_WORKLOADS.map(() => '---:').join('|')}|`)
+  for (const c of input.checks) out.push(`| ${c.spec.name} | ${c.ok ? headline(input.tables, c.spec.name).join(' | ') : SIZE_WORKLOADS.map(() => 'refused').join(' | ')} |`)
+  out.push('', '"Own optimum" is `optimum` (HMAC) for every server except hookgate-bread and bread-optimum, measured against `bread-optimum` (jose + Basic).', '')
+  out.push('## Goals', '')
+  for (const goal of input.goals) {
+    // The measurements that miss, or all of them when none does.
+    const missing = goal.details.filter((d) => d.ok === false)
+    out.push(`- ${goal.title}: ${verdict(goal.met)}`)
+    for (const d of missing.length > 0 ? missing : goal.details) out.push(`  - ${d.text}`)
+  }
+  out.push('', '## Running it', '', '```sh', `npm run bench        # ${(input.totalSeconds / 60).toFixed(1)} min in the last run (2 cores); writes bench/results.md, bench/chart.svg and this page`, 'node --conditions=hookgate-source --import tsx bench/micro/run.ts   # the micro benchmark alone', '```', '')
+  out.push('`BENCH_DURATION`, `BENCH_ROUNDS`, `BENCH_WARMUP`, `BENCH_CONNECTIONS`, `BENCH_MEMORY_REQUESTS`, `BENCH_PROFILE_SECONDS` and `BENCH_MICRO_MS` override the defaults in `bench/lib/config.ts`. The servers are in `bench/servers/`, one file each. hookgate endpoints run with `idempotency: false` because every timed request carries the same event id. The benchmark is not part of `npm test` or CI, and no test asserts a timing.', '')
+  return `${out.join('\n')}\n`
+}

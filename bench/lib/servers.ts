@@ -1,0 +1,29 @@
+import type { Scheme } from './requests.js'
+
+export type Role = 'ceiling' | 'optimum' | 'hookgate' | 'peer'
+
+export interface ServerSpec {
+  /** The file bench/servers/<name>.ts. */
+  readonly name: string
+  readonly role: Role
+  /** How its deliveries are signed. */
+  readonly scheme: Scheme
+  /** The hand-written optimum it is measured against: `optimum` (HMAC) or `bread-optimum` (JWS + Basic). */
+  readonly optimum: 'optimum' | 'bread-optimum'
+  readonly description: string
+}
+
+/** Every server, in the order each round visits them. */
+export const SERVERS: readonly ServerSpec[] = [
+  { name: 'bare-fastify', role: 'ceiling', scheme: 'backchannel', optimum: 'optimum', description: "Fastify's default JSON route, no verification" },
+  { name: 'optimum', role: 'optimum', scheme: 'backchannel', optimum: 'optimum', description: 'hand-written Fastify: buffer parser, createHmac + timingSafeEqual, JSON.parse, precompiled ajv, Map' },
+  { name: 'hookgate-backchannel', role: 'hookgate', scheme: 'backchannel', optimum: 'optimum', description: 'hookgate Fastify plugin, backchannel() preset' },
+  { name: 'hookgate-backchannel-express', role: 'hookgate', scheme: 'backchannel', optimum: 'optimum', description: 'hookgate Express adapter (Express 5), backchannel() preset' },
+  { name: 'bread-optimum', role: 'optimum', scheme: 'bread', optimum: 'bread-optimum', description: 'hand-written Fastify: Basic, JWS header checks, jose flattenedVerify (key imported once), ce-* headers, JSON.parse, ajv, Map' },
+  { name: 'hookgate-bread', role: 'hookgate', scheme: 'bread', optimum: 'bread-optimum', description: 'hookgate Fastify plugin, bread() preset (Basic + detached JWS + CloudEvents)' },
+  { name: 'fastify-raw-body', role: 'peer', scheme: 'backchannel', optimum: 'optimum', description: 'fastify-raw-body recipe: JSON parsed by Fastify, HMAC over request.rawBody' },
+  { name: 'octokit', role: 'peer', scheme: 'github', optimum: 'optimum', description: '@octokit/webhooks createNodeMiddleware on node:http (x-hub-signature-256)' },
+  { name: 'standardwebhooks', role: 'peer', scheme: 'standard', optimum: 'optimum', description: 'standardwebhooks Webhook.verify() in Fastify (string body)' },
+  { name: 'cloudevents', role: 'peer', scheme: 'cloudevents-hmac', optimum: 'optimum', description: 'cloudevents SDK HTTP.toEvent in Fastify, after an HMAC over the raw body' },
+  { name: 'express-raw', role: 'peer', scheme: 'backchannel', optimum: 'optimum', description: 'Express 5: express.raw() + HMAC + JSON.parse + ajv' }
+]

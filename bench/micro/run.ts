@@ -1,0 +1,123 @@
+/**
+ * Micro benchmark of hookgate's pipeline stages (verify, parse, validate, dispatch) at each body size,
+ * without HTTP, beside the same work written by hand with node:crypto, JSON.parse and ajv, and beside
+ * node:crypto's HMAC-SHA256 throughput: the physical floor of verifying a body.
+ *
+ * Standalone: node --conditions=hookgate-source --import tsx bench/micro/run.ts
+ */
+import { createHmac, timingSafeEqual, webcrypto } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import { Ajv } from 'ajv'
+import { flattenedVerify } from 'jose'
+import secureJson from 'secure-json-parse'
+import { createAjv, createReceiver, type InboundRequest } from 'hookgate/core'
+import { backchannel, bread } from 'hookgate/providers'
+import { CONFIG, SIZES } from '../lib/config.js'
+import { BACKCHANNEL_SECRET, BREAD_BASIC, BREAD_KID, BREAD_SECRET, EVENT_TYPE, ORDER_SCHEMA } from '../lib/fixtures.js'
+import { requestSet, type BenchRequest } from '../lib/requests.js'
+import { timeAsync, timeSync } from '../lib/timing.js'
+
+/** Nanoseconds per operation, by row name. */
+export type MicroRows = Record<string, number>
+
+export interface MicroResult {
+  readonly size: string
+  readonly bytes: number
+  readonly backchannel: MicroRows
+  readonly bread: MicroRows
+}
+
+function inbound (req: BenchRequest): InboundRequest {
+  const headers = req.headers
+  return { body: req.body, header: (name) => headers[name], headers, now: Date.now }
+}
+
+async function backchannelRows (bytes: number, ms: number): Promise<MicroRows> {
+  const { genuine, forged } = requestSet('backchannel', bytes)
+  const body = genuine.body
+  const key = Buffer.from(BACKCHANNEL_SECRET)
+  const signature = genuine.headers['x-bc-signature'] as string
+  const plainAjv = new Ajv().compile(ORDER_SCHEMA)
+  const hookgateAjv = createAjv().compile(ORDER_SCHEMA)
+  const data = (JSON.parse(body.toString('utf8')) as { data: unknown }).data
+  const handlers = new Map([[EVENT_TYPE, async (_event: unknown) => {}]])
+  const provider = backchannel({ secret: BACKCHANNEL_SECRET })
+  const [verifier] = provider.verifiers
+  if (verifier === undefined) throw new Error('backchannel() has no verifier')
+  const request = inbound(genuine)
+  const none = createReceiver(backchannel({ secret: BACKCHANNEL_SECRET }), { idempotency: false })
+  const bare = createReceiver(backchannel({ secret: BACKCHANNEL_SECRET }), { idempotency: false }).on(EVENT_TYPE, async () => {})
+  const full = createReceiver(backchannel({ secret: BACKCHANNEL_SECRET }), { idempotency: false }).on(EVENT_TYPE, { schema: ORDER_SCHEMA }, async () => {})
+  const handVerify = (): boolean => {
+    const mac = Buffer.from(signature.slice(7), 'hex')
+    return mac.length === 32 && timingSafeEqual(createHmac('sha256', key).update(body).digest(), mac)
+  }
+  const rows: MicroRows = {}
+  rows['node:crypto HMAC-SHA256 (floor)'] = timeSync(() => createHmac('sha256', key).update(body).digest(), ms)
+  rows['hand: verify (hex, HMAC, timingSafeEqual)'] = timeSync(handVerify, ms)
+  rows['hand: JSON.parse(body.toString())'] = timeSync(() => JSON.parse(body.toString('utf8')), ms)
+  rows['secure-json-parse (core/json.ts)'] = timeSync(() => secureJson.parse(body.toString('utf8')), ms)
+  rows['hand: ajv validate (new Ajv())'] = timeSync(() => plainAjv(data), ms)
+  rows['ajv validate (createAjv: allErrors, formats)'] = timeSync(() => hookgateAjv(data), ms)
+  rows['hand: Map lookup + handler'] = await timeAsync(async () => { await handlers.get(EVENT_TYPE)?.(data) }, ms)
+  rows['hand: whole pipeline'] = await timeAsync(async () => {
+    if (!handVerify()) throw new Error('bad signature')
+    const event = JSON.parse(body.toString('utf8')) as { type: string, data: unknown }
+    if (!plainAjv(event.data)) throw new Error('invalid')
+    await handlers.get(event.type)?.(event)
+  }, ms)
+  rows['hookgate: verifier.verify()'] = timeSync(() => verifier.verify(request), ms)
+  const parsed: unknown = secureJson.parse(body.toString('utf8'))
+  rows['hookgate: envelope.open()'] = timeSync(() => provider.envelope.open(parsed, request), ms)
+  // Whole-pipeline rows: five batches, as a 512 KiB call takes milliseconds and GC pauses land in some batches.
+  rows['hookgate: receive(), forged'] = await timeAsync(async () => await full.receive(body, forged.headers), ms, 5)
+  rows['hookgate: receive(), no handler'] = await timeAsync(async () => await none.receive(body, genuine.headers), ms, 5)
+  rows['hookgate: receive(), handler, no schema'] = await timeAsync(async () => await bare.receive(body, genuine.headers), ms, 5)
+  rows['hookgate: receive(), handler + schema'] = await timeAsync(async () => await full.receive(body, genuine.headers), ms, 5)
+  return rows
+}
+
+async function breadRows (bytes: number, ms: number): Promise<MicroRows> {
+  const { genuine, forged } = requestSet('bread', bytes)
+  const body = genuine.body
+  const [protectedPart = '', , signature = ''] = (genuine.headers['x-jws-signature'] as string).split('.')
+  const secret = Buffer.from(BREAD_SECRET)
+  const cryptoKey = await webcrypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
+  const options = { algorithms: ['HS256'], crit: { Timestamp: true } }
+  const provider = bread({ keys: { [BREAD_KID]: BREAD_SECRET }, basicAuth: BREAD_BASIC })
+  const request = inbound(genuine)
+  const full = createReceiver(bread({ keys: { [BREAD_KID]: BREAD_SECRET }, basicAuth: BREAD_BASIC }), { idempotency: false })
+    .on(EVENT_TYPE, { schema: ORDER_SCHEMA }, async () => {})
+  const rows: MicroRows = {}
+  rows['node:crypto HS256 over base64url(body) (floor)'] = timeSync(() => {
+    const mac = createHmac('sha256', secret).update(`${protectedPart}.`).update(body.toString('base64url')).digest()
+    return timingSafeEqual(mac, Buffer.from(signature, 'base64url'))
+  }, ms)
+  rows['jose flattenedVerify, CryptoKey imported once'] = await timeAsync(async () => await flattenedVerify({ protected: protectedPart, payload: body.toString('base64url'), signature }, cryptoKey, options), ms)
+  rows['jose flattenedVerify, Uint8Array key'] = await timeAsync(async () => await flattenedVerify({ protected: protectedPart, payload: body.toString('base64url'), signature }, secret, options), ms)
+  rows['hookgate: Basic + JWS verifiers'] = await timeAsync(async () => {
+    for (const verifier of provider.verifiers) await verifier.verify(request)
+  }, ms)
+  rows['hookgate: receive(), forged'] = await timeAsync(async () => await full.receive(body, forged.headers), ms, 5)
+  rows['hookgate: receive(), handler + schema'] = await timeAsync(async () => await full.receive(body, genuine.headers), ms, 5)
+  return rows
+}
+
+export async function runMicro (ms: number = CONFIG.microMs): Promise<MicroResult[]> {
+  const results: MicroResult[] = []
+  for (const size of SIZES) {
+    results.push({ size: size.label, bytes: size.bytes, backchannel: await backchannelRows(size.bytes, ms), bread: await breadRows(size.bytes, ms) })
+  }
+  return results
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const started = Date.now()
+  for (const result of await runMicro()) {
+    console.log(`\n${result.size}`)
+    for (const [group, rows] of [['backchannel', result.backchannel], ['bread', result.bread]] as const) {
+      for (const [name, ns] of Object.entries(rows)) console.log(`  ${group.padEnd(12)} ${name.padEnd(48)} ${(ns / 1000).toFixed(2).padStart(9)} µs`)
+    }
+  }
+  console.log(`\n${((Date.now() - started) / 1000).toFixed(1)} s`)
+}

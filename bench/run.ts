@@ -1,0 +1,122 @@
+/**
+ * `npm run bench`: checks every server, times them over HTTP in interleaved rounds, runs the long
+ * memory run, the micro benchmark and, for each goal missed, a CPU profile; then writes
+ * bench/results.md, bench/chart.svg and docs/benchmarks.md from the numbers.
+ */
+import { writeFileSync } from 'node:fs'
+import { analyse, type Samples } from './lib/analyse.js'
+import { throughputChart } from './lib/chart.js'
+import { checkServer } from './lib/check.js'
+import { CONFIG } from './lib/config.js'
+import { evaluateGoals } from './lib/goals.js'
+import { load } from './lib/load.js'
+import { memoryRun, type MemoryResult } from './lib/memory.js'
+import { profileServer } from './lib/profile.js'
+import { benchmarksDoc, resultsMarkdown, type CheckOutcome, type ProfilePair } from './lib/report.js'
+import { requestSet } from './lib/requests.js'
+import { SERVERS, type ServerSpec } from './lib/servers.js'
+import { pin, spawnServer, type ServerProcess } from './lib/spawn.js'
+import { WORKLOADS } from './lib/workloads.js'
+import { runMicro } from './micro/run.js'
+
+const started = Date.now()
+const date = new Date()
+const phases: Record<string, number> = {}
+let phaseStart = Date.now()
+const phase = (name: string): void => {
+  phases[name] = (Date.now() - phaseStart) / 1000
+  phaseStart = Date.now()
+}
+const log = (line: string): void => { console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`) }
+
+// One core for the servers, one for the load generator (this process).
+const pinned = pin(process.pid, 0)
+
+const running = new Map<string, { spec: ServerSpec, server: ServerProcess }>()
+const checks: CheckOutcome[] = []
+try {
+  for (const spec of SERVERS) {
+    let server: ServerProcess | undefined
+    try {
+      server = await spawnServer(spec.name, { cpu: 1 })
+      const check = await checkServer(server.url, spec.scheme, spec.role !== 'ceiling')
+      checks.push({ spec, ...check })
+      if (check.ok) running.set(spec.name, { spec, server })
+      else await server.close()
+      log(`${spec.name}: ${check.ok ? 'passed' : 'REFUSED'} (${check.lines.join('; ')})`)
+    } catch (err) {
+      await server?.close()
+      checks.push({ spec, ok: false, lines: [`did not start: ${(err as Error).message.split('\n')[0] ?? ''}`] })
+      log(`${spec.name}: REFUSED, did not start`)
+    }
+  }
+  phase('start + checks')
+
+  // Warm every server (and the load generator) on both paths before anything is timed.
+  for (const { spec, server } of running.values()) {
+    const set = requestSet(spec.scheme, 1024)
+    await load(server.url, [set.genuine, set.forged, requestSet(spec.scheme, 64 * 1024).genuine], { seconds: CONFIG.warmup })
+  }
+  phase('warm-up')
+
+  const samples: Samples = {}
+  for (let round = 1; round <= CONFIG.rounds; round++) {
+    for (const workload of WORKLOADS) {
+      const byServer = (samples[workload.id] ??= {})
+      const line: string[] = []
+      for (const { spec, server } of running.values()) {
+        // Built now: Bread's and Standard Webhooks' signed timestamps must be fresh.
+        const result = await load(server.url, workload.pick(requestSet(spec.scheme, workload.bytes)), { seconds: CONFIG.duration })
+        ;(byServer[spec.name] ??= []).push(result)
+        line.push(`${spec.name} ${Math.round(result.rps)}`)
+      }
+      log(`round ${round}/${CONFIG.rounds} ${workload.label}: ${line.join(', ')}`)
+    }
+  }
+  phase('throughput')
+  for (const { server } of running.values()) await server.close()
+  running.clear()
+
+  let memory: MemoryResult | undefined
+  try {
+    memory = await memoryRun()
+    log(`memory: RSS ${(memory.before.rss / 2 ** 20).toFixed(1)} → ${(memory.after.rss / 2 ** 20).toFixed(1)} MiB over ${memory.requests} requests`)
+  } catch (err) {
+    log(`memory run failed: ${(err as Error).message}`)
+  }
+  phase('memory')
+
+  const micro = await runMicro()
+  log('micro benchmark done')
+  phase('micro')
+
+  const tables = analyse(samples)
+  const goals = evaluateGoals(tables, samples, memory, micro)
+  const profiles: ProfilePair[] = []
+  for (const goal of goals) {
+    if (goal.met !== false || goal.profile === undefined) continue
+    const { server, reference, workload } = goal.profile
+    const spec = SERVERS.find((s) => s.name === server)
+    const refSpec = SERVERS.find((s) => s.name === reference)
+    if (spec === undefined || refSpec === undefined) continue
+    try {
+      const subject = await profileServer(server, spec.scheme, workload.bytes, workload.label, workload.pick)
+      const ref = reference === server ? undefined : await profileServer(reference, refSpec.scheme, workload.bytes, workload.label, workload.pick)
+      profiles.push({ goal: goal.title, subject, reference: ref })
+      log(`profiled ${server}${ref === undefined ? '' : ` and ${reference}`} (${workload.label})`)
+    } catch (err) {
+      log(`profile of ${server} failed: ${(err as Error).message}`)
+    }
+  }
+  phase('profiles')
+
+  const input = { date, totalSeconds: 0, pinned, checks, tables, goals, memory, profiles, micro, phases }
+  writeFileSync(new URL('./chart.svg', import.meta.url), throughputChart(tables, CONFIG.rounds))
+  const totalSeconds = (Date.now() - started) / 1000
+  writeFileSync(new URL('./results.md', import.meta.url), resultsMarkdown({ ...input, totalSeconds }))
+  writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), benchmarksDoc({ ...input, totalSeconds }))
+  for (const goal of goals) log(`${goal.met === true ? 'met    ' : goal.met === false ? 'NOT MET' : 'n/a    '} ${goal.title}`)
+  log(`wrote bench/results.md, bench/chart.svg and docs/benchmarks.md in ${(totalSeconds / 60).toFixed(1)} min`)
+} finally {
+  for (const { server } of running.values()) await server.close()
+}
