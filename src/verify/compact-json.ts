@@ -18,26 +18,38 @@ function isNumberByte (byte: number): boolean {
  * aside), so the compact-JSON fallback can be skipped without parsing: a forged compact body then
  * costs one scan, not a parse, a serialisation and a second MAC. A linear scan, no allocation.
  */
-export function mayDifferFromCompact (body: Uint8Array): boolean {
-  let inString = false
+export function mayDifferFromCompact (body: Buffer): boolean {
+  let nextBackslash = body.indexOf(BACKSLASH)
   for (let i = 0; i < body.length; i++) {
     const byte = body[i] as number
-    if (inString) {
-      if (byte === QUOTE) inString = false
-      else if (byte === BACKSLASH) {
-        const next = body[i + 1]
-        if (next === 0x2f || next === 0x75) return true
-        i++
+    if (byte === QUOTE) {
+      // Jump to the end of the string natively; look only at its escapes.
+      let end = body.indexOf(QUOTE, i + 1)
+      while (nextBackslash !== -1 && nextBackslash < end) {
+        const escaped = body[nextBackslash + 1]
+        if (escaped === 0x2f || escaped === 0x75) return true
+        if (nextBackslash + 1 === end) end = body.indexOf(QUOTE, end + 1)
+        nextBackslash = body.indexOf(BACKSLASH, nextBackslash + 2)
       }
-    } else if (byte === QUOTE) {
-      inString = true
+      if (end === -1) return true
+      i = end
     } else if (isWhitespace(byte)) {
       return true
     } else if (byte === 0x2d || (byte >= 0x30 && byte <= 0x39)) {
       let end = i + 1
-      while (end < body.length && isNumberByte(body[end] as number)) end++
-      const token = Buffer.from(body.buffer, body.byteOffset + i, end - i).toString('latin1')
-      if (String(Number(token)) !== token) return true
+      let plainInteger = byte !== 0x2d || (body[i + 1] !== 0x30)
+      while (end < body.length && isNumberByte(body[end] as number)) {
+        const b = body[end] as number
+        if (b === 0x2e || b === 0x45 || b === 0x65 || b === 0x2b) plainInteger = false
+        end++
+      }
+      // An integer without a leading zero and within 15 digits is already in its shortest form.
+      const digits = end - i - (byte === 0x2d ? 1 : 0)
+      const leadingZero = body[end - digits] === 0x30 && digits > 1
+      if (!plainInteger || leadingZero || digits > 15 || (byte === 0x2d && digits === 0)) {
+        const token = body.toString('latin1', i, end)
+        if (String(Number(token)) !== token) return true
+      }
       i = end - 1
     }
   }

@@ -99,6 +99,13 @@ function checkKey (key: unknown, option: string): void {
   throw new TypeError(`"${option}" must be a non-empty secret, a KeyObject, a CryptoKey or a JWK`)
 }
 
+const HMAC_HASHES: Readonly<Record<string, string | undefined>> = Object.assign(Object.create(null) as Record<string, string>, { HS256: 'SHA-256', HS384: 'SHA-384', HS512: 'SHA-512' })
+
+async function importHmacKey (secret: string | Uint8Array, hash: string): Promise<CryptoKey> {
+  const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret
+  return await globalThis.crypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash }, false, ['verify']) as CryptoKey
+}
+
 /** Imported JWKs, per JWK object and algorithm; the object, not a header value, is the identity. */
 type ImportCache = WeakMap<JWK, Map<string, Promise<CryptoKey | Uint8Array>>>
 
@@ -154,9 +161,23 @@ function keyResolver (options: DetachedJwsOptions): KeyResolver {
     const byKid = new Map<string, JwsKey>(Object.entries(options.keys))
     if (byKid.size === 0) throw new TypeError('"jws.keys" must hold at least one key')
     for (const [kid, key] of byKid) checkKey(key, `jws.keys.${kid}`)
+    // HMAC secrets are imported into a CryptoKey once per (kid, alg): handing jose raw bytes makes it
+    // import them again on every request. Bounded: only configured kids and allowed algorithms get here.
+    const hmacKeys = new Map<string, Promise<CryptoKey>>()
     return async (header) => {
       const key = typeof header.kid === 'string' ? byKid.get(header.kid) : undefined
-      return key === undefined ? invalid('unknown kid') : await keyMaterial(key, String(header.alg), imported)
+      if (key === undefined) return invalid('unknown kid')
+      const alg = String(header.alg)
+      if ((typeof key === 'string' || key instanceof Uint8Array) && HMAC_HASHES[alg] !== undefined) {
+        const id = `${header.kid as string}\u0000${alg}`
+        let pending = hmacKeys.get(id)
+        if (pending === undefined) {
+          pending = importHmacKey(key, HMAC_HASHES[alg])
+          hmacKeys.set(id, pending)
+        }
+        return await pending
+      }
+      return await keyMaterial(key, alg, imported)
     }
   }
   if (options.jwks !== undefined) {
