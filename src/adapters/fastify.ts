@@ -3,7 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, F
 import fp from 'fastify-plugin'
 import { HookgateError, type HookgateErrorCode } from '../core/errors.js'
 import { validateReceiverOptions } from '../core/options.js'
-import { DEFAULT_BODY_LIMIT, Receiver, type EventMapFor, type HandlerOptions, type ReceiverOptions, type SchemaMap } from '../core/receiver.js'
+import { DEFAULT_BODY_LIMIT, handlerArguments, Receiver, type EventMapFor, type HandlerOptions, type ReceiverOptions, type SchemaMap } from '../core/receiver.js'
 import type { EventFor, EventMap, EventWithSchema, OpenEventMap, PatternFor, SchemaLike } from '../core/typing.js'
 import { describePattern, type EventPattern } from '../core/registry.js'
 import { createAjv } from '../core/schemas.js'
@@ -51,7 +51,7 @@ export class WebhookEndpoint<E extends WebhookEvent = WebhookEvent, M extends Ev
   on<const P extends PatternFor<M>> (pattern: P, handler: Handler<EventFor<E, M, P>, FastifyRequest>): this
   on<const P extends PatternFor<M>> (pattern: P, options: HandlerOptions<never>, handler: Handler<EventFor<E, M, P>, FastifyRequest>): this
   on (pattern: EventPattern, optionsOrHandler: HandlerOptions | Handler<never, FastifyRequest>, maybeHandler?: Handler<never, FastifyRequest>): this {
-    const [options, handler] = typeof optionsOrHandler === 'function' ? [{}, optionsOrHandler] : [optionsOrHandler, maybeHandler]
+    const [options, handler] = handlerArguments(optionsOrHandler, maybeHandler)
     if (typeof handler !== 'function') throw new TypeError(`the handler for "${describePattern(pattern)}" must be a function`)
     const typed = handler as Handler<E, FastifyRequest>
     this.receiver.addHandler(pattern, options, (event, request) => {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { HookgateError } from '../core/errors.js'
 import type { Logger } from '../core/types.js'
-import { Receiver, type EventMapFor, type HandlerOptions, type ReceiverOptions, type SchemaMap } from '../core/receiver.js'
+import { handlerArguments, Receiver, type EventMapFor, type HandlerOptions, type ReceiverOptions, type SchemaMap } from '../core/receiver.js'
 import type { EventFor, EventMap, EventWithSchema, OpenEventMap, PatternFor, SchemaLike } from '../core/typing.js'
 import type { EventPattern } from '../core/registry.js'
 import type { HandshakeOutcome, Handler, Outcome, Provider, WebhookEvent } from '../core/types.js'
@@ -132,7 +132,7 @@ export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingM
   Object.defineProperty(endpoint, 'receiver', { value: receiver, enumerable: true })
   endpoint.close = async () => { await receiver.close() }
   endpoint.on = function on (pattern: EventPattern, optionsOrHandler: HandlerOptions | Handler<E, Req>, maybeHandler?: Handler<E, Req>) {
-    const [handlerOptions, handler] = typeof optionsOrHandler === 'function' ? [{}, optionsOrHandler] : [optionsOrHandler, maybeHandler]
+    const [handlerOptions, handler] = handlerArguments(optionsOrHandler, maybeHandler)
     receiver.addHandler(pattern, handlerOptions, handler as Handler<E, Req>)
     return endpoint
   } as NodeWebhookEndpoint<E, Req, Res, M>['on']

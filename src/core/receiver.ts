@@ -93,16 +93,16 @@ interface Route<E, C> {
   readonly validate: DataValidator | undefined
 }
 
-/**
- * Verifies, parses, validates and dispatches webhook requests for one endpoint, with no knowledge of
- * any HTTP framework. Adapters pass it the raw bytes and headers and write out the `Outcome`.
- */
 /** A map of event types to the JSON Schemas of their data. */
 export type SchemaMap = Readonly<Record<string, SchemaLike>>
 
 /** The event map a receiver's `events` option declares; without one, every type is open. */
 export type EventMapFor<Events> = [keyof Events] extends [never] ? OpenEventMap : EventMapOf<Events>
 
+/**
+ * Verifies, parses, validates and dispatches webhook requests for one endpoint, with no knowledge of
+ * any HTTP framework. Adapters pass it the raw bytes and headers and write out the `Outcome`.
+ */
 export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M extends EventMap = OpenEventMap> {
   readonly provider: Provider<E>
   readonly bodyLimit: number
@@ -166,7 +166,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   on<const P extends PatternFor<M>> (pattern: P, handler: Handler<EventFor<E, M, P>, C>): this
   on<const P extends PatternFor<M>> (pattern: P, options: HandlerOptions<never>, handler: Handler<EventFor<E, M, P>, C>): this
   on (pattern: EventPattern, optionsOrHandler: HandlerOptions | AnyHandler<C>, maybeHandler?: AnyHandler<C>): this {
-    const [options, handler] = typeof optionsOrHandler === 'function' ? [{}, optionsOrHandler] : [optionsOrHandler, maybeHandler]
+    const [options, handler] = handlerArguments(optionsOrHandler, maybeHandler)
     this.addHandler(pattern, options, handler as Handler<E, C>)
     return this
   }
@@ -298,10 +298,9 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     return { status: 200, body: reply, events }
   }
 
-  /** Claims the event; `undefined` when de-duplication is off or failing open. */
-  async #claim (event: E, log: Logger): Promise<Extract<ClaimResult, { state: 'claimed' }> | Exclude<ClaimResult, { state: 'claimed' }> | HookgateError | undefined> {
-    const idempotency = this.#idempotency
-    if (idempotency === undefined) return undefined
+  /** Claims the event (de-duplication is on); `undefined` when the store failed and the endpoint fails open. */
+  async #claim (event: E, log: Logger): Promise<ClaimResult | HookgateError | undefined> {
+    const idempotency = this.#idempotency as ResolvedIdempotency
     try {
       return await idempotency.store.claim(idempotency.key(event), idempotency.lease)
     } catch (err) {
@@ -407,6 +406,11 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
       log.error({ err }, 'a hookgate onEvent/onRejected hook threw')
     }
   }
+}
+
+/** `.on(pattern, handler)` and `.on(pattern, options, handler)`, as `[options, handler]`; shared by the adapters' `on()`. */
+export function handlerArguments<H> (optionsOrHandler: HandlerOptions | H, maybeHandler: H | undefined): [HandlerOptions, H | undefined] {
+  return typeof optionsOrHandler === 'function' ? [{}, optionsOrHandler] : [optionsOrHandler as HandlerOptions, maybeHandler]
 }
 
 /** The provider's base schema and the handler's schema apply together: report what both found. */

@@ -121,12 +121,9 @@ export function hmacVerifier (options: HmacOptions): Verifier {
 
   const transform = keyTransform(options.secretPrefix, secretEncoding)
   const given = secretProvider(options.secrets, 'secrets')
-  const secrets = transform === undefined || typeof given === 'function'
+  const keysFrom = transform === undefined
     ? given
-    : given.map(transform)
-  const keysFrom = typeof secrets === 'function' && transform !== undefined
-    ? async () => (await secrets()).map(transform)
-    : secrets
+    : typeof given === 'function' ? async () => (await given()).map(transform) : given.map(transform)
   const headerName = header.toLowerCase()
   const digestBytes = DIGEST_BYTES[algorithm]
   const signatureLength = encodedLength(digestBytes, encoding)
