@@ -78,6 +78,7 @@ function fromFastifyError (error: FastifyError): HookgateError {
 }
 
 const EMPTY_BODY = Buffer.alloc(0)
+const KNOWN_MEDIA_TYPES = ['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json']
 
 function keepRawBody (_request: FastifyRequest, body: Buffer, done: (err: null, body: Buffer) => void): void {
   done(null, body)
@@ -88,9 +89,14 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
   // An async plugin, so that a mistake here (a path declared twice) rejects ready() instead of escaping avvio.
   app.register(async function hookgateEndpoint (scope) {
     scope.removeAllContentTypeParsers()
-    // The catch-all parser gets every content type (and a body without one); Fastify enforces
-    // `bodyLimit` while reading, and the core answers 415 for anything that is not JSON.
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: receiver.bodyLimit }, keepRawBody)
+    // A parser per media type the sender uses: Fastify finds those in its cache, while the catch-all
+    // parses the Content-Type on every request. The catch-all still gets every other content type
+    // (and a body without one), so that the core answers 415 in its own words. Fastify enforces
+    // `bodyLimit` while reading.
+    const parserOptions = { parseAs: 'buffer', bodyLimit: receiver.bodyLimit } as const
+    const mediaTypes = KNOWN_MEDIA_TYPES.filter((type) => receiver.provider.envelope.accepts(type))
+    if (mediaTypes.length > 0) scope.addContentTypeParser(mediaTypes, parserOptions, keepRawBody)
+    scope.addContentTypeParser('*', parserOptions, keepRawBody)
     scope.setErrorHandler((error: FastifyError, request, reply) => {
       return send(reply, receiver.reject(fromFastifyError(error), { context: request, log: request.log }))
     })

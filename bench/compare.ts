@@ -1,0 +1,83 @@
+/**
+ * `npm run bench:compare -- <server> <server> … [--kib N] [--forged]`: a quick A/B look while tuning.
+ * Starts only the servers named (files in bench/servers/; one not in the report runs as --scheme's hookgate server), checks each, then times them in interleaved
+ * rounds (BENCH_ROUNDS, BENCH_DURATION) at one body size and prints each round, the median ratios
+ * to the first server and each server's CPU time per request (from /proc); with --profile it prints where each server's CPU goes instead. Writes no report: `npm run bench` is the record.
+ */
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { checkServer } from './lib/check.js'
+import { CONFIG } from './lib/config.js'
+import { load } from './lib/load.js'
+import { profileServer } from './lib/profile.js'
+import { requestSet, type Scheme } from './lib/requests.js'
+import { SERVERS, type ServerSpec } from './lib/servers.js'
+import { pin, spawnServer, type ServerProcess } from './lib/spawn.js'
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { kib: { type: 'string', default: '1' }, forged: { type: 'boolean', default: false }, scheme: { type: 'string', default: 'backchannel' }, profile: { type: 'boolean', default: false } } })
+const bytes = Math.round(Number(values.kib) * 1024)
+if (!Number.isFinite(bytes) || bytes <= 0) throw new TypeError('--kib must be a positive number')
+if (positionals.length === 0) throw new TypeError(`name the servers to compare: ${SERVERS.map((s) => s.name).join(', ')}`)
+const specs = positionals.map((name): ServerSpec => {
+  // A file of bench/servers/ that is not in the report (an experiment) is taken as --scheme's hookgate server.
+  return SERVERS.find((s) => s.name === name) ?? { name, role: 'hookgate', scheme: values.scheme as Scheme, optimum: 'optimum', description: name }
+})
+
+/** The server process's user + system CPU so far, in clock ticks (Linux /proc). */
+function cpuTicks (pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')
+  return Number(fields[11]) + Number(fields[12])
+}
+const TICK_US = 1e6 / 100
+
+const median = (xs: readonly number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] ?? 0 : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
+}
+
+pin(process.pid, 0)
+if (values.profile) {
+  // Where each server's CPU goes, per request (self time by area and by function).
+  for (const spec of specs) {
+    const summary = await profileServer(spec.name, spec.scheme, bytes, `${values.kib} KiB`, (set) => values.forged ? [set.genuine, set.forged] : [set.genuine])
+    console.log(`\n${spec.name}: ${Math.round(summary.rps)} req/s, ${summary.usPerRequest.toFixed(1)} µs CPU per request`)
+    for (const entry of [...summary.areas, ...summary.functions, ...summary.inclusive]) console.log(`  ${entry.usPerRequest.toFixed(2).padStart(7)} µs  ${entry.name}`)
+  }
+  process.exit(0)
+}
+const servers: ServerProcess[] = []
+try {
+  for (const spec of specs) {
+    const server = await spawnServer(spec.name, { cpu: 1 })
+    servers.push(server)
+    const check = await checkServer(server.url, spec.scheme, spec.role !== 'ceiling')
+    if (!check.ok) throw new Error(`${spec.name} failed its check: ${check.lines.join('; ')}`)
+    const set = requestSet(spec.scheme, bytes)
+    await load(server.url, [set.genuine, set.forged], { seconds: CONFIG.warmup })
+  }
+  const rps: number[][] = specs.map(() => [])
+  const cpu: number[][] = specs.map(() => [])
+  for (let round = 1; round <= CONFIG.rounds; round++) {
+    const line: string[] = []
+    for (const [i, spec] of specs.entries()) {
+      const set = requestSet(spec.scheme, bytes)
+      const server = servers[i] as ServerProcess
+      const before = cpuTicks(server.pid)
+      const result = await load(server.url, values.forged ? [set.genuine, set.forged] : [set.genuine], { seconds: CONFIG.duration })
+      const usPerRequest = (cpuTicks(server.pid) - before) * TICK_US / result.responses
+      rps[i]?.push(result.rps)
+      cpu[i]?.push(usPerRequest)
+      line.push(`${spec.name} ${Math.round(result.rps)} (${usPerRequest.toFixed(1)} µs)`)
+    }
+    console.log(`round ${round}: ${line.join(', ')}`)
+  }
+  const base = rps[0] ?? []
+  for (const [i, spec] of specs.entries()) {
+    const mine = rps[i] ?? []
+    const ratios = mine.map((r, k) => r / (base[k] ?? r))
+    console.log(`${spec.name.padEnd(32)} ${Math.round(median(mine)).toString().padStart(7)} req/s  ×${specs[0]?.name ?? ''} ${median(ratios).toFixed(3)} (${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)})  CPU ${median(cpu[i] ?? []).toFixed(1)} µs/request`)
+  }
+} finally {
+  for (const server of servers) await server.close()
+}
