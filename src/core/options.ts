@@ -1,5 +1,7 @@
 import type { ReceiverOptions } from './receiver.js'
 
+const MAX_TIMER_DELAY = 2 ** 31 - 1
+
 /** Throws a `TypeError` naming the first bad option; adapters call it at registration for their defaults. */
 export function validateReceiverOptions (options: ReceiverOptions<never, never>): void {
   const { bodyLimit, unknownEvents, now, onEvent, onRejected, handshake, handlerTimeout, ajv } = options
@@ -12,8 +14,9 @@ export function validateReceiverOptions (options: ReceiverOptions<never, never>)
   if (now !== undefined && typeof now !== 'function') {
     throw new TypeError('"now" must be a function returning milliseconds since the epoch')
   }
-  if (handlerTimeout !== undefined && !(handlerTimeout === Infinity || (Number.isSafeInteger(handlerTimeout) && handlerTimeout > 0))) {
-    throw new TypeError('"handlerTimeout" must be a positive integer number of milliseconds, or Infinity')
+  // Node's timers hold at most 2^31-1 ms; a longer delay fires after 1 ms instead.
+  if (handlerTimeout !== undefined && !(handlerTimeout === Infinity || (Number.isSafeInteger(handlerTimeout) && handlerTimeout > 0 && handlerTimeout <= MAX_TIMER_DELAY))) {
+    throw new TypeError(`"handlerTimeout" must be a positive integer number of milliseconds up to ${MAX_TIMER_DELAY} (about 24 days), or Infinity`)
   }
   if (ajv !== undefined && typeof (ajv as { compile?: unknown } | null)?.compile !== 'function') throw new TypeError('"ajv" must be an Ajv instance')
   if (onEvent !== undefined && typeof onEvent !== 'function') throw new TypeError('"onEvent" must be a function')

@@ -199,16 +199,11 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
    * Runs the whole pipeline for one request: media type → verify → parse → envelope → validate →
    * claim → dispatch. After `close()` began it answers 503 without reading anything.
    */
-  async receive (body: Uint8Array, headers: HeaderSource, options: ReceiveOptions<C> = {}): Promise<Outcome<E>> {
+  receive (body: Uint8Array, headers: HeaderSource, options: ReceiveOptions<C> = {}): Promise<Outcome<E>> {
     if (this.#closing) {
-      return this.reject(refusal('HOOKGATE_SHUTTING_DOWN', { reason: 'close() was called', headers: { 'retry-after': '5' } }), options)
+      return Promise.resolve(this.reject(refusal('HOOKGATE_SHUTTING_DOWN', { reason: 'close() was called', headers: { 'retry-after': '5' } }), options))
     }
-    this.#inFlight++
-    try {
-      return await this.#receive(body, headers, options)
-    } finally {
-      if (--this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve()
-    }
+    return this.#receive(body, headers, options)
   }
 
   /**
@@ -222,80 +217,85 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   }
 
   async #receive (body: Uint8Array, headers: HeaderSource, options: ReceiveOptions<C>): Promise<Outcome<E>> {
-    const log = options.log ?? silentLogger
-    const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength)
-    if (bytes.length > this.bodyLimit) {
-      return this.reject(refusal('HOOKGATE_BODY_TOO_LARGE', { reason: `${bytes.length} bytes exceed ${this.bodyLimit}` }), options)
-    }
-    const header = headerReader(headers)
-    const entityRefusal = this.#checkEntity(header)
-    if (entityRefusal !== undefined) return this.reject(entityRefusal, options)
-
-    const request: InboundRequest = options.url === undefined ? { body: bytes, header, headers, now: this.#now } : { body: bytes, header, headers, now: this.#now, url: options.url }
-    let parsed: { value: unknown } | undefined
-    for (const verifier of this.provider.verifiers) {
-      let result = verifier.verify(request)
-      if (result instanceof Promise) result = await result
-      if (result instanceof HookgateError) return this.reject(result, options)
-      if (result !== undefined) parsed = { value: result.parsed }
-    }
-
-    if (parsed === undefined) {
-      const json = parseJson(bytes)
-      if (!json.ok) return this.reject(refusal('HOOKGATE_BODY_NOT_JSON', { reason: json.reason }), options)
-      parsed = json
-    }
-    const events = this.provider.envelope.open(parsed.value, request)
-    if (events instanceof HookgateError) return this.reject(events, options)
-
-    const routes: Array<Route<E, C> | undefined> = []
-    for (const event of events) {
-      const route = this.#routes.match(event.type, event.source)
-      if (route === undefined && this.#refuseUnknown) {
-        return this.reject(refusal('HOOKGATE_EVENT_UNKNOWN', { eventId: event.id, reason: `type "${event.type}"` }), options, events)
+    this.#inFlight++
+    try {
+      const log = options.log ?? silentLogger
+      const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+      if (bytes.length > this.bodyLimit) {
+        return this.reject(refusal('HOOKGATE_BODY_TOO_LARGE', { reason: `${bytes.length} bytes exceed ${this.bodyLimit}` }), options)
       }
-      const errors = mergeIssues(mergeIssues(this.#validateBase?.(event.data), this.#validateByType.get(event.type)?.(event.data)), route?.validate?.(event.data))
-      if (errors !== undefined) {
-        return this.reject(refusal('HOOKGATE_PAYLOAD_INVALID', { eventId: event.id, errors, reason: `schema of "${route?.pattern ?? '*'}"` }), options, events)
-      }
-      routes.push(route)
-    }
+      const header = headerReader(headers)
+      const entityRefusal = this.#checkEntity(header)
+      if (entityRefusal !== undefined) return this.reject(entityRefusal, options)
 
-    let handled = 0
-    let duplicates = 0
-    for (let i = 0; i < events.length; i++) {
-      const event = events[i] as E
-      const route = routes[i]
-      if (route === undefined) {
-        log.info({ eventId: event.id, type: event.type }, 'webhook acknowledged: no handler for its type')
+      const request: InboundRequest = options.url === undefined ? { body: bytes, header, headers, now: this.#now } : { body: bytes, header, headers, now: this.#now, url: options.url }
+      let parsed: { value: unknown } | undefined
+      for (const verifier of this.provider.verifiers) {
+        let result = verifier.verify(request)
+        if (result instanceof Promise) result = await result
+        if (result instanceof HookgateError) return this.reject(result, options)
+        if (result !== undefined) parsed = { value: result.parsed }
+      }
+
+      if (parsed === undefined) {
+        const json = parseJson(bytes)
+        if (!json.ok) return this.reject(refusal('HOOKGATE_BODY_NOT_JSON', { reason: json.reason }), options)
+        parsed = json
+      }
+      const events = this.provider.envelope.open(parsed.value, request)
+      if (events instanceof HookgateError) return this.reject(events, options)
+
+      const routes: Array<Route<E, C> | undefined> = []
+      for (const event of events) {
+        const route = this.#routes.match(event.type, event.source)
+        if (route === undefined && this.#refuseUnknown) {
+          return this.reject(refusal('HOOKGATE_EVENT_UNKNOWN', { eventId: event.id, reason: `type "${event.type}"` }), options, events)
+        }
+        const errors = mergeIssues(mergeIssues(this.#validateBase?.(event.data), this.#validateByType.get(event.type)?.(event.data)), route?.validate?.(event.data))
+        if (errors !== undefined) {
+          return this.reject(refusal('HOOKGATE_PAYLOAD_INVALID', { eventId: event.id, errors, reason: `schema of "${route?.pattern ?? '*'}"` }), options, events)
+        }
+        routes.push(route)
+      }
+
+      let handled = 0
+      let duplicates = 0
+      for (let i = 0; i < events.length; i++) {
+        const event = events[i] as E
+        const route = routes[i]
+        if (route === undefined) {
+          log.info({ eventId: event.id, type: event.type }, 'webhook acknowledged: no handler for its type')
+          this.#notify(this.#onEvent, event, options, log)
+          continue
+        }
+        const claim = this.#idempotency === undefined ? undefined : await this.#claim(event, log)
+        if (claim instanceof HookgateError) return this.reject(claim, options, events)
+        if (claim?.state === 'done') {
+          duplicates++
+          log.info({ eventId: event.id, type: event.type }, 'webhook duplicate: already handled')
+          continue
+        }
+        if (claim?.state === 'running') {
+          const retryAfter = String(Math.min(60, Math.max(1, Math.ceil(claim.retryAfterMs / 1000))))
+          return this.reject(refusal('HOOKGATE_DELIVERY_IN_PROGRESS', { eventId: event.id, reason: 'claimed by another delivery', headers: { 'retry-after': retryAfter } }), options, events)
+        }
+        const failure = await this.#run(route, event, options.context as C)
+        if (failure !== undefined) {
+          if (claim !== undefined) await this.#settle('release', event, claim.token, log)
+          return this.reject(failure, options, events)
+        }
+        if (claim !== undefined) await this.#settle('complete', event, claim.token, log)
+        handled++
         this.#notify(this.#onEvent, event, options, log)
-        continue
       }
-      const claim = this.#idempotency === undefined ? undefined : await this.#claim(event, log)
-      if (claim instanceof HookgateError) return this.reject(claim, options, events)
-      if (claim?.state === 'done') {
-        duplicates++
-        log.info({ eventId: event.id, type: event.type }, 'webhook duplicate: already handled')
-        continue
-      }
-      if (claim?.state === 'running') {
-        const retryAfter = String(Math.min(60, Math.max(1, Math.ceil(claim.retryAfterMs / 1000))))
-        return this.reject(refusal('HOOKGATE_DELIVERY_IN_PROGRESS', { eventId: event.id, reason: 'claimed by another delivery', headers: { 'retry-after': retryAfter } }), options, events)
-      }
-      const failure = await this.#run(route, event, options.context as C)
-      if (failure !== undefined) {
-        if (claim !== undefined) await this.#settle('release', event, claim.token, log)
-        return this.reject(failure, options, events)
-      }
-      if (claim !== undefined) await this.#settle('complete', event, claim.token, log)
-      handled++
-      this.#notify(this.#onEvent, event, options, log)
+      const ignored = events.length - handled - duplicates
+      const reply: { ok: true, handled: number, ignored?: number, duplicates?: number } = { ok: true, handled }
+      if (ignored > 0) reply.ignored = ignored
+      if (duplicates > 0) reply.duplicates = duplicates
+      return { status: 200, body: reply, events }
+    } finally {
+      if (--this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve()
     }
-    const ignored = events.length - handled - duplicates
-    const reply: { ok: true, handled: number, ignored?: number, duplicates?: number } = { ok: true, handled }
-    if (ignored > 0) reply.ignored = ignored
-    if (duplicates > 0) reply.duplicates = duplicates
-    return { status: 200, body: reply, events }
   }
 
   /** Claims the event (de-duplication is on); `undefined` when the store failed and the endpoint fails open. */

@@ -283,6 +283,15 @@ test('a handler that does not finish within handlerTimeout → 500 HOOKGATE_HAND
   assert.equal((await app.inject(backchannelRequest(EVENT, SECRET, { url: '/patient' }))).statusCode, 200)
 })
 
+test('a handlerTimeout beyond what a Node timer holds (2^31-1 ms) throws at registration: it would fire after 1 ms', async (t) => {
+  const app = Fastify()
+  t.after(() => app.close())
+  await app.register(hookgate)
+  assert.throws(() => app.webhooks('/long', backchannel({ secret: SECRET }), { handlerTimeout: 2 ** 31 }), { name: 'TypeError', message: /"handlerTimeout" must be .* up to 2147483647/ })
+  assert.doesNotThrow(() => app.webhooks('/longest', backchannel({ secret: SECRET }), { handlerTimeout: 2 ** 31 - 1 }))
+  assert.doesNotThrow(() => app.webhooks('/forever', backchannel({ secret: SECRET }), { handlerTimeout: Infinity }))
+})
+
 test('a failing secrets function → 503 over HTTP, so the sender retries', async (t) => {
   const app = Fastify()
   t.after(() => app.close())
