@@ -1,4 +1,4 @@
-import { KeyObject } from 'node:crypto'
+import { createHmac, KeyObject, timingSafeEqual } from 'node:crypto'
 import {
   createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, flattenedVerify, importJWK,
   type CryptoKey, type FlattenedJWSInput, type JSONWebKeySet, type JWK, type JWSHeaderParameters
@@ -59,8 +59,13 @@ const MAX_KID_LENGTH = 256
 const BASE64URL = /^[A-Za-z0-9_-]+$/
 
 type KeyMaterial = CryptoKey | KeyObject | Uint8Array
-/** Resolves the key for a protected header, or the refusal: 401 when no key fits, 503 when the store could not be asked. */
-type KeyResolver = (header: JWSHeaderParameters, jws: FlattenedJWSInput) => Promise<KeyMaterial | HookgateError>
+/**
+ * Resolves the key for a protected header, or the refusal: 401 when no key fits, 503 when the store
+ * could not be asked. Configured keys come back at once, key stores through a promise.
+ */
+type KeyResolver = (header: JWSHeaderParameters, jws: FlattenedJWSInput) => KeyMaterial | HookgateError | Promise<KeyMaterial | HookgateError>
+/** The detached JWS with its payload put back: base64url of the body, or the body itself when `b64` is false. */
+interface DetachedJws { protected: string, payload: string | Buffer, signature: string }
 
 // WebCrypto's CryptoKey is a global in Node 20, but not in the ES lib this package compiles against.
 const CryptoKeyClass = (globalThis as { CryptoKey?: abstract new () => CryptoKey }).CryptoKey
@@ -99,11 +104,20 @@ function checkKey (key: unknown, option: string): void {
   throw new TypeError(`"${option}" must be a non-empty secret, a KeyObject, a CryptoKey or a JWK`)
 }
 
-const HMAC_HASHES: Readonly<Record<string, string | undefined>> = Object.assign(Object.create(null) as Record<string, string>, { HS256: 'SHA-256', HS384: 'SHA-384', HS512: 'SHA-512' })
+/** The node:crypto digest behind each HMAC `alg`. */
+const HMAC_DIGESTS: Readonly<Record<string, string | undefined>> = Object.assign(Object.create(null) as Record<string, string>, { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' })
 
-async function importHmacKey (secret: string | Uint8Array, hash: string): Promise<CryptoKey> {
-  const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret
-  return await globalThis.crypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash }, false, ['verify']) as CryptoKey
+/**
+ * An HMAC JWS checked with node:crypto, which accepts and refuses exactly what jose does for a raw
+ * secret or a secret KeyObject (test/verify/jws-hmac-fast-path.test.ts holds it to that): jose's
+ * asynchronous WebCrypto path costs several times the MAC itself on small bodies, and its errors
+ * carry stack traces that would make a forged request dearer than a genuine one.
+ */
+function hmacSignatureMatches (digest: string, key: Uint8Array | KeyObject, jws: DetachedJws): boolean {
+  const expected = createHmac(digest, key).update(jws.protected).update('.').update(jws.payload).digest()
+  // jose decodes the signature leniently too (atob ignores the unused bits of the last character).
+  const given = Buffer.from(jws.signature, 'base64url')
+  return given.length === expected.length && timingSafeEqual(given, expected)
 }
 
 /** Imported JWKs, per JWK object and algorithm; the object, not a header value, is the identity. */
@@ -161,23 +175,14 @@ function keyResolver (options: DetachedJwsOptions): KeyResolver {
     const byKid = new Map<string, JwsKey>(Object.entries(options.keys))
     if (byKid.size === 0) throw new TypeError('"jws.keys" must hold at least one key')
     for (const [kid, key] of byKid) checkKey(key, `jws.keys.${kid}`)
-    // HMAC secrets are imported into a CryptoKey once per (kid, alg): handing jose raw bytes makes it
-    // import them again on every request. Bounded: only configured kids and allowed algorithms get here.
-    const hmacKeys = new Map<string, Promise<CryptoKey>>()
-    return async (header) => {
+    const secrets = new Map<string, Uint8Array>()
+    for (const [kid, key] of byKid) if (typeof key === 'string') secrets.set(kid, Buffer.from(key, 'utf8'))
+    return (header) => {
       const key = typeof header.kid === 'string' ? byKid.get(header.kid) : undefined
       if (key === undefined) return invalid('unknown kid')
-      const alg = String(header.alg)
-      if ((typeof key === 'string' || key instanceof Uint8Array) && HMAC_HASHES[alg] !== undefined) {
-        const id = `${header.kid as string}\u0000${alg}`
-        let pending = hmacKeys.get(id)
-        if (pending === undefined) {
-          pending = importHmacKey(key, HMAC_HASHES[alg])
-          hmacKeys.set(id, pending)
-        }
-        return await pending
-      }
-      return await keyMaterial(key, alg, imported)
+      if (typeof key === 'string') return secrets.get(header.kid as string) as Uint8Array
+      if (key instanceof Uint8Array || isKeyObject(key)) return key
+      return keyMaterial(key, String(header.alg), imported)
     }
   }
   if (options.jwks !== undefined) {
@@ -215,6 +220,16 @@ function keyResolver (options: DetachedJwsOptions): KeyResolver {
 
 function invalid (reason: string, cause?: unknown): HookgateError {
   return refusal('HOOKGATE_SIGNATURE_INVALID', cause === undefined ? { reason } : { reason, cause })
+}
+
+/**
+ * Whether the payload is base64url-encoded (RFC 7797): `b64` counts only when `crit` lists it, and
+ * then must be a boolean; `undefined` when the header breaks that rule (jose refuses it too).
+ */
+function payloadEncoded (header: JWSHeaderParameters): boolean | undefined {
+  const listed = Array.isArray(header.crit) && header.crit.includes('b64')
+  if (!listed) return header.b64 === false ? undefined : true
+  return typeof header.b64 === 'boolean' ? header.b64 : undefined
 }
 
 function decodeHeader (segment: string): JWSHeaderParameters | undefined {
@@ -284,9 +299,16 @@ export function detachedJwsVerifier (options: DetachedJwsOptions): Verifier {
     return checkTolerance(ms, request.now(), tolerance)
   }
 
-  async function verifySignature (jws: FlattenedJWSInput, jwsHeader: JWSHeaderParameters): Promise<VerifyResult> {
-    const key = await resolveKey(jwsHeader, jws)
+  function checkSignature (jws: DetachedJws, jwsHeader: JWSHeaderParameters, key: KeyMaterial | HookgateError): VerifyResult | Promise<VerifyResult> {
     if (key instanceof HookgateError) return key
+    const digest = HMAC_DIGESTS[jwsHeader.alg as string]
+    if (digest !== undefined && (key instanceof Uint8Array || (key instanceof KeyObject && key.type === 'secret'))) {
+      return hmacSignatureMatches(digest, key, jws) ? undefined : invalid('ERR_JWS_SIGNATURE_VERIFICATION_FAILED')
+    }
+    return verifyWithJose(jws, key)
+  }
+
+  async function verifyWithJose (jws: DetachedJws, key: KeyMaterial): Promise<VerifyResult> {
     try {
       await flattenedVerify(jws, key, verifyOptions)
       return undefined
@@ -305,13 +327,19 @@ export function detachedJwsVerifier (options: DetachedJwsOptions): Verifier {
       if (parts.length !== 3) return invalid(value.includes(',') ? `${headerName} holds several values` : 'not a compact JWS')
       const [protectedPart = '', payloadPart, signature = ''] = parts
       if (payloadPart !== '') return invalid('the JWS carries a payload; a detached one is expected')
-      if (!BASE64URL.test(protectedPart) || !BASE64URL.test(signature)) return invalid('the JWS is not base64url')
+      // A length of 4n+1 is not base64url at all (jose's decoder refuses it; Buffer's would drop a character).
+      if (!BASE64URL.test(protectedPart) || !BASE64URL.test(signature) || protectedPart.length % 4 === 1 || signature.length % 4 === 1) {
+        return invalid('the JWS is not base64url')
+      }
       const jwsHeader = decodeHeader(protectedPart)
       if (jwsHeader === undefined) return invalid('the protected header is not a JSON object')
       const early = precheck(request, jwsHeader)
       if (early !== undefined) return early
-      const payload = jwsHeader.b64 === false ? request.body : request.body.toString('base64url')
-      return verifySignature({ protected: protectedPart, payload, signature }, jwsHeader)
+      const encoded = payloadEncoded(jwsHeader)
+      if (encoded === undefined) return invalid('b64 must be a boolean listed in crit')
+      const jws: DetachedJws = { protected: protectedPart, payload: encoded ? request.body.toString('base64url') : request.body, signature }
+      const key = resolveKey(jwsHeader, jws)
+      return key instanceof Promise ? key.then((resolved) => checkSignature(jws, jwsHeader, resolved)) : checkSignature(jws, jwsHeader, key)
     }
   }
 }
