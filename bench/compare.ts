@@ -4,11 +4,10 @@
  * rounds (BENCH_ROUNDS, BENCH_DURATION) at one body size and prints each round, the median ratios
  * to the first server and each server's CPU time per request (from /proc); with --profile it prints where each server's CPU goes instead. Writes no report: `npm run bench` is the record.
  */
-import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { checkServer } from './lib/check.js'
 import { CONFIG } from './lib/config.js'
-import { load } from './lib/load.js'
+import { load, loadMeasured } from './lib/load.js'
 import { profileServer } from './lib/profile.js'
 import { requestSet, type Scheme } from './lib/requests.js'
 import { SERVERS, type ServerSpec } from './lib/servers.js'
@@ -22,13 +21,6 @@ const specs = positionals.map((name): ServerSpec => {
   // A file of bench/servers/ that is not in the report (an experiment) is taken as --scheme's hookgate server.
   return SERVERS.find((s) => s.name === name) ?? { name, role: 'hookgate', scheme: values.scheme as Scheme, optimum: 'optimum', description: name }
 })
-
-/** The server process's user + system CPU so far, in clock ticks (Linux /proc). */
-function cpuTicks (pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')
-  return Number(fields[11]) + Number(fields[12])
-}
-const TICK_US = 1e6 / 100
 
 const median = (xs: readonly number[]): number => {
   const sorted = [...xs].sort((a, b) => a - b)
@@ -63,9 +55,8 @@ try {
     for (const [i, spec] of specs.entries()) {
       const set = requestSet(spec.scheme, bytes)
       const server = servers[i] as ServerProcess
-      const before = cpuTicks(server.pid)
-      const result = await load(server.url, values.forged ? [set.genuine, set.forged] : [set.genuine], { seconds: CONFIG.duration })
-      const usPerRequest = (cpuTicks(server.pid) - before) * TICK_US / result.responses
+      const result = await loadMeasured(server, values.forged ? [set.genuine, set.forged] : [set.genuine], { seconds: CONFIG.duration })
+      const usPerRequest = result.cpuUs ?? Number.NaN
       rps[i]?.push(result.rps)
       cpu[i]?.push(usPerRequest)
       line.push(`${spec.name} ${Math.round(result.rps)} (${usPerRequest.toFixed(1)} µs)`)

@@ -9,7 +9,7 @@ import { throughputChart } from './lib/chart.js'
 import { checkServer } from './lib/check.js'
 import { CONFIG } from './lib/config.js'
 import { evaluateGoals } from './lib/goals.js'
-import { load } from './lib/load.js'
+import { load, loadMeasured } from './lib/load.js'
 import { memoryRun, type MemoryResult } from './lib/memory.js'
 import { profileServer } from './lib/profile.js'
 import { benchmarksDoc, resultsMarkdown, type CheckOutcome, type ProfilePair } from './lib/report.js'
@@ -66,7 +66,7 @@ try {
       const line: string[] = []
       for (const { spec, server } of running.values()) {
         // Built now: Bread's and Standard Webhooks' signed timestamps must be fresh.
-        const result = await load(server.url, workload.pick(requestSet(spec.scheme, workload.bytes)), { seconds: CONFIG.duration })
+        const result = await loadMeasured(server, workload.pick(requestSet(spec.scheme, workload.bytes)), { seconds: CONFIG.duration })
         ;(byServer[spec.name] ??= []).push(result)
         line.push(`${spec.name} ${Math.round(result.rps)}`)
       }

@@ -23,6 +23,10 @@ export interface Row {
   readonly vsBare: Ratio | undefined
   readonly vsOptimum: Ratio | undefined
   readonly vsOwnOptimum: Ratio | undefined
+  /** Median server CPU time per response, µs (undefined where /proc is not available). */
+  readonly cpuUs: number | undefined
+  /** Own optimum's CPU per response divided by this server's, paired by round: above 1 = cheaper. */
+  readonly cpuVsOwnOptimum: Ratio | undefined
   /** Responses with a status the workload should never produce, plus socket errors and timeouts. */
   readonly unexpected: number
   readonly rounds: number
@@ -33,14 +37,14 @@ export interface Table {
   readonly rows: readonly Row[]
 }
 
-/** Pairs round i of `a` with round i of `b`: machine drift cancels in the ratio. */
-export function pairedRatio (a: readonly LoadResult[] | undefined, b: readonly LoadResult[] | undefined): Ratio | undefined {
+/** Pairs round i of `a` with round i of `b` (req/s, or another measure): machine drift cancels in the ratio. */
+export function pairedRatio (a: readonly LoadResult[] | undefined, b: readonly LoadResult[] | undefined, measure: (r: LoadResult) => number | undefined = (r) => r.rps): Ratio | undefined {
   if (a === undefined || b === undefined) return undefined
   const ratios: number[] = []
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const x = a[i]
-    const y = b[i]
-    if (x !== undefined && y !== undefined && y.rps > 0) ratios.push(x.rps / y.rps)
+    const x = a[i] === undefined ? undefined : measure(a[i] as LoadResult)
+    const y = b[i] === undefined ? undefined : measure(b[i] as LoadResult)
+    if (x !== undefined && y !== undefined && y > 0) ratios.push(x / y)
   }
   if (ratios.length === 0) return undefined
   return { median: median(ratios), ...spread(ratios) }
@@ -74,6 +78,8 @@ export function analyse (samples: Samples): Table[] {
         vsBare: pairedRatio(runs, byServer['bare-fastify']),
         vsOptimum: pairedRatio(runs, byServer.optimum),
         vsOwnOptimum: pairedRatio(runs, byServer[spec.optimum]),
+        cpuUs: runs.every((r) => r.cpuUs !== undefined) ? median(runs.map((r) => r.cpuUs as number)) : undefined,
+        cpuVsOwnOptimum: pairedRatio(byServer[spec.optimum], runs, (r) => r.cpuUs),
         unexpected: runs.reduce((sum, r) => sum + unexpected(r, workload, spec.role !== 'ceiling'), 0),
         rounds: runs.length
       })

@@ -1,5 +1,6 @@
 import autocannon from 'autocannon'
 import { CONFIG } from './config.js'
+import { cpuMicros } from './cpu.js'
 import type { BenchRequest } from './requests.js'
 
 export interface LoadResult {
@@ -13,6 +14,16 @@ export interface LoadResult {
   readonly statuses: Readonly<Record<string, number>>
   readonly errors: number
   readonly timeouts: number
+  /** The server process's CPU time (user + system) per response, µs; set by callers that know its pid. */
+  readonly cpuUs?: number
+}
+
+/** `load()`, also measuring the server process's CPU time per response. */
+export async function loadMeasured (server: { url: string, pid: number }, requests: readonly BenchRequest[], limit: { seconds: number } | { amount: number }): Promise<LoadResult> {
+  const before = cpuMicros(server.pid)
+  const result = await load(server.url, requests, limit)
+  const after = cpuMicros(server.pid)
+  return before === undefined || after === undefined || result.responses === 0 ? result : { ...result, cpuUs: (after - before) / result.responses }
 }
 
 /**

@@ -62,13 +62,13 @@ function throughputTable (table: Table): string[] {
   const lines = [
     `### ${table.workload.label}`,
     '',
-    '| server | req/s (median) | range | p50 ms | p99 ms | × bare-fastify | × optimum | × own optimum | unexpected |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|'
+    '| server | req/s (median) | range | p50 ms | p99 ms | × bare-fastify | × optimum | × own optimum | server CPU µs/req | CPU: own optimum ÷ this | unexpected |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
   ]
   for (const row of table.rows) {
     const name = row.spec.role === 'hookgate' || row.spec.role === 'optimum' ? `**${row.spec.name}**` : row.spec.name
     const own = row.spec.optimum === 'optimum' ? '' : `${fmtRatio(row.vsOwnOptimum)} (bread-optimum)`
-    lines.push(`| ${name} | ${int(row.rps)} | ${int(row.rpsMin)}–${int(row.rpsMax)} (±${(((row.rpsMax - row.rpsMin) / 2 / row.rps) * 100).toFixed(0)} %) | ${row.p50} | ${row.p99} | ${fmtRatio(row.vsBare)} | ${fmtRatio(row.vsOptimum)} | ${own} | ${row.unexpected} |`)
+    lines.push(`| ${name} | ${int(row.rps)} | ${int(row.rpsMin)}–${int(row.rpsMax)} (±${(((row.rpsMax - row.rpsMin) / 2 / row.rps) * 100).toFixed(0)} %) | ${row.p50} | ${row.p99} | ${fmtRatio(row.vsBare)} | ${fmtRatio(row.vsOptimum)} | ${own} | ${row.cpuUs === undefined ? 'n/a' : row.cpuUs.toFixed(1)} | ${fmtRatio(row.cpuVsOwnOptimum)} | ${row.unexpected} |`)
   }
   return [...lines, '']
 }
@@ -113,17 +113,18 @@ function microTable (micro: readonly MicroResult[], group: 'backchannel' | 'brea
 }
 
 /**
- * hookgate's pipeline stages beside the same stage written by hand. Verify, parse (secure-json-parse,
- * what core/json.ts calls), envelope and validate (an ajv from createAjv, as the receiver compiles)
+ * hookgate's pipeline stages beside the same stage written by hand. Verify, parse (core/json.ts:
+ * JSON.parse, or secure-json-parse when a prototype key could be spelled), envelope and validate
+ * (an ajv from createAjv, as the receiver compiles)
  * are measured directly; "the rest" is the whole receive() minus those.
  */
 function stageTable (micro: readonly MicroResult[]): string[] {
   const lines = ['| stage (µs) | ' + micro.map((m) => `${m.size} hookgate | ${m.size} hand`).join(' | ') + ' |', `|---|${micro.map(() => '---:|---:').join('|')}|`]
   const get = (rows: MicroRows, name: string): number => rows[name] ?? Number.NaN
-  const measured = (r: MicroRows): number => get(r, 'hookgate: verifier.verify()') + get(r, 'secure-json-parse (core/json.ts)') + get(r, 'hookgate: envelope.open()') + get(r, 'ajv validate (createAjv: allErrors, formats)')
+  const measured = (r: MicroRows): number => get(r, 'hookgate: verifier.verify()') + get(r, 'hookgate: parseJson() (core/json.ts)') + get(r, 'hookgate: envelope.open()') + get(r, 'ajv validate (createAjv: allErrors, formats)')
   const stages: Array<[string, (r: MicroRows) => number, (r: MicroRows) => number]> = [
     ['verify', (r) => get(r, 'hookgate: verifier.verify()'), (r) => get(r, 'hand: verify (hex, HMAC, timingSafeEqual)')],
-    ['parse', (r) => get(r, 'secure-json-parse (core/json.ts)'), (r) => get(r, 'hand: JSON.parse(body.toString())')],
+    ['parse', (r) => get(r, 'hookgate: parseJson() (core/json.ts)'), (r) => get(r, 'hand: JSON.parse(body.toString())')],
     ['envelope', (r) => get(r, 'hookgate: envelope.open()'), () => Number.NaN],
     ['validate', (r) => get(r, 'ajv validate (createAjv: allErrors, formats)'), (r) => get(r, 'hand: ajv validate (new Ajv())')],
     ['dispatch and the rest (whole − the above)', (r) => get(r, 'hookgate: receive(), handler + schema') - measured(r), (r) => get(r, 'hand: Map lookup + handler')],
@@ -147,7 +148,7 @@ export function resultsMarkdown (input: ReportInput): string {
     for (const d of goal.details) out.push(`  - ${d.ok === false ? '✗ ' : ''}${d.text}`)
   }
   out.push('', 'Ratios are medians over rounds of the ratio within each round (both servers measured minutes apart at most), with the lowest and highest round in brackets.', '')
-  out.push('## Throughput and latency', '', 'Latency resolution is 1 ms (autocannon). "unexpected" counts responses other than 2xx (and 401 in the forged mix), socket errors and timeouts over all rounds.', '')
+  out.push('## Throughput and latency', '', 'Latency resolution is 1 ms (autocannon). "server CPU µs/req" is the server process\'s user + system CPU time (from /proc) over the run divided by its responses: the server\'s own cost, which the client and the machine\'s other load disturb less than req/s. Its ratio is the own optimum\'s CPU per request divided by this server\'s, paired by round, so above 1 means cheaper than the optimum. "unexpected" counts responses other than 2xx (and 401 in the forged mix), socket errors and timeouts over all rounds.', '')
   for (const table of input.tables) out.push(...throughputTable(table))
   out.push('![throughput relative to bare Fastify](chart.svg)', '')
   if (input.memory !== undefined) {
@@ -160,7 +161,7 @@ export function resultsMarkdown (input: ReportInput): string {
     out.push('## Where the time goes (goals not met)', '')
     for (const pair of input.profiles) out.push(...profileSection(pair))
   }
-  out.push('## Micro benchmark (bench/micro, no HTTP)', '', `Median of 3 batches (5 for whole receive() calls) of about ${CONFIG.microMs} ms each, one call at a time. The whole pipeline is \`createReceiver\` (\`hookgate/core\`) with \`idempotency: false\`; its verify, parse, envelope and validate stages are timed directly (the preset's verifier, secure-json-parse as core/json.ts calls it, the preset's envelope, an ajv from \`createAjv\`), and "dispatch and the rest" is the whole minus those (media type, header reads, routing, the handler call with its timeout, the reply object); at 64 and 512 KiB that difference is within the batch-to-batch noise of the whole.`, '')
+  out.push('## Micro benchmark (bench/micro, no HTTP)', '', `Median of 3 batches (5 for whole receive() calls) of about ${CONFIG.microMs} ms each, one call at a time. The whole pipeline is \`createReceiver\` (\`hookgate/core\`) with \`idempotency: false\`; its verify, parse, envelope and validate stages are timed directly (the preset's verifier, core/json.ts's parseJson, the preset's envelope, an ajv from \`createAjv\`), and "dispatch and the rest" is the whole minus those (media type, header reads, routing, the handler call with its timeout, the reply object); at 64 and 512 KiB that difference is within the batch-to-batch noise of the whole.`, '')
   out.push(...stageTable(input.micro), '', ...microTable(input.micro, 'backchannel'), '', ...microTable(input.micro, 'bread'), '')
   return `${out.join('\n')}\n`
 }

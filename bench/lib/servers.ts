@@ -19,6 +19,7 @@ export const SERVERS: readonly ServerSpec[] = [
   { name: 'optimum', role: 'optimum', scheme: 'backchannel', optimum: 'optimum', description: 'hand-written Fastify: buffer parser, createHmac + timingSafeEqual, JSON.parse, precompiled ajv, Map' },
   { name: 'hookgate-backchannel', role: 'hookgate', scheme: 'backchannel', optimum: 'optimum', description: 'hookgate Fastify plugin, backchannel() preset' },
   { name: 'hookgate-backchannel-express', role: 'hookgate', scheme: 'backchannel', optimum: 'optimum', description: 'hookgate Express adapter (Express 5), backchannel() preset' },
+  { name: 'hookgate-github-node', role: 'hookgate', scheme: 'github', optimum: 'optimum', description: 'hookgate node:http adapter, github() preset: the framework and scheme of the octokit peer' },
   { name: 'bread-optimum', role: 'optimum', scheme: 'bread', optimum: 'bread-optimum', description: 'hand-written Fastify: Basic, JWS header checks, jose flattenedVerify (key imported once), ce-* headers, JSON.parse, ajv, Map' },
   { name: 'hookgate-bread', role: 'hookgate', scheme: 'bread', optimum: 'bread-optimum', description: 'hookgate Fastify plugin, bread() preset (Basic + detached JWS + CloudEvents)' },
   { name: 'fastify-raw-body', role: 'peer', scheme: 'backchannel', optimum: 'optimum', description: 'fastify-raw-body recipe: JSON parsed by Fastify, HMAC over request.rawBody' },

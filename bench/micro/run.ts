@@ -16,6 +16,8 @@ import { CONFIG, SIZES } from '../lib/config.js'
 import { BACKCHANNEL_SECRET, BREAD_BASIC, BREAD_KID, BREAD_SECRET, EVENT_TYPE, ORDER_SCHEMA } from '../lib/fixtures.js'
 import { requestSet, type BenchRequest } from '../lib/requests.js'
 import { timeAsync, timeSync } from '../lib/timing.js'
+// Internal: the parse stage as the receiver runs it (not part of the public API).
+import { parseJson } from '../../src/core/json.js'
 
 /** Nanoseconds per operation, by row name. */
 export type MicroRows = Record<string, number>
@@ -56,7 +58,8 @@ async function backchannelRows (bytes: number, ms: number): Promise<MicroRows> {
   rows['node:crypto HMAC-SHA256 (floor)'] = timeSync(() => createHmac('sha256', key).update(body).digest(), ms)
   rows['hand: verify (hex, HMAC, timingSafeEqual)'] = timeSync(handVerify, ms)
   rows['hand: JSON.parse(body.toString())'] = timeSync(() => JSON.parse(body.toString('utf8')), ms)
-  rows['secure-json-parse (core/json.ts)'] = timeSync(() => secureJson.parse(body.toString('utf8')), ms)
+  rows['hookgate: parseJson() (core/json.ts)'] = timeSync(() => parseJson(body), ms)
+  rows['secure-json-parse'] = timeSync(() => secureJson.parse(body.toString('utf8')), ms)
   rows['hand: ajv validate (new Ajv())'] = timeSync(() => plainAjv(data), ms)
   rows['ajv validate (createAjv: allErrors, formats)'] = timeSync(() => hookgateAjv(data), ms)
   rows['hand: Map lookup + handler'] = await timeAsync(async () => { await handlers.get(EVENT_TYPE)?.(data) }, ms)
