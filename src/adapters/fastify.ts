@@ -62,10 +62,12 @@ export class WebhookEndpoint<E extends WebhookEvent = WebhookEvent, M extends Ev
   }
 }
 
-function send (reply: FastifyReply, outcome: Outcome): FastifyReply {
+// Handlers here send and return nothing: a returned reply is a thenable, so Fastify would wait for
+// it, that is for the response to finish, with stream listeners set up on every request.
+function send (reply: FastifyReply, outcome: Outcome): void {
   reply.code(outcome.status)
   if (outcome.headers !== undefined) reply.headers(outcome.headers)
-  return reply.send(outcome.body)
+  reply.send(outcome.body)
 }
 
 /** Errors Fastify raises while reading the body, in hookgate's terms. */
@@ -98,7 +100,7 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
     if (mediaTypes.length > 0) scope.addContentTypeParser(mediaTypes, parserOptions, keepRawBody)
     scope.addContentTypeParser('*', parserOptions, keepRawBody)
     scope.setErrorHandler((error: FastifyError, request, reply) => {
-      return send(reply, receiver.reject(fromFastifyError(error), { context: request, log: request.log }))
+      send(reply, receiver.reject(fromFastifyError(error), { context: request, log: request.log }))
     })
     scope.post(path, {
       bodyLimit: receiver.bodyLimit,
@@ -113,12 +115,12 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
       const body = Buffer.isBuffer(request.body) ? request.body : EMPTY_BODY
       // The URL as the sender called it (behind a proxy, set Fastify's trustProxy): some schemes sign it.
       const url = `${request.protocol}://${request.host}${request.url}`
-      return send(reply, await receiver.receive(body, request.headers, { context: request, log: request.log, url }))
+      send(reply, await receiver.receive(body, request.headers, { context: request, log: request.log, url }))
     })
     if (receiver.handshakeEnabled) {
       scope.options(path, async (request, reply) => {
         const { status, headers } = receiver.handshake(request.headers)
-        return reply.code(status).headers(headers).send()
+        reply.code(status).headers(headers).send()
       })
     }
   })

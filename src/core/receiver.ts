@@ -20,8 +20,6 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024
 /** 30 s: longer than most senders wait, so a slow handler is retried rather than left hanging. */
 export const DEFAULT_HANDLER_TIMEOUT = 30_000
 
-const TIMED_OUT: unique symbol = Symbol('timed out')
-
 function isThenable (value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function'
 }
@@ -279,7 +277,8 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
           const retryAfter = String(Math.min(60, Math.max(1, Math.ceil(claim.retryAfterMs / 1000))))
           return this.reject(refusal('HOOKGATE_DELIVERY_IN_PROGRESS', { eventId: event.id, reason: 'claimed by another delivery', headers: { 'retry-after': retryAfter } }), options, events)
         }
-        const failure = await this.#run(route, event, options.context as C)
+        let failure = this.#run(route, event, options.context as C)
+        if (failure instanceof Promise) failure = await failure
         if (failure !== undefined) {
           if (claim !== undefined) await this.#settle('release', event, claim.token, log)
           return this.reject(failure, options, events)
@@ -359,24 +358,28 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   }
 
   /** Runs one handler within the timeout; a throw, a rejection or the timeout becomes the failure to report. */
-  async #run (route: Route<E, C>, event: E, context: C): Promise<HookgateError | undefined> {
-    let timer: NodeJS.Timeout | undefined
+  #run (route: Route<E, C>, event: E, context: C): HookgateError | undefined | Promise<HookgateError | undefined> {
+    const failed = (err: unknown): HookgateError => new HookgateError('HOOKGATE_HANDLER_FAILED', { eventId: event.id, reason: `handler for "${route.pattern}" threw`, cause: err })
+    let result: unknown
     try {
-      const result = route.handler(event, context)
-      if (!isThenable(result)) return undefined
-      if (this.#handlerTimeout === Infinity) {
-        await result
-        return undefined
-      }
-      const timeout = new Promise<typeof TIMED_OUT>((resolve) => { timer = setTimeout(resolve, this.#handlerTimeout, TIMED_OUT) })
-      if (await Promise.race([result, timeout]) !== TIMED_OUT) return undefined
-      // The handler cannot be cancelled; it keeps running, but the sender is told to retry.
-      return new HookgateError('HOOKGATE_HANDLER_TIMEOUT', { eventId: event.id, reason: `handler for "${route.pattern}" took more than ${this.#handlerTimeout} ms` })
+      result = route.handler(event, context)
     } catch (err) {
-      return new HookgateError('HOOKGATE_HANDLER_FAILED', { eventId: event.id, reason: `handler for "${route.pattern}" threw`, cause: err })
-    } finally {
-      clearTimeout(timer)
+      return failed(err)
     }
+    if (!isThenable(result)) return undefined
+    const timeout = this.#handlerTimeout
+    if (timeout === Infinity) return Promise.resolve(result).then(() => undefined, failed)
+    // One timer and one promise per handler: Promise.race would add two more on the hot path.
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        // The handler cannot be cancelled; it keeps running, but the sender is told to retry.
+        resolve(new HookgateError('HOOKGATE_HANDLER_TIMEOUT', { eventId: event.id, reason: `handler for "${route.pattern}" took more than ${timeout} ms` }))
+      }, timeout)
+      result.then(
+        () => { clearTimeout(timer); resolve(undefined) },
+        (err: unknown) => { clearTimeout(timer); resolve(failed(err)) }
+      )
+    })
   }
 
   /** The body must be JSON the envelope reads, sent as is: a compressed body is not the bytes that were signed. */
