@@ -1,4 +1,5 @@
 import type { Ajv } from 'ajv'
+import { DeadlineQueue } from './deadlines.js'
 import { HookgateError, refusal, type ValidationIssue } from './errors.js'
 import { headerReader } from './headers.js'
 import { parseJson } from './json.js'
@@ -107,6 +108,8 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   readonly #routes = new EventRegistry<Route<E, C>>()
   readonly #refuseUnknown: boolean
   readonly #handlerTimeout: number
+  /** One timer for every running handler's timeout. */
+  readonly #deadlines: DeadlineQueue | undefined
   readonly #now: () => number
   readonly #ajv: Ajv | undefined
   #ownAjv: Ajv | undefined
@@ -136,6 +139,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     this.#onEvent = options.onEvent
     this.#onRejected = options.onRejected
     this.#handlerTimeout = options.handlerTimeout ?? DEFAULT_HANDLER_TIMEOUT
+    this.#deadlines = this.#handlerTimeout === Infinity ? undefined : new DeadlineQueue(this.#handlerTimeout)
     this.#handshake = options.handshake
     this.#idempotency = resolveIdempotency(options.idempotency, provider.name, this.#handlerTimeout, this.#now)
     this.#validateBase = provider.dataSchema === undefined
@@ -293,7 +297,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
       if (duplicates > 0) reply.duplicates = duplicates
       return { status: 200, body: reply, events }
     } finally {
-      if (--this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve()
+      if (--this.#inFlight === 0 && this.#idle.length > 0) for (const resolve of this.#idle.splice(0)) resolve()
     }
   }
 
@@ -359,25 +363,24 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
 
   /** Runs one handler within the timeout; a throw, a rejection or the timeout becomes the failure to report. */
   #run (route: Route<E, C>, event: E, context: C): HookgateError | undefined | Promise<HookgateError | undefined> {
-    const failed = (err: unknown): HookgateError => new HookgateError('HOOKGATE_HANDLER_FAILED', { eventId: event.id, reason: `handler for "${route.pattern}" threw`, cause: err })
     let result: unknown
     try {
       result = route.handler(event, context)
     } catch (err) {
-      return failed(err)
+      return handlerFailed(route, event, err)
     }
     if (!isThenable(result)) return undefined
     const timeout = this.#handlerTimeout
-    if (timeout === Infinity) return Promise.resolve(result).then(() => undefined, failed)
-    // One timer and one promise per handler: Promise.race would add two more on the hot path.
+    if (timeout === Infinity) return Promise.resolve(result).then(() => undefined, (err: unknown) => handlerFailed(route, event, err))
+    // One promise per handler and no timer of its own: Promise.race and a setTimeout per request cost more.
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const settled = (this.#deadlines as DeadlineQueue).add(() => {
         // The handler cannot be cancelled; it keeps running, but the sender is told to retry.
         resolve(new HookgateError('HOOKGATE_HANDLER_TIMEOUT', { eventId: event.id, reason: `handler for "${route.pattern}" took more than ${timeout} ms` }))
-      }, timeout)
+      })
       result.then(
-        () => { clearTimeout(timer); resolve(undefined) },
-        (err: unknown) => { clearTimeout(timer); resolve(failed(err)) }
+        () => { settled(); resolve(undefined) },
+        (err: unknown) => { settled(); resolve(handlerFailed(route, event, err)) }
       )
     })
   }
@@ -414,6 +417,11 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
 /** `.on(pattern, handler)` and `.on(pattern, options, handler)`, as `[options, handler]`; shared by the adapters' `on()`. */
 export function handlerArguments<H> (optionsOrHandler: HandlerOptions | H, maybeHandler: H | undefined): [HandlerOptions, H | undefined] {
   return typeof optionsOrHandler === 'function' ? [{}, optionsOrHandler] : [optionsOrHandler as HandlerOptions, maybeHandler]
+}
+
+/** A handler's throw or rejection, as the failure to report. */
+function handlerFailed (route: { readonly pattern: string }, event: WebhookEvent, err: unknown): HookgateError {
+  return new HookgateError('HOOKGATE_HANDLER_FAILED', { eventId: event.id, reason: `handler for "${route.pattern}" threw`, cause: err })
 }
 
 /** The provider's base schema and the handler's schema apply together: report what both found. */

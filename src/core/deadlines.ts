@@ -1,0 +1,65 @@
+interface Pending {
+  readonly deadline: number
+  readonly expire: () => void
+  prev: Pending | undefined
+  next: Pending | undefined
+}
+
+/** Node's timers hold at most this many milliseconds. */
+const MAX_TIMER_DELAY = 2 ** 31 - 1
+
+/**
+ * Runs `onTimeout` for entries not settled within one fixed timeout, with a single timer instead of
+ * one per entry. Every entry gets the same timeout, so deadlines arrive in insertion order: the head
+ * of the list is always the next to expire, a settled entry unlinks itself in O(1), and memory is
+ * bounded by what is in flight.
+ */
+export class DeadlineQueue {
+  readonly #ms: number
+  #head: Pending | undefined
+  #tail: Pending | undefined
+  #timer: NodeJS.Timeout | undefined
+
+  constructor (ms: number) {
+    this.#ms = ms
+  }
+
+  /** Starts the clock for one entry; call the returned function once it has settled. */
+  add (onTimeout: () => void): () => void {
+    const entry: Pending = { deadline: performance.now() + this.#ms, expire: onTimeout, prev: this.#tail, next: undefined }
+    if (this.#tail === undefined) this.#head = entry
+    else this.#tail.next = entry
+    this.#tail = entry
+    if (this.#timer === undefined) this.#timer = this.#arm(this.#ms)
+    else if (entry.prev === undefined) this.#timer.ref()
+    return () => { this.#unlink(entry) }
+  }
+
+  #unlink (entry: Pending): void {
+    if (entry.prev === undefined && this.#head !== entry) return // expired or settled already
+    if (entry.prev === undefined) this.#head = entry.next
+    else entry.prev.next = entry.next
+    if (entry.next === undefined) this.#tail = entry.prev
+    else entry.next.prev = entry.prev
+    entry.prev = entry.next = undefined
+    // An empty queue keeps its timer, unreferenced so that it holds no process open: arming and
+    // clearing a timer per entry costs more than letting it fire once for nothing.
+    if (this.#head === undefined) this.#timer?.unref()
+  }
+
+  #arm (ms: number): NodeJS.Timeout {
+    // A longer delay would fire after 1 ms; #expire re-arms until the deadline.
+    return setTimeout(() => { this.#expire() }, Math.min(MAX_TIMER_DELAY, Math.max(1, Math.ceil(ms))))
+  }
+
+  #expire (): void {
+    this.#timer = undefined
+    const now = performance.now()
+    while (this.#head !== undefined && this.#head.deadline <= now) {
+      const entry = this.#head
+      this.#unlink(entry)
+      entry.expire()
+    }
+    if (this.#head !== undefined) this.#timer = this.#arm(this.#head.deadline - now)
+  }
+}
