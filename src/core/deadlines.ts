@@ -5,9 +5,6 @@ interface Pending {
   next: Pending | undefined
 }
 
-/** Node's timers hold at most this many milliseconds. */
-const MAX_TIMER_DELAY = 2 ** 31 - 1
-
 /**
  * Runs `onTimeout` for entries not settled within one fixed timeout, with a single timer instead of
  * one per entry. Every entry gets the same timeout, so deadlines arrive in insertion order: the head
@@ -47,9 +44,9 @@ export class DeadlineQueue {
     if (this.#head === undefined) this.#timer?.unref()
   }
 
+  // `ms` is at most a handlerTimeout, which options.ts keeps within what a Node timer holds.
   #arm (ms: number): NodeJS.Timeout {
-    // A longer delay would fire after 1 ms; #expire re-arms until the deadline.
-    return setTimeout(() => { this.#expire() }, Math.min(MAX_TIMER_DELAY, Math.max(1, Math.ceil(ms))))
+    return setTimeout(() => { this.#expire() }, Math.max(1, Math.ceil(ms)))
   }
 
   #expire (): void {
