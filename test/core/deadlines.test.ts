@@ -5,28 +5,42 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { DeadlineQueue } from '../../src/core/deadlines.js'
 
+/** A promise and its resolve function (Promise.withResolvers arrives in Node 22). */
+function deferred<T> (): { promise: Promise<T>, resolve: (value: T) => void } {
+  let resolve: (value: T) => void = () => {}
+  const promise = new Promise<T>((r) => { resolve = r })
+  return { promise, resolve }
+}
+
 describe('DeadlineQueue (one timer for every running handler)', () => {
   it('expires exactly the entries not settled in time, in order, each after the full timeout', async () => {
-    const queue = new DeadlineQueue(40)
+    // Asserts at the moments the callbacks run, not after sleeps, so a slow machine cannot reorder them.
+    const queue = new DeadlineQueue(100)
     const expired: string[] = []
     const started = performance.now()
+    let seenAtSlow2: string[] = []
+    let lateAdded = 0
+    const slow2 = deferred<void>()
+    const late = deferred<number>()
     const settleFast = queue.add(() => { expired.push('fast') })
     queue.add(() => { expired.push('slow 1') })
     const settleMiddle = queue.add(() => { expired.push('middle') })
-    queue.add(() => { expired.push('slow 2') })
+    queue.add(() => { expired.push('slow 2'); seenAtSlow2 = [...expired]; slow2.resolve() })
     await sleep(5)
     settleFast()
     settleMiddle()
     settleMiddle() // settling twice is harmless
     await sleep(15)
-    const late = queue.add(() => { expired.push('late') })
-    await sleep(40)
-    assert.deepEqual(expired, ['slow 1', 'slow 2'])
-    assert.ok(performance.now() - started >= 40)
-    // The late entry got its own 40 ms (armed after the first expiry), not the remainder of another's.
-    await sleep(20)
+    lateAdded = performance.now()
+    const settleLate = queue.add(() => { expired.push('late'); late.resolve(performance.now()) })
+    await slow2.promise
+    assert.ok(performance.now() - started >= 100, 'expired before the timeout')
+    assert.deepEqual(seenAtSlow2, ['slow 1', 'slow 2'])
+    // The late entry gets its own 100 ms from when it was added, not the remainder of another's.
+    const lateExpiredAt = await late.promise
+    assert.ok(lateExpiredAt - lateAdded >= 100, `the late entry expired after ${lateExpiredAt - lateAdded} ms`)
     assert.deepEqual(expired, ['slow 1', 'slow 2', 'late'])
-    late() // settling after expiry is harmless too
+    settleLate() // settling after expiry is harmless too
   })
 
   it('holds no process open once every entry has settled, though the timeout is long', async () => {
