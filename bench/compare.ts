@@ -11,6 +11,7 @@ import { load, loadMeasured } from './lib/load.js'
 import { profileServer } from './lib/profile.js'
 import { requestSet, type Scheme } from './lib/requests.js'
 import { SERVERS, type ServerSpec } from './lib/servers.js'
+import { median } from './lib/timing.js'
 import { pin, spawnServer, type ServerProcess } from './lib/spawn.js'
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { kib: { type: 'string', default: '1' }, forged: { type: 'boolean', default: false }, scheme: { type: 'string', default: 'backchannel' }, profile: { type: 'boolean', default: false } } })
@@ -21,12 +22,6 @@ const specs = positionals.map((name): ServerSpec => {
   // A file of bench/servers/ that is not in the report (an experiment) is taken as --scheme's hookgate server.
   return SERVERS.find((s) => s.name === name) ?? { name, role: 'hookgate', scheme: values.scheme as Scheme, optimum: 'optimum', description: name }
 })
-
-const median = (xs: readonly number[]): number => {
-  const sorted = [...xs].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid] ?? 0 : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
-}
 
 pin(process.pid, 0)
 if (values.profile) {

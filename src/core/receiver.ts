@@ -108,7 +108,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   readonly #routes = new EventRegistry<Route<E, C>>()
   readonly #refuseUnknown: boolean
   readonly #handlerTimeout: number
-  /** One timer for every running handler's timeout. */
+  /** One timer for every running handler's timeout; `undefined` when the timeout is Infinity. */
   readonly #deadlines: DeadlineQueue | undefined
   readonly #now: () => number
   readonly #ajv: Ajv | undefined
@@ -370,13 +370,13 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
       return handlerFailed(route, event, err)
     }
     if (!isThenable(result)) return undefined
-    const timeout = this.#handlerTimeout
-    if (timeout === Infinity) return Promise.resolve(result).then(() => undefined, (err: unknown) => handlerFailed(route, event, err))
+    const deadlines = this.#deadlines
+    if (deadlines === undefined) return Promise.resolve(result).then(() => undefined, (err: unknown) => handlerFailed(route, event, err))
     // One promise per handler and no timer of its own: Promise.race and a setTimeout per request cost more.
     return new Promise((resolve) => {
-      const settled = (this.#deadlines as DeadlineQueue).add(() => {
+      const settled = deadlines.add(() => {
         // The handler cannot be cancelled; it keeps running, but the sender is told to retry.
-        resolve(new HookgateError('HOOKGATE_HANDLER_TIMEOUT', { eventId: event.id, reason: `handler for "${route.pattern}" took more than ${timeout} ms` }))
+        resolve(new HookgateError('HOOKGATE_HANDLER_TIMEOUT', { eventId: event.id, reason: `handler for "${route.pattern}" took more than ${this.#handlerTimeout} ms` }))
       })
       result.then(
         () => { settled(); resolve(undefined) },
