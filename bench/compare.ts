@@ -1,7 +1,7 @@
 /**
  * `npm run bench:compare -- <server> <server> … [--kib N] [--forged]`: a quick A/B look while tuning.
  * Starts only the servers named (files in bench/servers/; one not in the report runs as --scheme's hookgate server), checks each, then times them in interleaved
- * rounds (BENCH_ROUNDS, BENCH_DURATION) at one body size and prints each round, the median ratios
+ * rounds (BENCH_ROUNDS, BENCH_DURATION; fresh processes each round) at one body size and prints each round, the median ratios
  * to the first server and each server's CPU time per request (from /proc); with --profile it prints where each server's CPU goes instead. Writes no report: `npm run bench` is the record.
  */
 import { parseArgs } from 'node:util'
@@ -33,29 +33,38 @@ if (values.profile) {
   }
   process.exit(0)
 }
+// A fresh process per server per round: one process can run 10 % slower than another of the same
+// code for its whole life (seen with three copies of one server), so rounds on one process would
+// repeat its luck instead of averaging it out.
 const servers: ServerProcess[] = []
-try {
-  for (const spec of specs) {
-    const server = await spawnServer(spec.name, { cpu: 1 })
-    servers.push(server)
-    const check = await checkServer(server.url, spec.scheme, spec.role !== 'ceiling')
-    if (!check.ok) throw new Error(`${spec.name} failed its check: ${check.lines.join('; ')}`)
-    const set = requestSet(spec.scheme, bytes)
-    await load(server.url, [set.genuine, set.forged], { seconds: CONFIG.warmup })
+async function start (spec: ServerSpec, check: boolean): Promise<ServerProcess> {
+  const server = await spawnServer(spec.name, { cpu: 1 })
+  servers.push(server)
+  if (check) {
+    const outcome = await checkServer(server.url, spec.scheme, spec.role !== 'ceiling')
+    if (!outcome.ok) throw new Error(`${spec.name} failed its check: ${outcome.lines.join('; ')}`)
   }
+  const set = requestSet(spec.scheme, bytes)
+  await load(server.url, [set.genuine, set.forged], { seconds: CONFIG.warmup })
+  return server
+}
+try {
   const rps: number[][] = specs.map(() => [])
   const cpu: number[][] = specs.map(() => [])
   for (let round = 1; round <= CONFIG.rounds; round++) {
+    const started: ServerProcess[] = []
+    for (const spec of specs) started.push(await start(spec, round === 1))
     const line: string[] = []
     for (const [i, spec] of specs.entries()) {
       const set = requestSet(spec.scheme, bytes)
-      const server = servers[i] as ServerProcess
+      const server = started[i] as ServerProcess
       const result = await loadMeasured(server, values.forged ? [set.genuine, set.forged] : [set.genuine], { seconds: CONFIG.duration })
       const usPerRequest = result.cpuUs ?? Number.NaN
       rps[i]?.push(result.rps)
       cpu[i]?.push(usPerRequest)
       line.push(`${spec.name} ${Math.round(result.rps)} (${usPerRequest.toFixed(1)} µs)`)
     }
+    for (const server of servers.splice(0)) await server.close()
     console.log(`round ${round}: ${line.join(', ')}`)
   }
   const base = rps[0] ?? []

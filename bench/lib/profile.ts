@@ -36,6 +36,8 @@ const ROOT = new URL('../../', import.meta.url).href
 function area (frame: CallFrame): string {
   const { url, functionName } = frame
   if (url === '') return functionName.startsWith('(') ? functionName : `(native) ${functionName || 'anonymous'}`
+  // Servers run hookgate from dist/ (compiled by tsc): name its files after their sources.
+  if (url.startsWith(`${ROOT}dist/`)) return `hookgate src/${url.slice(ROOT.length + 5).replace(/\.js$/, '.ts')}`
   if (url.startsWith(`${ROOT}src/`)) return `hookgate src/${url.slice(ROOT.length + 4)}`
   if (url.startsWith(`${ROOT}bench/`)) return `bench ${url.slice(ROOT.length + 6)}`
   const modules = url.lastIndexOf('/node_modules/')
@@ -54,6 +56,7 @@ function where (frame: CallFrame): string {
   const { url, lineNumber } = frame
   if (url === '') return ''
   // tsx compiles TypeScript on the fly: its functions carry no useful line number.
+  if (url.startsWith(`${ROOT}dist/`)) return ` (src/${url.slice(ROOT.length + 5).replace(/\.js$/, '.ts')}, compiled)`
   if (url.startsWith(ROOT) && !url.includes('/node_modules/')) return ` (${url.slice(ROOT.length)})`
   const modules = url.lastIndexOf('/node_modules/')
   const short = url.startsWith(ROOT) && modules === -1 ? url.slice(ROOT.length) : modules !== -1 ? url.slice(modules + 14) : url
@@ -100,7 +103,7 @@ export function summarise (profile: CpuProfile, windowUs: number, responses: num
       inclusive.set(name, (inclusive.get(name) ?? 0) + delta)
     }
   }
-  return { busy, areas: top(areas, busy, responses, 14), functions: top(functions, busy, responses, 14), inclusive: top(inclusive, busy, responses, 12) }
+  return { busy, areas: top(areas, busy, responses, 14), functions: top(functions, busy, responses, Number(process.env.BENCH_TOP ?? 14)), inclusive: top(inclusive, busy, responses, 12) }
 }
 
 /**

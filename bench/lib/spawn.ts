@@ -43,7 +43,9 @@ function waitFor<T extends ChildMessage['type']> (child: ChildProcess, type: T, 
 /** Starts bench/servers/<name>.ts in its own Node process (pinned to `cpu` when given). */
 export async function spawnServer (name: string, options: { cpu?: number, nodeArgs?: readonly string[] } = {}): Promise<ServerProcess> {
   const child = fork(CHILD, [name], {
-    execArgv: ['--conditions=hookgate-source', '--import', 'tsx', ...(options.nodeArgs ?? [])],
+    // No hookgate-source condition: servers import hookgate as it ships (dist/, built by tsc), not
+    // the sources as tsx transforms them (its keepNames adds a call to every named closure).
+    execArgv: ['--import', 'tsx', ...(options.nodeArgs ?? [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc']
   })
   const pid = child.pid

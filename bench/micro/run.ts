@@ -3,7 +3,7 @@
  * without HTTP, beside the same work written by hand with node:crypto, JSON.parse and ajv, and beside
  * node:crypto's HMAC-SHA256 throughput: the physical floor of verifying a body.
  *
- * Standalone: node --conditions=hookgate-source --import tsx bench/micro/run.ts
+ * Standalone, after `npm run build`: node --import tsx bench/micro/run.ts (hookgate from dist/)
  */
 import { createHmac, timingSafeEqual, webcrypto } from 'node:crypto'
 import { fileURLToPath } from 'node:url'

@@ -3,7 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, F
 import fp from 'fastify-plugin'
 import { HookgateError, type HookgateErrorCode } from '../core/errors.js'
 import { validateReceiverOptions } from '../core/options.js'
-import { DEFAULT_BODY_LIMIT, handlerArguments, Receiver, type EventMapFor, type HandlerOptions, type ReceiverOptions, type SchemaMap } from '../core/receiver.js'
+import { DEFAULT_BODY_LIMIT, handlerArguments, Receiver, receivePrechecked, type EventMapFor, type HandlerOptions, type ReceiverOptions, type SchemaMap } from '../core/receiver.js'
 import type { EventFor, EventMap, EventWithSchema, OpenEventMap, PatternFor, SchemaLike } from '../core/typing.js'
 import { describePattern, type EventPattern } from '../core/registry.js'
 import { createAjv } from '../core/schemas.js'
@@ -113,9 +113,10 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
       }
     }, async (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : EMPTY_BODY
-      // The URL as the sender called it (behind a proxy, set Fastify's trustProxy): some schemes sign it.
-      const url = `${request.protocol}://${request.host}${request.url}`
-      send(reply, await receiver.receive(body, request.headers, { context: request, log: request.log, url }))
+      // The URL as the sender called it (behind a proxy, set Fastify's trustProxy), built only for
+      // schemes that sign it.
+      const url = (): string => `${request.protocol}://${request.host}${request.url}`
+      send(reply, await receiver[receivePrechecked](body, request.headers, { context: request, log: request.log, url }))
     })
     if (receiver.handshakeEnabled) {
       scope.options(path, async (request, reply) => {

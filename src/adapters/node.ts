@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { HookgateError } from '../core/errors.js'
 import type { Logger } from '../core/types.js'
-import { handlerArguments, Receiver, type EventMapFor, type HandlerOptions, type ReceiverOptions, type SchemaMap } from '../core/receiver.js'
+import { handlerArguments, Receiver, receivePrechecked, type EventMapFor, type HandlerOptions, type ReceiverOptions, type SchemaMap } from '../core/receiver.js'
 import type { EventFor, EventMap, EventWithSchema, OpenEventMap, PatternFor, SchemaLike } from '../core/typing.js'
 import type { EventPattern } from '../core/registry.js'
 import type { HandshakeOutcome, Handler, Outcome, Provider, WebhookEvent } from '../core/types.js'
@@ -109,7 +109,7 @@ export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingM
       write(response, receiver.reject(body, context), false)
       return
     }
-    write(response, await receiver.receive(body, request.headers, { ...context, url: requestUrl(request) }), false)
+    write(response, await receiver[receivePrechecked](body, request.headers, { ...context, url: () => requestUrl(request) }), false)
   }
 
   const endpoint = function hookgateEndpoint (request: Req, response: Res, next?: Next): void {

@@ -82,8 +82,39 @@ export interface ReceiveOptions<C> {
   context?: C
   /** Where refusals, failures and unhandled events are logged. @default a silent logger */
   log?: Logger
-  /** The URL the sender called, for schemes that sign it (`{url}`); adapters fill it in. */
-  url?: string
+  /**
+   * The URL the sender called, for schemes that sign it (`{url}`); adapters fill it in. A function
+   * is called only if a verifier reads the URL, and at most once.
+   */
+  url?: string | (() => string)
+}
+
+/**
+ * `receive()` without the header checks that `precheck()` already made: the adapters call
+ * `precheck()` before reading the body, then this. Not exported from the package.
+ */
+export const receivePrechecked: unique symbol = Symbol('hookgate.receivePrechecked')
+
+/** The request as verifiers and envelopes see it; the URL is built on first read. */
+class Inbound implements InboundRequest {
+  readonly body: Buffer
+  readonly header: (name: string) => string | undefined
+  readonly headers: HeaderSource
+  readonly now: () => number
+  #url: string | (() => string) | undefined
+
+  constructor (body: Buffer, header: (name: string) => string | undefined, headers: HeaderSource, now: () => number, url: string | (() => string) | undefined) {
+    this.body = body
+    this.header = header
+    this.headers = headers
+    this.now = now
+    this.#url = url
+  }
+
+  get url (): string | undefined {
+    if (typeof this.#url === 'function') this.#url = this.#url()
+    return this.#url
+  }
 }
 
 interface Route<E, C> {
@@ -202,10 +233,15 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
    * claim → dispatch. After `close()` began it answers 503 without reading anything.
    */
   receive (body: Uint8Array, headers: HeaderSource, options: ReceiveOptions<C> = {}): Promise<Outcome<E>> {
-    if (this.#closing) {
-      return Promise.resolve(this.reject(refusal('HOOKGATE_SHUTTING_DOWN', { reason: 'close() was called', headers: { 'retry-after': '5' } }), options))
-    }
-    return this.#receive(body, headers, options)
+    return this.#closing ? this.#refuseWhileClosing(options) : this.#receive(body, headers, options, true)
+  }
+
+  [receivePrechecked] (body: Uint8Array, headers: HeaderSource, options: ReceiveOptions<C>): Promise<Outcome<E>> {
+    return this.#closing ? this.#refuseWhileClosing(options) : this.#receive(body, headers, options, false)
+  }
+
+  #refuseWhileClosing (options: ReceiveOptions<C>): Promise<Outcome<E>> {
+    return Promise.resolve(this.reject(refusal('HOOKGATE_SHUTTING_DOWN', { reason: 'close() was called', headers: { 'retry-after': '5' } }), options))
   }
 
   /**
@@ -218,7 +254,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     if (this.#idempotency?.owned === true) await this.#idempotency.store.close?.()
   }
 
-  async #receive (body: Uint8Array, headers: HeaderSource, options: ReceiveOptions<C>): Promise<Outcome<E>> {
+  async #receive (body: Uint8Array, headers: HeaderSource, options: ReceiveOptions<C>, checkEntity: boolean): Promise<Outcome<E>> {
     this.#inFlight++
     try {
       const log = options.log ?? silentLogger
@@ -227,10 +263,10 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
         return this.reject(refusal('HOOKGATE_BODY_TOO_LARGE', { reason: `${bytes.length} bytes exceed ${this.bodyLimit}` }), options)
       }
       const header = headerReader(headers)
-      const entityRefusal = this.#checkEntity(header)
+      const entityRefusal = checkEntity ? this.#checkEntity(header) : undefined
       if (entityRefusal !== undefined) return this.reject(entityRefusal, options)
 
-      const request: InboundRequest = options.url === undefined ? { body: bytes, header, headers, now: this.#now } : { body: bytes, header, headers, now: this.#now, url: options.url }
+      const request = new Inbound(bytes, header, headers, this.#now, options.url)
       let parsed: { value: unknown } | undefined
       for (const verifier of this.provider.verifiers) {
         let result = verifier.verify(request)

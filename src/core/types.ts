@@ -18,7 +18,7 @@ export interface InboundRequest {
   /** All headers, as the adapter gave them (for envelopes that read a family, such as `ce-*`). */
   readonly headers: HeaderSource
   /** The URL the sender called (scheme, host, path, query), when the adapter knows it: some senders sign it. */
-  readonly url?: string
+  readonly url?: string | undefined
   /** The receiver's clock, in milliseconds since the epoch. */
   now (): number
 }

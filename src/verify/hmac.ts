@@ -60,6 +60,7 @@ export interface HmacOptions {
 /** Longer signature headers are refused unread. */
 const MAX_HEADER_LENGTH = 4096
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+const UPPER_HEX = /[A-F]/
 
 function encodedLength (bytes: number, encoding: SignatureEncoding): number {
   if (encoding === 'hex') return bytes * 2
@@ -128,12 +129,16 @@ export function hmacVerifier (options: HmacOptions): Verifier {
   const digestBytes = DIGEST_BYTES[algorithm]
   const signatureLength = encodedLength(digestBytes, encoding)
 
+  // Only the canonical spelling is accepted: Node's base64 decoders skip characters outside the
+  // alphabet and its hex decoder ignores case, so without this one MAC would have many spellings.
+  // Hex is canonical when lower-case (the decoder stops at the first non-hex pair, which the length
+  // check then catches); base64 when it encodes back to itself.
+  const canonical = encoding === 'hex' ? (text: string) => !UPPER_HEX.test(text) : (text: string, mac: Buffer) => mac.toString(encoding) === text
+
   function decode (text: string): Buffer | undefined {
     if (text.length !== signatureLength) return undefined
     const mac = Buffer.from(text, encoding)
-    // Only the canonical spelling is accepted: Node's base64 decoders skip characters outside the
-    // alphabet and its hex decoder ignores case, so without this one MAC would have many spellings.
-    return mac.length === digestBytes && mac.toString(encoding) === text ? mac : undefined
+    return mac.length === digestBytes && canonical(text, mac) ? mac : undefined
   }
 
   function signedBy (keys: readonly Buffer[], data: Buffer, macs: readonly Buffer[]): boolean {

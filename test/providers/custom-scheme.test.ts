@@ -51,3 +51,20 @@ test('a scheme that signs the URL (Square-style: base64 HMAC of URL + body) thro
     assert.deepEqual(seen, ['sq_1'])
   }
 })
+
+test('a URL given as a function is built only for a scheme that signs it, and at most once', async () => {
+  const body = JSON.stringify({ event_id: 'sq_2', type: 'payment.updated', data: { id: 'p2' } })
+  const url = 'https://hooks.example/square'
+  let built = 0
+  const lazyUrl = (): string => { built++; return url }
+  const envelope = { id: { path: 'event_id' }, type: { path: 'type' }, data: { path: 'data' }, createdAt: [] }
+  const square = createReceiver(hmacPreset('square', { secret: 's' }, { header: 'x-sig', format: { kind: 'single' }, encoding: 'base64', signedContent: '{url}{body}' }, envelope)).on('*', () => {})
+  const signed = createHmac('sha256', 's').update(url + body).digest('base64')
+  assert.equal((await square.receive(Buffer.from(body), { 'content-type': 'application/json', 'x-sig': signed }, { url: lazyUrl })).status, 200)
+  assert.equal(built, 1)
+
+  const bodyOnly = createReceiver(hmacPreset('plain', { secret: 's' }, { header: 'x-sig', format: { kind: 'single' }, encoding: 'base64' }, envelope)).on('*', () => {})
+  const overBody = createHmac('sha256', 's').update(body).digest('base64')
+  assert.equal((await bodyOnly.receive(Buffer.from(body), { 'content-type': 'application/json', 'x-sig': overBody }, { url: lazyUrl })).status, 200)
+  assert.equal(built, 1, 'a scheme that does not sign the URL never builds it')
+})
