@@ -24,7 +24,7 @@ const date = new Date()
 const phases: Record<string, number> = {}
 let phaseStart = Date.now()
 const phase = (name: string): void => {
-  phases[name] = (Date.now() - phaseStart) / 1000
+  phases[name] = (phases[name] ?? 0) + (Date.now() - phaseStart) / 1000
   phaseStart = Date.now()
 }
 const log = (line: string): void => { console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`) }
@@ -33,34 +33,46 @@ const log = (line: string): void => { console.log(`[${((Date.now() - started) / 
 const pinned = pin(process.pid, 0)
 
 const running = new Map<string, { spec: ServerSpec, server: ServerProcess }>()
-const checks: CheckOutcome[] = []
-try {
+const checks = new Map<string, CheckOutcome>()
+
+/**
+ * Starts every server not refused yet in a fresh process, checks it and warms it on both paths.
+ * Every round gets new processes: one process can run 10 % slower than another of the same code
+ * for its whole life, so rounds on one process would repeat its luck instead of averaging it out.
+ */
+async function startRound (round: number): Promise<void> {
   for (const spec of SERVERS) {
+    if (checks.get(spec.name)?.ok === false) continue
     let server: ServerProcess | undefined
     try {
       server = await spawnServer(spec.name, { cpu: 1 })
       const check = await checkServer(server.url, spec.scheme, spec.role !== 'ceiling')
-      checks.push({ spec, ...check })
+      if (!check.ok || round === 1) checks.set(spec.name, { spec, ...check })
       if (check.ok) running.set(spec.name, { spec, server })
       else await server.close()
-      log(`${spec.name}: ${check.ok ? 'passed' : 'REFUSED'} (${check.lines.join('; ')})`)
+      if (round === 1 || !check.ok) log(`${spec.name}: ${check.ok ? 'passed' : `REFUSED in round ${round}`} (${check.lines.join('; ')})`)
     } catch (err) {
       await server?.close()
-      checks.push({ spec, ok: false, lines: [`did not start: ${(err as Error).message.split('\n')[0] ?? ''}`] })
+      checks.set(spec.name, { spec, ok: false, lines: [`did not start in round ${round}: ${(err as Error).message.split('\n')[0] ?? ''}`] })
       log(`${spec.name}: REFUSED, did not start`)
     }
   }
-  phase('start + checks')
-
-  // Warm every server (and the load generator) on both paths before anything is timed.
   for (const { spec, server } of running.values()) {
     const set = requestSet(spec.scheme, 1024)
     await load(server.url, [set.genuine, set.forged, requestSet(spec.scheme, 64 * 1024).genuine], { seconds: CONFIG.warmup })
   }
-  phase('warm-up')
+}
 
+async function stopRound (): Promise<void> {
+  for (const { server } of running.values()) await server.close()
+  running.clear()
+}
+
+try {
   const samples: Samples = {}
   for (let round = 1; round <= CONFIG.rounds; round++) {
+    await startRound(round)
+    phase('start, check, warm-up (every round)')
     for (const workload of WORKLOADS) {
       const byServer = (samples[workload.id] ??= {})
       const line: string[] = []
@@ -72,10 +84,11 @@ try {
       }
       log(`round ${round}/${CONFIG.rounds} ${workload.label}: ${line.join(', ')}`)
     }
+    await stopRound()
+    phase('throughput')
   }
-  phase('throughput')
-  for (const { server } of running.values()) await server.close()
-  running.clear()
+  // A server refused in a later round is left out of the tables entirely.
+  for (const [name, check] of checks) if (!check.ok) for (const byServer of Object.values(samples)) delete byServer[name]
 
   let memory: MemoryResult | undefined
   try {
@@ -110,7 +123,7 @@ try {
   }
   phase('profiles')
 
-  const input = { date, totalSeconds: 0, pinned, checks, tables, goals, memory, profiles, micro, phases }
+  const input = { date, totalSeconds: 0, pinned, checks: [...checks.values()], tables, goals, memory, profiles, micro, phases }
   writeFileSync(new URL('./chart.svg', import.meta.url), throughputChart(tables, CONFIG.rounds))
   const totalSeconds = (Date.now() - started) / 1000
   writeFileSync(new URL('./results.md', import.meta.url), resultsMarkdown({ ...input, totalSeconds }))
@@ -118,5 +131,5 @@ try {
   for (const goal of goals) log(`${goal.met === true ? 'met    ' : goal.met === false ? 'NOT MET' : 'n/a    '} ${goal.title}`)
   log(`wrote bench/results.md, bench/chart.svg and docs/benchmarks.md in ${(totalSeconds / 60).toFixed(1)} min`)
 } finally {
-  for (const { server } of running.values()) await server.close()
+  await stopRound()
 }

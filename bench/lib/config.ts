@@ -12,7 +12,7 @@ function envNumber (name: string, fallback: number): number {
 
 export const CONFIG = {
   /** Seconds per timed run. */
-  duration: envNumber('BENCH_DURATION', 3),
+  duration: envNumber('BENCH_DURATION', 2.5),
   /** Seconds of untimed load before a server's first round of each workload. */
   warmup: envNumber('BENCH_WARMUP', 1),
   /** Rounds per workload, interleaved across servers (A B C … A B C …). */
