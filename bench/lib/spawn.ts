@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import type { ChildMessage, ParentMessage } from './child.js'
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url))
+const RUN_TSCONFIG = fileURLToPath(new URL('../tsconfig.run.json', import.meta.url))
 
 export interface ServerProcess {
   readonly name: string
@@ -43,9 +44,11 @@ function waitFor<T extends ChildMessage['type']> (child: ChildProcess, type: T, 
 /** Starts bench/servers/<name>.ts in its own Node process (pinned to `cpu` when given). */
 export async function spawnServer (name: string, options: { cpu?: number, nodeArgs?: readonly string[] } = {}): Promise<ServerProcess> {
   const child = fork(CHILD, [name], {
-    // No hookgate-source condition: servers import hookgate as it ships (dist/, built by tsc), not
-    // the sources as tsx transforms them (its keepNames adds a call to every named closure).
+    // Servers import hookgate as it ships (dist/, built by tsc), not the sources as tsx transforms
+    // them (its keepNames adds a call to every named closure): no hookgate-source condition, and a
+    // tsconfig without the paths that map `hookgate` to src/.
     execArgv: ['--import', 'tsx', ...(options.nodeArgs ?? [])],
+    env: { ...process.env, TSX_TSCONFIG_PATH: RUN_TSCONFIG },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc']
   })
   const pid = child.pid
