@@ -111,12 +111,15 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
         if (early === undefined) done()
         else send(reply, receiver.reject(early, { context: request, log: request.log }))
       }
-    }, async (request, reply) => {
+    }, (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : EMPTY_BODY
       // The URL as the sender called it (behind a proxy, set Fastify's trustProxy), built only for
       // schemes that sign it.
       const url = (): string => `${request.protocol}://${request.host}${request.url}`
-      send(reply, await receiver[receivePrechecked](body, request.headers, { context: request, log: request.log, url }))
+      // Not an async handler: the reply goes out when the outcome is ready, and Fastify has no
+      // promise of ours to follow. An unexpected rejection reaches the error handler (500).
+      receiver[receivePrechecked](body, request.headers, { context: request, log: request.log, url })
+        .then((outcome) => { send(reply, outcome) }, (err: unknown) => { reply.send(err) })
     })
     if (receiver.handshakeEnabled) {
       scope.options(path, async (request, reply) => {
