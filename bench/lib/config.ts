@@ -12,11 +12,14 @@ function envNumber (name: string, fallback: number): number {
 
 export const CONFIG = {
   /** Seconds per timed run. */
-  duration: envNumber('BENCH_DURATION', 2.5),
+  duration: envNumber('BENCH_DURATION', 1.5),
   /** Seconds of untimed load before a server's first round of each workload. */
-  warmup: envNumber('BENCH_WARMUP', 1),
-  /** Rounds per workload, interleaved across servers (A B C … A B C …). */
-  rounds: envNumber('BENCH_ROUNDS', 3),
+  warmup: envNumber('BENCH_WARMUP', 0.75),
+  /**
+   * Rounds per workload, interleaved across servers (A B C … A B C …), each on fresh processes:
+   * five short rounds beat three long ones, because a process's luck varies more than its runs do.
+   */
+  rounds: envNumber('BENCH_ROUNDS', 5),
   connections: envNumber('BENCH_CONNECTIONS', 16),
   /** Requests in the long memory run. */
   memoryRequests: envNumber('BENCH_MEMORY_REQUESTS', 200_000),
