@@ -17,9 +17,9 @@ export const CONFIG = {
   warmup: envNumber('BENCH_WARMUP', 0.75),
   /**
    * Rounds per workload, interleaved across servers (A B C … A B C …), each on fresh processes:
-   * five short rounds beat three long ones, because a process's luck varies more than its runs do.
+   * four short rounds beat three long ones, because a process's luck varies more than its runs do.
    */
-  rounds: envNumber('BENCH_ROUNDS', 5),
+  rounds: envNumber('BENCH_ROUNDS', 4),
   connections: envNumber('BENCH_CONNECTIONS', 16),
   /** Requests in the long memory run. */
   memoryRequests: envNumber('BENCH_MEMORY_REQUESTS', 200_000),

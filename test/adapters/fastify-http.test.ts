@@ -106,3 +106,41 @@ test('over a real socket: a repeated signature header is refused even when one c
   assert.match(response, /HOOKGATE_SIGNATURE_INVALID/)
   assert.deepEqual(handled, [])
 })
+
+/** Sends only the request head (the body it announces never comes) and resolves with the first reply bytes. */
+async function replyToHeadOnly (port: number, headers: string[]): Promise<string> {
+  return await new Promise<string>((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => { socket.write(['POST /hook HTTP/1.1', 'host: 127.0.0.1', ...headers, '', ''].join('\r\n')) })
+    socket.once('data', (data) => { socket.destroy(); resolve(data.toString()) })
+    socket.on('error', reject)
+  })
+}
+
+test('over a real socket: a body that is not JSON, or larger than the limit, is refused before it is sent', { timeout: 10_000 }, async (t) => {
+  const { port, handled } = await listen(t)
+  const notJson = await replyToHeadOnly(port, ['content-type: text/plain', 'content-length: 1000', 'x-bc-signature: sha256=00'])
+  assert.match(notJson, /^HTTP\/1\.1 415 /)
+  assert.match(notJson, /HOOKGATE_UNSUPPORTED_MEDIA_TYPE/)
+  for (const contentType of ['application/json', 'text/plain']) {
+    const tooLarge = await replyToHeadOnly(port, [`content-type: ${contentType}`, `content-length: ${LIMIT + 1}`, 'x-bc-signature: sha256=00'])
+    assert.match(tooLarge, /^HTTP\/1\.1 413 /, contentType)
+  }
+  assert.deepEqual(handled, [])
+})
+
+test('a JSON media type the envelope accepts but hookgate lists no parser for is read in full and verified', async (t) => {
+  const app = Fastify()
+  t.after(() => app.close())
+  await app.register(hookgate)
+  const preset = backchannel({ secret: SECRET })
+  const vendorJson = 'application/vnd.backchannel.event+json'
+  const handled: string[] = []
+  app.webhooks('/hook', { ...preset, envelope: { ...preset.envelope, accepts: (type) => type === vendorJson } }).on('*', (event) => { handled.push(event.id) })
+  const body = JSON.stringify(EVENT)
+  const signed = { ...signBackchannel(body, SECRET), 'content-type': vendorJson }
+  assert.equal((await app.inject({ method: 'POST', url: '/hook', headers: signed, payload: body })).statusCode, 200)
+  assert.equal((await app.inject({ method: 'POST', url: '/hook', headers: { ...signed, 'content-type': 'application/json' }, payload: body })).statusCode, 415)
+  const tooLarge = await app.inject({ method: 'POST', url: '/hook', headers: signed, payload: Buffer.alloc(1024 * 1024 + 1, 0x20) })
+  assert.equal(tooLarge.statusCode, 413)
+  assert.deepEqual(handled, ['evt_http'])
+})
