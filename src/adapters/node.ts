@@ -109,7 +109,7 @@ export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingM
       write(response, receiver.reject(body, context), false)
       return
     }
-    write(response, await receiver[receivePrechecked](body, request.headers, { ...context, url: () => requestUrl(request) }), false)
+    write(response, await receiver[receivePrechecked](body, request.headers, { context: request, log, url: () => requestUrl(request) }), false)
   }
 
   const endpoint = function hookgateEndpoint (request: Req, response: Res, next?: Next): void {

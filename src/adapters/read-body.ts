@@ -7,12 +7,16 @@ import { HookgateError } from '../core/errors.js'
  * `Content-Length` over the limit is refused before reading (raw-body checks it first), and a
  * chunked body is cut off as soon as it passes the limit. Never decodes: the bytes stay as sent.
  */
-export async function readBody (request: IncomingMessage, limit: number): Promise<Buffer> {
-  try {
-    return await getRawBody(request, { limit, length: request.headers['content-length'] ?? null })
-  } catch (err) {
-    const type = (err as { type?: string }).type
-    const code = type === 'entity.too.large' ? 'HOOKGATE_BODY_TOO_LARGE' : 'HOOKGATE_BODY_UNREADABLE'
-    throw new HookgateError(code, { reason: (err as Error).message, cause: err })
-  }
+export function readBody (request: IncomingMessage, limit: number): Promise<Buffer> {
+  // raw-body's callback form: one promise per request instead of its own plus an async wrapper.
+  return new Promise((resolve, reject) => {
+    getRawBody(request, { limit, length: request.headers['content-length'] ?? null }, (err, body) => {
+      if (err === null || err === undefined) {
+        resolve(body)
+        return
+      }
+      const code = (err as { type?: string }).type === 'entity.too.large' ? 'HOOKGATE_BODY_TOO_LARGE' : 'HOOKGATE_BODY_UNREADABLE'
+      reject(new HookgateError(code, { reason: err.message, cause: err }))
+    })
+  })
 }
