@@ -11,15 +11,15 @@ function envNumber (name: string, fallback: number): number {
 }
 
 export const CONFIG = {
-  /** Seconds per timed run. */
-  duration: envNumber('BENCH_DURATION', 1.5),
-  /** Seconds of untimed load before a server's first round of each workload. */
-  warmup: envNumber('BENCH_WARMUP', 0.75),
+  /** Seconds per timed run; whole seconds, because autocannon rounds a duration up to one. */
+  duration: Math.ceil(envNumber('BENCH_DURATION', 1)),
+  /** Seconds of untimed load on each fresh server process before it is timed (whole seconds too). */
+  warmup: Math.ceil(envNumber('BENCH_WARMUP', 1)),
   /**
    * Rounds per workload, interleaved across servers (A B C … A B C …), each on fresh processes:
-   * four short rounds beat three long ones, because a process's luck varies more than its runs do.
+   * six short rounds beat three long ones, because a process's luck varies more than its runs do.
    */
-  rounds: envNumber('BENCH_ROUNDS', 4),
+  rounds: envNumber('BENCH_ROUNDS', 6),
   connections: envNumber('BENCH_CONNECTIONS', 16),
   /** Requests in the long memory run. */
   memoryRequests: envNumber('BENCH_MEMORY_REQUESTS', 200_000),
