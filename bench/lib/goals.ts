@@ -44,6 +44,11 @@ function ratioGoal (tables: readonly Table[], server: string, reference: string,
     if (row?.cpuUs !== undefined && refRow.cpuUs !== undefined) {
       details.push({ text: `${workload.label}, server CPU per request (informative): ${row.cpuUs.toFixed(1)} µs vs ${refRow.cpuUs.toFixed(1)} µs, ${reference} ÷ ${server} ${fmtRatio(row.cpuVsOwnOptimum, 3)}`, ok: undefined })
     }
+    // The scale: what a known small extra cost per request does to the same ratio in the same run.
+    for (const calibration of SERVERS.filter((s) => s.role === 'calibration' && s.optimum === reference)) {
+      const scale = rowOf(table, calibration.name)
+      if (scale?.vsOwnOptimum !== undefined) details.push({ text: `${workload.label}, calibration (informative): ${calibration.name} ${fmtRatio(scale.vsOwnOptimum, 3)}, CPU ${scale.cpuUs?.toFixed(1) ?? 'n/a'} µs per request`, ok: undefined })
+    }
   }
   return met === false && worst !== undefined
     ? { title, met, details, profile: { server, reference, workload: worst.workload } }

@@ -1,6 +1,6 @@
 import type { Scheme } from './requests.js'
 
-export type Role = 'ceiling' | 'optimum' | 'hookgate' | 'peer'
+export type Role = 'ceiling' | 'optimum' | 'calibration' | 'hookgate' | 'peer'
 
 export interface ServerSpec {
   /** The file bench/servers/<name>.ts. */
@@ -17,6 +17,7 @@ export interface ServerSpec {
 export const SERVERS: readonly ServerSpec[] = [
   { name: 'bare-fastify', role: 'ceiling', scheme: 'backchannel', optimum: 'optimum', description: "Fastify's default JSON route, no verification" },
   { name: 'optimum', role: 'optimum', scheme: 'backchannel', optimum: 'optimum', description: 'hand-written Fastify: buffer parser, createHmac + timingSafeEqual, JSON.parse, precompiled ajv, Map' },
+  { name: 'optimum-plus-1500ns', role: 'calibration', scheme: 'backchannel', optimum: 'optimum', description: 'the optimum plus 1.5 µs of busy work per accepted request: how much a small per-request cost shows in these ratios' },
   { name: 'hookgate-backchannel', role: 'hookgate', scheme: 'backchannel', optimum: 'optimum', description: 'hookgate Fastify plugin, backchannel() preset' },
   { name: 'hookgate-backchannel-express', role: 'hookgate', scheme: 'backchannel', optimum: 'optimum', description: 'hookgate Express adapter (Express 5), backchannel() preset' },
   { name: 'hookgate-github-node', role: 'hookgate', scheme: 'github', optimum: 'optimum', description: 'hookgate node:http adapter, github() preset: the framework and scheme of the octokit peer' },
