@@ -1,15 +1,13 @@
-import type { IncomingMessage } from 'node:http'
 import type { Ajv } from 'ajv'
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { HookgateError, type HookgateErrorCode } from '../core/errors.js'
 import { validateReceiverOptions } from '../core/options.js'
-import { DEFAULT_BODY_LIMIT, handlerArguments, Receiver, type EventMapFor, type HandlerOptions, type ReceiverOptions, type SchemaMap } from '../core/receiver.js'
+import { DEFAULT_BODY_LIMIT, handlerArguments, Receiver, receivePrechecked, type EventMapFor, type HandlerOptions, type ReceiverOptions, type SchemaMap } from '../core/receiver.js'
 import type { EventFor, EventMap, EventWithSchema, OpenEventMap, PatternFor, SchemaLike } from '../core/typing.js'
 import { describePattern, type EventPattern } from '../core/registry.js'
 import { createAjv } from '../core/schemas.js'
 import type { Handler, Outcome, Provider, WebhookEvent } from '../core/types.js'
-import { readBody } from './read-body.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -72,9 +70,8 @@ function send (reply: FastifyReply, outcome: Outcome): void {
   reply.send(outcome.body)
 }
 
-/** Errors Fastify raises while reading the body (and the catch-all parser's refusals), in hookgate's terms. */
-function fromFastifyError (error: FastifyError | HookgateError): HookgateError {
-  if (error instanceof HookgateError) return error
+/** Errors Fastify raises while reading the body, in hookgate's terms. */
+function fromFastifyError (error: FastifyError): HookgateError {
   let code: HookgateErrorCode = 'HOOKGATE_INTERNAL'
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') code = 'HOOKGATE_BODY_TOO_LARGE'
   else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') code = 'HOOKGATE_UNSUPPORTED_MEDIA_TYPE'
@@ -89,45 +86,39 @@ function keepRawBody (_request: FastifyRequest, body: Buffer, done: (err: null, 
   done(null, body)
 }
 
-/**
- * Every content type without a parser of its own: refused from the headers alone (Content-Length
- * over the limit → 413, not JSON the sender uses → 415) before a byte of the body is read. A type
- * the envelope accepts that Fastify did not match to a listed parser is read here, within the limit.
- */
-function refuseOrRead (receiver: Receiver<WebhookEvent, FastifyRequest>) {
-  return (request: FastifyRequest, payload: IncomingMessage, done: (err: Error | null, body?: Buffer) => void): void => {
-    const refusal = receiver.precheck(request.headers)
-    if (refusal !== undefined) {
-      done(refusal)
-      return
-    }
-    readBody(payload, receiver.bodyLimit).then((body) => { done(null, body) }, (err: Error) => { done(err) })
-  }
-}
-
 /** Mounts one endpoint in its own encapsulated scope, so its raw-body parser touches no other route. */
 function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<WebhookEvent, FastifyRequest>): void {
   // An async plugin, so that a mistake here (a path declared twice) rejects ready() instead of escaping avvio.
   app.register(async function hookgateEndpoint (scope) {
     scope.removeAllContentTypeParsers()
-    // A parser per media type the sender uses (Fastify refuses a Content-Length over `bodyLimit`
-    // before reading, and stops reading at the limit); the catch-all refuses the rest unread. No
-    // onRequest hook: the core checks the rest of the headers (encoding, charset) after reading.
+    // A parser per media type the sender uses: Fastify finds those in its cache, while the catch-all
+    // parses the Content-Type on every request. The catch-all still reads a JSON type the envelope
+    // accepts that Fastify did not match to a listed parser (the onRequest check below has already
+    // refused every other). Fastify enforces `bodyLimit` while reading.
     const parserOptions = { parseAs: 'buffer', bodyLimit: receiver.bodyLimit } as const
     const mediaTypes = KNOWN_MEDIA_TYPES.filter((type) => receiver.provider.envelope.accepts(type))
     if (mediaTypes.length > 0) scope.addContentTypeParser(mediaTypes, parserOptions, keepRawBody)
-    scope.addContentTypeParser('*', { bodyLimit: receiver.bodyLimit }, refuseOrRead(receiver))
-    scope.setErrorHandler((error: FastifyError | HookgateError, request, reply) => {
+    scope.addContentTypeParser('*', parserOptions, keepRawBody)
+    scope.setErrorHandler((error: FastifyError, request, reply) => {
       send(reply, receiver.reject(fromFastifyError(error), { context: request, log: request.log }))
     })
-    scope.post(path, { bodyLimit: receiver.bodyLimit }, (request, reply) => {
+    scope.post(path, {
+      bodyLimit: receiver.bodyLimit,
+      // Refuse what the headers already condemn (not the sender's JSON, an encoding or charset, a
+      // Content-Length over the limit) before the body is read. Callback style: no promise per request.
+      onRequest: (request, reply, done) => {
+        const early = receiver.precheck(request.headers)
+        if (early === undefined) done()
+        else send(reply, receiver.reject(early, { context: request, log: request.log }))
+      }
+    }, (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : EMPTY_BODY
       // The URL as the sender called it (behind a proxy, set Fastify's trustProxy), built only for
       // schemes that sign it.
       const url = (): string => `${request.protocol}://${request.host}${request.url}`
       // Not an async handler: the reply goes out when the outcome is ready, and Fastify has no
       // promise of ours to follow. An unexpected rejection reaches the error handler (500).
-      receiver.receive(body, request.headers, { context: request, log: request.log, url })
+      receiver[receivePrechecked](body, request.headers, { context: request, log: request.log, url })
         .then((outcome) => { send(reply, outcome) }, (err: unknown) => { reply.send(err) })
     })
     if (receiver.handshakeEnabled) {

@@ -60,7 +60,7 @@ export interface HmacOptions {
 /** Longer signature headers are refused unread. */
 const MAX_HEADER_LENGTH = 4096
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
-const UPPER_HEX = /[A-F]/
+const LOWER_HEX = /^[0-9a-f]*$/
 
 function encodedLength (bytes: number, encoding: SignatureEncoding): number {
   if (encoding === 'hex') return bytes * 2
@@ -131,9 +131,9 @@ export function hmacVerifier (options: HmacOptions): Verifier {
 
   // Only the canonical spelling is accepted: Node's base64 decoders skip characters outside the
   // alphabet and its hex decoder ignores case, so without this one MAC would have many spellings.
-  // Hex is canonical when lower-case (the decoder stops at the first non-hex pair, which the length
-  // check then catches); base64 when it encodes back to itself.
-  const canonical = encoding === 'hex' ? (text: string) => !UPPER_HEX.test(text) : (text: string, mac: Buffer) => mac.toString(encoding) === text
+  // Hex is canonical when it is lower-case hex digits only (the decoder also keeps the low byte of
+  // any UTF-16 code unit, so "\u0161" would pass for "a"); base64 when it encodes back to itself.
+  const canonical = encoding === 'hex' ? (text: string) => LOWER_HEX.test(text) : (text: string, mac: Buffer) => mac.toString(encoding) === text
 
   function decode (text: string): Buffer | undefined {
     if (text.length !== signatureLength) return undefined

@@ -68,6 +68,14 @@ test('attack: upper-case hex (the same bytes, another spelling) is refused; so i
   const sig = mac('k1', BODY)
   assert.equal(code(await verify({}, { 'x-sig': sig.toUpperCase() })), 'HOOKGATE_SIGNATURE_INVALID')
   assert.equal(code(await verify({}, { 'x-sig': `${sig.slice(0, 63)}g` })), 'HOOKGATE_SIGNATURE_INVALID')
+  // Node's hex decoder keeps the low byte of a UTF-16 code unit: "\u0161" decodes like "a", "\u0130" like "0".
+  for (const [digit, lookalike] of [['a', '\u0161'], ['0', '\u0130'], ['1', '\u0131']] as const) {
+    const at = sig.indexOf(digit)
+    if (at === -1) continue
+    const spelled = `${sig.slice(0, at)}${lookalike}${sig.slice(at + 1)}`
+    assert.deepEqual(Buffer.from(spelled, 'hex'), Buffer.from(sig, 'hex'), 'the decoder reads both spellings as the same bytes')
+    assert.equal(code(await verify({}, { 'x-sig': spelled })), 'HOOKGATE_SIGNATURE_INVALID', lookalike)
+  }
 })
 
 test('a signature of the wrong length is refused before any MAC is computed', async () => {
