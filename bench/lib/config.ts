@@ -25,6 +25,8 @@ export const CONFIG = {
   memoryRequests: envNumber('BENCH_MEMORY_REQUESTS', 200_000),
   /** Seconds each server is profiled with --cpu-prof when a goal is missed. */
   profileSeconds: envNumber('BENCH_PROFILE_SECONDS', 4),
+  /** Functions listed by self time in each profile summary. */
+  profileTop: envNumber('BENCH_TOP', 14),
   /** Approximate milliseconds per micro-benchmark measurement. */
   microMs: envNumber('BENCH_MICRO_MS', 80)
 } as const

@@ -103,7 +103,7 @@ export function summarise (profile: CpuProfile, windowUs: number, responses: num
       inclusive.set(name, (inclusive.get(name) ?? 0) + delta)
     }
   }
-  return { busy, areas: top(areas, busy, responses, 14), functions: top(functions, busy, responses, Number(process.env.BENCH_TOP ?? 14)), inclusive: top(inclusive, busy, responses, 12) }
+  return { busy, areas: top(areas, busy, responses, 14), functions: top(functions, busy, responses, CONFIG.profileTop), inclusive: top(inclusive, busy, responses, 12) }
 }
 
 /**

@@ -90,8 +90,8 @@ export interface ReceiveOptions<C> {
 }
 
 /**
- * `receive()` without the header checks that `precheck()` already made: the node:http and Express
- * adapters call `precheck()` before reading the body, then this. Not exported from the package.
+ * `receive()` without the header checks that `precheck()` already made: every adapter calls
+ * `precheck()` before reading the body, then this. Not exported from the package.
  */
 export const receivePrechecked: unique symbol = Symbol('hookgate.receivePrechecked')
 
