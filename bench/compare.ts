@@ -2,7 +2,7 @@
  * `npm run bench:compare -- <server> <server> … [--kib N] [--forged]`: a quick A/B look while tuning.
  * Starts only the servers named (files in bench/servers/; one not in the report runs as --scheme's hookgate server), checks each, then times them in interleaved
  * rounds (BENCH_ROUNDS, BENCH_DURATION; fresh processes each round) at one body size and prints each round, the median ratios
- * to the first server and each server's CPU time per request (from /proc); with --profile it prints where each server's CPU goes instead. Writes no report: `npm run bench` is the record.
+ * (with their confidence interval, as in the report) to the first server and each server's CPU time per request (from /proc); with --profile it prints where each server's CPU goes instead. Writes no report: `npm run bench` is the record.
  */
 import { parseArgs } from 'node:util'
 import { checkServer } from './lib/check.js'
@@ -11,7 +11,7 @@ import { load, loadMeasured } from './lib/load.js'
 import { profileServer } from './lib/profile.js'
 import { requestSet, type Scheme } from './lib/requests.js'
 import { SERVERS, type ServerSpec } from './lib/servers.js'
-import { median } from './lib/timing.js'
+import { median, medianInterval } from './lib/timing.js'
 import { pin, spawnServer, type ServerProcess } from './lib/spawn.js'
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { kib: { type: 'string', default: '1' }, forged: { type: 'boolean', default: false }, scheme: { type: 'string', default: 'backchannel' }, profile: { type: 'boolean', default: false } } })
@@ -71,7 +71,8 @@ try {
   for (const [i, spec] of specs.entries()) {
     const mine = rps[i] ?? []
     const ratios = mine.map((r, k) => r / (base[k] ?? r))
-    console.log(`${spec.name.padEnd(32)} ${Math.round(median(mine)).toString().padStart(7)} req/s  ×${specs[0]?.name ?? ''} ${median(ratios).toFixed(3)} (${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)})  CPU ${median(cpu[i] ?? []).toFixed(1)} µs/request`)
+    const { low, high, confidence } = medianInterval(ratios)
+    console.log(`${spec.name.padEnd(32)} ${Math.round(median(mine)).toString().padStart(7)} req/s  ×${specs[0]?.name ?? ''} ${median(ratios).toFixed(3)} (${(confidence * 100).toFixed(0)} % interval ${low.toFixed(3)}–${high.toFixed(3)})  CPU ${median(cpu[i] ?? []).toFixed(1)} µs/request`)
   }
 } finally {
   for (const server of servers) await server.close()

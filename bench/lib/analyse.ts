@@ -1,6 +1,6 @@
 import type { LoadResult } from './load.js'
 import { SERVERS, type ServerSpec } from './servers.js'
-import { median, spread } from './timing.js'
+import { median, medianInterval } from './timing.js'
 import { WORKLOADS, type Workload } from './workloads.js'
 
 /** samples[workload id][server name][round] */
@@ -9,8 +9,10 @@ export type Samples = Record<string, Record<string, LoadResult[]>>
 export interface Ratio {
   /** Median over rounds of this server's req/s divided by the other's in the same round. */
   readonly median: number
-  readonly min: number
-  readonly max: number
+  /** The median's confidence interval (`medianInterval`): with 6 rounds, the lowest and highest round. */
+  readonly low: number
+  readonly high: number
+  readonly confidence: number
 }
 
 export interface Row {
@@ -47,7 +49,7 @@ export function pairedRatio (a: readonly LoadResult[] | undefined, b: readonly L
     if (x !== undefined && y !== undefined && y > 0) ratios.push(x / y)
   }
   if (ratios.length === 0) return undefined
-  return { median: median(ratios), ...spread(ratios) }
+  return { median: median(ratios), ...medianInterval(ratios) }
 }
 
 function unexpected (result: LoadResult, workload: Workload, verifies: boolean): number {

@@ -5,54 +5,75 @@ import { SERVERS } from './servers.js'
 import { median } from './timing.js'
 import { SIZE_WORKLOADS, WORKLOADS, type Workload } from './workloads.js'
 
+/**
+ * A ratio goal is decided only when the median's confidence interval lies wholly on one side of its
+ * threshold; when the interval holds the threshold, the rounds cannot tell, whatever the median says.
+ */
+export type Verdict = 'met' | 'not met' | 'undecided' | 'not measured'
+
 export interface Goal {
   readonly title: string
-  /** `undefined` when it could not be measured (a server was refused). */
-  readonly met: boolean | undefined
-  /** One line per measurement behind the verdict; `ok: false` marks the ones that miss. */
+  readonly verdict: Verdict
+  /** One line per measurement behind the verdict; informative lines have no verdict. */
   readonly details: readonly Detail[]
-  /** What to profile when the goal is missed: a server, its reference, and the workload. */
+  /** What to profile when the median misses: a server, its reference, and the workload. */
   readonly profile?: { readonly server: string, readonly reference: string, readonly workload: Workload }
 }
 
 export interface Detail {
   readonly text: string
-  readonly ok: boolean | undefined
+  readonly verdict?: Verdict
 }
 
-export const fmtRatio = (r: Ratio | undefined, digits = 2): string => r === undefined ? 'n/a' : `${r.median.toFixed(digits)}× (${r.min.toFixed(digits)}–${r.max.toFixed(digits)})`
+export const fmtRatio = (r: Ratio | undefined, digits = 2): string => r === undefined ? 'n/a' : `${r.median.toFixed(digits)}× (${r.low.toFixed(digits)}–${r.high.toFixed(digits)})`
+
+/** `ratio` at or above `threshold` (above it when `strict`), decided by its interval. */
+function decide (ratio: Ratio, threshold: number, strict = false): Verdict {
+  const passes = (x: number): boolean => strict ? x > threshold : x >= threshold
+  if (passes(ratio.low)) return 'met'
+  return passes(ratio.high) ? 'undecided' : 'not met'
+}
+
+/** A goal is not met if any of its measurements is not, and met only if every one is. */
+function combine (verdicts: readonly Verdict[]): Verdict {
+  for (const v of ['not met', 'not measured', 'undecided'] as const) if (verdicts.includes(v)) return v
+  return 'met'
+}
+
+const SIGN: Readonly<Record<Verdict, string>> = { met: '≥', 'not met': '<', undecided: 'vs', 'not measured': '' }
 
 function ratioGoal (tables: readonly Table[], server: string, reference: string, threshold: number, title: string): Goal {
   const details: Detail[] = []
-  let met: boolean | undefined = true
+  const verdicts: Verdict[] = []
   let worst: { workload: Workload, ratio: number } | undefined
   for (const workload of SIZE_WORKLOADS) {
     const table = tables.find((t) => t.workload.id === workload.id)
     const ratio = rowOf(table, server)?.vsOwnOptimum
     const refRow = rowOf(table, reference)
     if (ratio === undefined || refRow === undefined) {
-      met = undefined
-      details.push({ text: `${workload.label}: not measured`, ok: undefined })
+      verdicts.push('not measured')
+      details.push({ text: `${workload.label}: not measured`, verdict: 'not measured' })
       continue
     }
-    const ok = ratio.median >= threshold
-    if (!ok && met === true) met = false
+    const verdict = decide(ratio, threshold)
+    verdicts.push(verdict)
     if (worst === undefined || ratio.median < worst.ratio) worst = { workload, ratio: ratio.median }
-    details.push({ text: `${workload.label}: ${fmtRatio(ratio, 3)} ${ok ? '≥' : '<'} ${threshold}`, ok })
+    details.push({ text: `${workload.label}: ${fmtRatio(ratio, 3)} ${SIGN[verdict]} ${threshold}`, verdict })
     const row = rowOf(table, server)
     // Informative, not part of the verdict: the same comparison in server CPU time per request.
     if (row?.cpuUs !== undefined && refRow.cpuUs !== undefined) {
-      details.push({ text: `${workload.label}, server CPU per request (informative): ${row.cpuUs.toFixed(1)} µs vs ${refRow.cpuUs.toFixed(1)} µs, ${reference} ÷ ${server} ${fmtRatio(row.cpuVsOwnOptimum, 3)}`, ok: undefined })
+      details.push({ text: `${workload.label}, server CPU per request (informative): ${row.cpuUs.toFixed(1)} µs vs ${refRow.cpuUs.toFixed(1)} µs, ${reference} ÷ ${server} ${fmtRatio(row.cpuVsOwnOptimum, 3)}` })
     }
     // The scale: what a known small extra cost per request does to the same ratio in the same run.
     for (const calibration of SERVERS.filter((s) => s.role === 'calibration' && s.optimum === reference)) {
       const scale = rowOf(table, calibration.name)
-      if (scale?.vsOwnOptimum !== undefined) details.push({ text: `${workload.label}, calibration (informative): ${calibration.name} ${fmtRatio(scale.vsOwnOptimum, 3)}, CPU ${scale.cpuUs?.toFixed(1) ?? 'n/a'} µs per request`, ok: undefined })
+      if (scale?.vsOwnOptimum !== undefined) details.push({ text: `${workload.label}, calibration (informative): ${calibration.name} ${fmtRatio(scale.vsOwnOptimum, 3)}, CPU ${scale.cpuUs?.toFixed(1) ?? 'n/a'} µs per request` })
     }
   }
-  return met === false && worst !== undefined
-    ? { title, met, details, profile: { server, reference, workload: worst.workload } }
-    : { title, met, details }
+  const verdict = combine(verdicts)
+  return worst !== undefined && worst.ratio < threshold
+    ? { title, verdict, details, profile: { server, reference, workload: worst.workload } }
+    : { title, verdict, details }
 }
 
 /** Each peer is measured against hookgate on the same framework; the rest run on Fastify. */
@@ -60,79 +81,77 @@ const SAME_FRAMEWORK: Readonly<Record<string, string>> = { octokit: 'hookgate-gi
 
 function peersGoal (samples: Samples): Goal {
   const details: Detail[] = []
-  let met: boolean | undefined = true
+  const verdicts: Verdict[] = []
   const peers = SERVERS.filter((s) => s.role === 'peer')
   for (const workload of SIZE_WORKLOADS) {
     const byServer = samples[workload.id] ?? {}
-    const beaten: string[] = []
-    const losing: string[] = []
+    const byVerdict: Record<Verdict, string[]> = { 'not met': [], 'not measured': [], undecided: [], met: [] }
     for (const peer of peers) {
       const ours = SAME_FRAMEWORK[peer.name] ?? 'hookgate-backchannel'
       const label = `${ours} vs ${peer.name}`
       const ratio = pairedRatio(byServer[ours], byServer[peer.name])
-      if (ratio === undefined) { losing.push(`${label} (not measured)`); met = undefined; continue }
-      if (ratio.median > 1) beaten.push(`${label} ${ratio.median.toFixed(2)}×`)
-      else { losing.push(`${label} ${ratio.median.toFixed(2)}×`); if (met === true) met = false }
+      const verdict = ratio === undefined ? 'not measured' : decide(ratio, 1, true)
+      byVerdict[verdict].push(ratio === undefined ? `${label} (not measured)` : `${label} ${fmtRatio(ratio)}`)
     }
-    details.push({ text: `${workload.label}: ${[...losing.map((l) => `**${l}**`), ...beaten].join(', ')}`, ok: losing.length === 0 })
+    const verdict = combine(Object.entries(byVerdict).filter(([, labels]) => labels.length > 0).map(([v]) => v as Verdict))
+    verdicts.push(verdict)
+    const shown = [...byVerdict['not met'].map((l) => `**${l}**`), ...byVerdict['not measured'], ...byVerdict.undecided.map((l) => `${l} (undecided)`), ...byVerdict.met]
+    details.push({ text: `${workload.label}: ${shown.join(', ')}`, verdict })
     // Informative, not part of the verdict: the Fastify plugin against every peer, whatever its framework.
     const fastify = peers.map((peer) => `${peer.name} ${pairedRatio(byServer['hookgate-backchannel'], byServer[peer.name])?.median.toFixed(2) ?? 'n/a'}×`)
-    details.push({ text: `${workload.label}: (informative) the Fastify plugin, hookgate-backchannel, vs ${fastify.join(', ')}`, ok: undefined })
+    details.push({ text: `${workload.label}: (informative) the Fastify plugin, hookgate-backchannel, vs ${fastify.join(', ')}` })
   }
-  return { title: 'hookgate faster than every peer at every size (each on the peer\'s framework)', met, details }
+  return { title: 'hookgate faster than every peer at every size (each on the peer\'s framework)', verdict: combine(verdicts), details }
 }
 
 function forgedGoal (samples: Samples, micro: readonly MicroResult[]): Goal {
   const details: Detail[] = []
-  let met: boolean | undefined = true
+  const verdicts: Verdict[] = []
   const mix = WORKLOADS.find((w) => w.forged)
   let profile: Goal['profile']
   for (const server of ['hookgate-backchannel', 'hookgate-bread']) {
     const mixed = samples['mix-1k']?.[server]
     const genuine = samples['genuine-1k']?.[server]
     const ratio = pairedRatio(mixed, genuine)
-    if (ratio === undefined || mixed === undefined || genuine === undefined) { met = undefined; continue }
+    if (ratio === undefined || mixed === undefined || genuine === undefined) { verdicts.push('not measured'); continue }
     // A mixed request costs the mean of a genuine and a forged one: t_mix = (t_g + t_f) / 2, and
     // t_mix / t_g = 1 / ratio, so t_f = (2 / ratio - 1) * t_g.
     const tGenuine = 1 / median(genuine.map((r) => r.rps))
     const tForged = (2 / ratio.median - 1) * tGenuine
-    const ok = ratio.median >= 1
-    if (!ok) {
-      if (met === true) met = false
-      if (profile === undefined && mix !== undefined) profile = { server, reference: server, workload: mix }
-    }
-    details.push({ text: `${server}, HTTP 1 KiB: req/s of the 50 % forged mix / req/s of genuine only ${fmtRatio(ratio, 3)} ${ok ? '≥' : '<'} 1, so about ${(tForged * 1e6).toFixed(0)} µs per forged vs ${(tGenuine * 1e6).toFixed(0)} µs per genuine request`, ok })
+    const verdict = decide(ratio, 1)
+    verdicts.push(verdict)
+    if (ratio.median < 1 && profile === undefined && mix !== undefined) profile = { server, reference: server, workload: mix }
+    details.push({ text: `${server}, HTTP 1 KiB: req/s of the 50 % forged mix / req/s of genuine only ${fmtRatio(ratio, 3)} ${SIGN[verdict]} 1, so about ${(tForged * 1e6).toFixed(0)} µs per forged vs ${(tGenuine * 1e6).toFixed(0)} µs per genuine request`, verdict })
   }
   for (const m of micro) {
     for (const [group, rows] of [['backchannel', m.backchannel], ['bread', m.bread]] as const) {
       const forged = rows['hookgate: receive(), forged']
       const genuine = rows['hookgate: receive(), handler + schema']
       if (forged === undefined || genuine === undefined) continue
-      const ok = forged <= genuine
-      if (!ok && met === true) met = false
-      details.push({ text: `${group} receive() ${m.size} (no HTTP): forged ${(forged / 1000).toFixed(1)} µs ${ok ? '≤' : '>'} genuine ${(genuine / 1000).toFixed(1)} µs`, ok })
+      const verdict: Verdict = forged <= genuine ? 'met' : 'not met'
+      verdicts.push(verdict)
+      details.push({ text: `${group} receive() ${m.size} (no HTTP): forged ${(forged / 1000).toFixed(1)} µs ${verdict === 'met' ? '≤' : '>'} genuine ${(genuine / 1000).toFixed(1)} µs`, verdict })
     }
   }
-  return profile === undefined
-    ? { title: 'forged requests refused at least as fast as genuine ones are accepted', met, details }
-    : { title: 'forged requests refused at least as fast as genuine ones are accepted', met, details, profile }
+  const title = 'forged requests refused at least as fast as genuine ones are accepted'
+  return profile === undefined ? { title, verdict: combine(verdicts), details } : { title, verdict: combine(verdicts), details, profile }
 }
 
 /** Flat: the heap after a full GC grew by under 1 MiB, and RSS by under 10 %. */
 function memoryGoal (memory: MemoryResult | undefined): Goal {
   const title = 'memory flat over the long run'
-  if (memory === undefined) return { title, met: undefined, details: [{ text: 'not measured', ok: undefined }] }
+  if (memory === undefined) return { title, verdict: 'not measured', details: [{ text: 'not measured', verdict: 'not measured' }] }
   const mib = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`
   const heapGrowth = memory.after.heapUsed - memory.before.heapUsed
   const rssGrowth = (memory.after.rss - memory.before.rss) / memory.before.rss
-  const met = heapGrowth < 1048576 && rssGrowth < 0.1
+  const flat = (ok: boolean): Verdict => ok ? 'met' : 'not met'
   return {
     title,
-    met,
+    verdict: flat(heapGrowth < 1048576 && rssGrowth < 0.1),
     details: [
-      { text: `${memory.requests.toLocaleString('en')} requests (half forged) in ${memory.seconds.toFixed(1)} s against ${memory.server}`, ok: undefined },
-      { text: `RSS ${mib(memory.before.rss)} → ${mib(memory.after.rss)} (${(rssGrowth * 100).toFixed(1)} %), peak ${mib(memory.peakRss)}`, ok: rssGrowth < 0.1 },
-      { text: `heap after full GC ${mib(memory.before.heapUsed)} → ${mib(memory.after.heapUsed)}`, ok: heapGrowth < 1048576 }
+      { text: `${memory.requests.toLocaleString('en')} requests (half forged) in ${memory.seconds.toFixed(1)} s against ${memory.server}` },
+      { text: `RSS ${mib(memory.before.rss)} → ${mib(memory.after.rss)} (${(rssGrowth * 100).toFixed(1)} %), peak ${mib(memory.peakRss)}`, verdict: flat(rssGrowth < 0.1) },
+      { text: `heap after full GC ${mib(memory.before.heapUsed)} → ${mib(memory.after.heapUsed)}`, verdict: flat(heapGrowth < 1048576) }
     ]
   }
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import type { Row, Table } from './analyse.js'
 import { CONFIG } from './config.js'
-import { fmtRatio, type Goal } from './goals.js'
+import { fmtRatio, type Detail, type Goal, type Verdict } from './goals.js'
 import type { MemoryResult } from './memory.js'
 import type { ProfileEntry, ProfileSummary } from './profile.js'
 import type { ServerSpec } from './servers.js'
@@ -36,7 +36,10 @@ export interface ReportInput {
 
 const int = (n: number): string => Math.round(n).toLocaleString('en')
 const us = (ns: number): string => (ns / 1000).toFixed(ns < 10_000 ? 2 : ns < 1e6 ? 1 : 0)
-const verdict = (met: boolean | undefined): string => met === true ? 'met' : met === false ? '**not met**' : 'not measured'
+const VERDICT_TEXT: Readonly<Record<Verdict, string>> = { met: 'met', 'not met': '**not met**', undecided: '**undecided**', 'not measured': 'not measured' }
+const verdict = (v: Verdict): string => VERDICT_TEXT[v]
+/** The measurements that miss or cannot tell. */
+const unsettled = (d: Detail): boolean => d.verdict === 'not met' || d.verdict === 'undecided'
 
 function version (pkg: string): string {
   try {
@@ -144,10 +147,10 @@ export function resultsMarkdown (input: ReportInput): string {
   out.push('', 'hookgate endpoints run with `idempotency: false`: every timed request carries the same event id, so with de-duplication on, all but the first would be answered as duplicates. Loggers are silent everywhere (Fastify `logger: false`; a no-op `log` for hookgate Express and Octokit). Octokit answers a bad signature with 400; its server turns that into 401 in an `onError` hook. The bare-fastify ceiling verifies nothing, so it is checked for 2xx only and accepts forged requests in the mix.', '')
   out.push('## Goals (issue 7, item 4)', '')
   for (const goal of input.goals) {
-    out.push(`- **${goal.title}**: ${verdict(goal.met)}`)
-    for (const d of goal.details) out.push(`  - ${d.ok === false ? '✗ ' : ''}${d.text}`)
+    out.push(`- **${goal.title}**: ${verdict(goal.verdict)}`)
+    for (const d of goal.details) out.push(`  - ${d.verdict === 'not met' ? '✗ ' : d.verdict === 'undecided' ? '? ' : ''}${d.text}`)
   }
-  out.push('', 'Ratios are medians over rounds of the ratio within each round (both servers measured minutes apart at most), with the lowest and highest round in brackets.', '')
+  out.push('', `Ratios are medians over rounds of the ratio within each round (both servers measured minutes apart at most). In brackets is the median's confidence interval from the order statistics of the ${CONFIG.rounds} rounds, which assumes nothing about how the rounds are distributed; with 6 to 8 rounds it is the lowest and highest round and holds the true median with 97–99 % confidence. A goal is met when the whole interval clears its threshold and not met when the whole interval misses it; when the interval holds the threshold it is **undecided** (✗ marks a miss, ? an undecided measurement): the machine's round-to-round noise is larger than the difference, and only more rounds (\`BENCH_ROUNDS\`, or \`npm run bench:compare\` on the two servers) can settle it.`, '')
   out.push('## Throughput and latency', '', 'Latency resolution is 1 ms (autocannon). "server CPU µs/req" is the server process\'s user + system CPU time (from /proc) over the run divided by its responses: the server\'s own cost, which the client and the machine\'s other load disturb less than req/s. Its ratio is the own optimum\'s CPU per request divided by this server\'s, paired by round, so above 1 means cheaper than the optimum. "unexpected" counts responses other than 2xx (and 401 in the forged mix), socket errors and timeouts over all rounds.', '')
   for (const table of input.tables) out.push(...throughputTable(table))
   out.push('![throughput relative to bare Fastify](chart.svg)', '')
@@ -158,7 +161,7 @@ export function resultsMarkdown (input: ReportInput): string {
     out.push('| | RSS MiB | heap used after full GC, MiB |', '|---|---:|---:|', `| before | ${mib(m.before.rss)} | ${mib(m.before.heapUsed)} |`, `| after | ${mib(m.after.rss)} | ${mib(m.after.heapUsed)} |`, `| peak during the run | ${mib(m.peakRss)} | |`, '')
   }
   if (input.profiles.length > 0) {
-    out.push('## Where the time goes (goals not met)', '')
+    out.push('## Where the time goes (goals whose median misses)', '')
     for (const pair of input.profiles) out.push(...profileSection(pair))
   }
   out.push('## Micro benchmark (bench/micro, no HTTP)', '', `Median of 3 batches (5 for whole receive() calls) of about ${CONFIG.microMs} ms each, one call at a time. The whole pipeline is \`createReceiver\` (\`hookgate/core\`) with \`idempotency: false\`; its verify, parse, envelope and validate stages are timed directly (the preset's verifier, core/json.ts's parseJson, the preset's envelope, an ajv from \`createAjv\`), and "dispatch and the rest" is the whole minus those (media type, header reads, routing, the handler call with its timeout, the reply object); at 64 and 512 KiB that difference is within the batch-to-batch noise of the whole.`, '')
@@ -182,9 +185,9 @@ export function benchmarksDoc (input: ReportInput): string {
   out.push('', '"Own optimum" is `optimum` (HMAC) for every server except hookgate-bread and bread-optimum, measured against `bread-optimum` (jose + Basic).', '')
   out.push('## Goals', '')
   for (const goal of input.goals) {
-    // The measurements that miss, or all of them when none does.
-    const missing = goal.details.filter((d) => d.ok === false)
-    out.push(`- ${goal.title}: ${verdict(goal.met)}`)
+    // The measurements that miss or cannot tell, or all of them when every one is met.
+    const missing = goal.details.filter(unsettled)
+    out.push(`- ${goal.title}: ${verdict(goal.verdict)}`)
     for (const d of missing.length > 0 ? missing : goal.details) out.push(`  - ${d.text}`)
   }
   out.push('', '## Running it', '', '```sh', `npm run bench        # ${(input.totalSeconds / 60).toFixed(1)} min in the last run (2 cores); writes bench/results.md, bench/chart.svg and this page`, 'npm run build && node --import tsx bench/micro/run.ts   # the micro benchmark alone', 'npm run bench:compare -- optimum hookgate-backchannel [--kib 64] [--forged] [--profile]   # a quick interleaved A/B of named servers (no report)', '```', '')
