@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http'
 import type { Ajv } from 'ajv'
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
@@ -9,7 +8,6 @@ import type { EventFor, EventMap, EventWithSchema, OpenEventMap, PatternFor, Sch
 import { describePattern, type EventPattern } from '../core/registry.js'
 import { createAjv } from '../core/schemas.js'
 import type { Handler, Outcome, Provider, WebhookEvent } from '../core/types.js'
-import { readBody } from './read-body.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -72,11 +70,14 @@ function send (reply: FastifyReply, outcome: Outcome): void {
   reply.send(outcome.body)
 }
 
-/** Errors from Fastify itself (an app's preParsing hook, say) or an unexpected rejection, in hookgate's terms. */
+/**
+ * Errors raised while the body is read, by Fastify or by an app's preParsing hook (@fastify/compress
+ * refusing an encoding, say), in hookgate's terms: the status decides, whatever the error's code.
+ */
 function fromFastifyError (error: FastifyError): HookgateError {
   let code: HookgateErrorCode = 'HOOKGATE_INTERNAL'
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') code = 'HOOKGATE_BODY_TOO_LARGE'
-  else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') code = 'HOOKGATE_UNSUPPORTED_MEDIA_TYPE'
+  if (error.statusCode === 413) code = 'HOOKGATE_BODY_TOO_LARGE'
+  else if (error.statusCode === 415) code = 'HOOKGATE_UNSUPPORTED_MEDIA_TYPE'
   else if (error.statusCode === 400) code = 'HOOKGATE_BODY_UNREADABLE'
   return new HookgateError(code, { reason: error.message, cause: error })
 }
@@ -84,43 +85,44 @@ function fromFastifyError (error: FastifyError): HookgateError {
 const EMPTY_BODY = Buffer.alloc(0)
 const KNOWN_MEDIA_TYPES = ['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json']
 
+function keepRawBody (_request: FastifyRequest, body: Buffer, done: (err: null, body: Buffer) => void): void {
+  done(null, body)
+}
+
 /** Mounts one endpoint in its own encapsulated scope, so its raw-body parser touches no other route. */
 function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<WebhookEvent, FastifyRequest>): void {
   // An async plugin, so that a mistake here (a path declared twice) rejects ready() instead of escaping avvio.
   app.register(async function hookgateEndpoint (scope) {
     scope.removeAllContentTypeParsers()
-    // Stream parsers, so the headers are checked before a byte of the body is read: a type the
-    // sender's envelope does not read, an encoding or a charset other than UTF-8, a Content-Length
-    // over the limit (Fastify adds `connection: close` to the refusal). A route onRequest hook
-    // could check the same, at the cost of a hook run on every request. The bytes are kept as sent.
-    const readChecked = (request: FastifyRequest, payload: IncomingMessage, done: (err: Error | null, body?: Buffer) => void): void => {
-      const early = receiver.precheck(request.headers)
-      if (early !== undefined) done(early)
-      // The declared length holds for the request itself, not for a stream a preParsing hook put in its place.
-      else readBody(payload, receiver.bodyLimit, payload === request.raw ? request.headers['content-length'] : undefined).then((body) => { done(null, body) }, done)
-    }
-    // A parser per media type the sender uses: Fastify finds those in its cache, while the
-    // catch-all parses the Content-Type on every request. The catch-all still reads (or refuses)
-    // everything else, so no type escapes the check.
+    // A parser per media type the sender uses: Fastify finds those in its cache, while the catch-all
+    // parses the Content-Type on every request. The catch-all still reads a JSON type the envelope
+    // accepts that Fastify did not match to a listed parser (the onRequest check below has already
+    // refused every other). Fastify enforces `bodyLimit` while reading.
+    const parserOptions = { parseAs: 'buffer', bodyLimit: receiver.bodyLimit } as const
     const mediaTypes = KNOWN_MEDIA_TYPES.filter((type) => receiver.provider.envelope.accepts(type))
-    if (mediaTypes.length > 0) scope.addContentTypeParser(mediaTypes, readChecked)
-    scope.addContentTypeParser('*', readChecked)
-    scope.setErrorHandler((error: FastifyError | HookgateError, request, reply) => {
-      const refusal = error instanceof HookgateError ? error : fromFastifyError(error)
-      send(reply, receiver.reject(refusal, { context: request, log: request.log }))
+    if (mediaTypes.length > 0) scope.addContentTypeParser(mediaTypes, parserOptions, keepRawBody)
+    scope.addContentTypeParser('*', parserOptions, keepRawBody)
+    scope.setErrorHandler((error: FastifyError, request, reply) => {
+      send(reply, receiver.reject(fromFastifyError(error), { context: request, log: request.log }))
     })
-    scope.post(path, (request, reply) => {
+    scope.post(path, {
+      bodyLimit: receiver.bodyLimit,
+      // Refuse what the headers already condemn (not the sender's JSON, an encoding or charset, a
+      // Content-Length over the limit) before the body is read. Callback style: no promise per request.
+      onRequest: (request, reply, done) => {
+        const early = receiver.precheck(request.headers)
+        if (early === undefined) done()
+        else send(reply, receiver.reject(early, { context: request, log: request.log }))
+      }
+    }, (request, reply) => {
+      const body = Buffer.isBuffer(request.body) ? request.body : EMPTY_BODY
       // The URL as the sender called it (behind a proxy, set Fastify's trustProxy), built only for
       // schemes that sign it.
       const url = (): string => `${request.protocol}://${request.host}${request.url}`
-      const options = { context: request, log: request.log, url }
-      // Fastify runs no parser for a request without a body: its headers are checked in receive().
-      const outcome = Buffer.isBuffer(request.body)
-        ? receiver[receivePrechecked](request.body, request.headers, options)
-        : receiver.receive(EMPTY_BODY, request.headers, options)
       // Not an async handler: the reply goes out when the outcome is ready, and Fastify has no
       // promise of ours to follow. An unexpected rejection reaches the error handler (500).
-      outcome.then((result) => { send(reply, result) }, (err: unknown) => { reply.send(err) })
+      receiver[receivePrechecked](body, request.headers, { context: request, log: request.log, url })
+        .then((outcome) => { send(reply, outcome) }, (err: unknown) => { reply.send(err) })
     })
     if (receiver.handshakeEnabled) {
       scope.options(path, async (request, reply) => {

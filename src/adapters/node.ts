@@ -99,7 +99,7 @@ export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingM
     let body = alreadyParsed(request)
     if (body === undefined) {
       try {
-        body = await readBody(request, receiver.bodyLimit, request.headers['content-length'])
+        body = await readBody(request, receiver.bodyLimit)
       } catch (err) {
         write(response, receiver.reject(err as HookgateError, context), true)
         return

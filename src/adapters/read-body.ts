@@ -1,17 +1,16 @@
-import type { Readable } from 'node:stream'
+import type { IncomingMessage } from 'node:http'
 import getRawBody from 'raw-body'
 import { HookgateError } from '../core/errors.js'
 
 /**
- * Reads a request body as bytes with a hard limit, for every adapter. A declared length over the
- * limit is refused before reading (raw-body checks it first), one the body does not match is
- * refused after, and a chunked body is cut off as soon as it passes the limit. Never decodes: the
- * bytes stay as sent.
+ * Reads a request body as bytes with a hard limit, for the Express and node:http adapters. A
+ * `Content-Length` over the limit is refused before reading (raw-body checks it first), and a
+ * chunked body is cut off as soon as it passes the limit. Never decodes: the bytes stay as sent.
  */
-export function readBody (stream: Readable, limit: number, declaredLength: string | undefined): Promise<Buffer> {
+export function readBody (request: IncomingMessage, limit: number): Promise<Buffer> {
   // raw-body's callback form: one promise per request instead of its own plus an async wrapper.
   return new Promise((resolve, reject) => {
-    getRawBody(stream, { limit, length: declaredLength ?? null }, (err, body) => {
+    getRawBody(request, { limit, length: request.headers['content-length'] ?? null }, (err, body) => {
       if (err === null || err === undefined) {
         resolve(body)
         return

@@ -124,29 +124,12 @@ test('over a real socket: a body that is not plain JSON (type, charset, encoding
     const refused = await replyToHeadOnly(port, [...head, 'content-length: 1000', 'x-bc-signature: sha256=00'])
     assert.match(refused, /^HTTP\/1\.1 415 /, head.join(', '))
     assert.match(refused, /HOOKGATE_UNSUPPORTED_MEDIA_TYPE/)
-    // The body was never read, so the connection cannot carry another request.
-    assert.match(refused, /\r\nconnection: close\r\n/i, head.join(', '))
   }
   for (const contentType of ['application/json', 'text/plain']) {
     const tooLarge = await replyToHeadOnly(port, [`content-type: ${contentType}`, `content-length: ${LIMIT + 1}`, 'x-bc-signature: sha256=00'])
     assert.match(tooLarge, /^HTTP\/1\.1 413 /, contentType)
-    assert.match(tooLarge, /\r\nconnection: close\r\n/i, contentType)
   }
   assert.deepEqual(handled, [])
-})
-
-test('a POST without a body gets its headers checked too (Fastify runs no parser for it)', async (t) => {
-  const app = Fastify()
-  t.after(() => app.close())
-  await app.register(hookgate)
-  app.webhooks('/hook', backchannel({ secret: SECRET })).on('*', () => {})
-  for (const headers of [{}, { 'content-length': '0' }, { 'content-type': 'text/plain', 'content-length': '0' }]) {
-    const reply = await app.inject({ method: 'POST', url: '/hook', headers })
-    assert.equal(reply.statusCode, 415, JSON.stringify(headers))
-    assert.equal(reply.json().code, 'HOOKGATE_UNSUPPORTED_MEDIA_TYPE')
-  }
-  const unsigned = await app.inject({ method: 'POST', url: '/hook', headers: { 'content-type': 'application/json' } })
-  assert.equal(unsigned.statusCode, 401)
 })
 
 test('a JSON media type the envelope accepts but hookgate lists no parser for is read in full and verified', async (t) => {
