@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: checks every server, times them over HTTP in interleaved rounds, runs the long
- * memory run, the micro benchmark and, for each goal missed, a CPU profile; then writes
+ * memory run and the micro benchmark, spends the time left on extra rounds of the comparisons still
+ * undecided, profiles each goal whose median misses; then writes
  * bench/results.md, bench/chart.svg and docs/benchmarks.md from the numbers.
  */
 import { writeFileSync } from 'node:fs'
@@ -8,7 +9,7 @@ import { analyse, type Samples } from './lib/analyse.js'
 import { throughputChart } from './lib/chart.js'
 import { checkServer } from './lib/check.js'
 import { CONFIG } from './lib/config.js'
-import { evaluateGoals } from './lib/goals.js'
+import { evaluateGoals, undecidedRuns, type Run } from './lib/goals.js'
 import { load, loadMeasured } from './lib/load.js'
 import { memoryRun, type MemoryResult } from './lib/memory.js'
 import { profileServer } from './lib/profile.js'
@@ -40,9 +41,9 @@ const checks = new Map<string, CheckOutcome>()
  * Every round gets new processes: one process can run 10 % slower than another of the same code
  * for its whole life, so rounds on one process would repeat its luck instead of averaging it out.
  */
-async function startRound (round: number): Promise<void> {
+async function startRound (round: number, only?: ReadonlySet<string>): Promise<void> {
   for (const spec of SERVERS) {
-    if (checks.get(spec.name)?.ok === false) continue
+    if (checks.get(spec.name)?.ok === false || (only !== undefined && !only.has(spec.name))) continue
     let server: ServerProcess | undefined
     try {
       server = await spawnServer(spec.name, { cpu: 1 })
@@ -63,6 +64,22 @@ async function startRound (round: number): Promise<void> {
   }
 }
 
+/** Times the running servers on each workload (those `wanted` only, when given), as round `round`. */
+async function timeRound (round: number, samples: Samples, wanted?: readonly Run[]): Promise<void> {
+  for (const workload of WORKLOADS) {
+    const byServer = (samples[workload.id] ??= {})
+    const line: string[] = []
+    for (const { spec, server } of running.values()) {
+      if (wanted !== undefined && !wanted.some((run) => run.workload === workload.id && run.server === spec.name)) continue
+      // Built now: Bread's and Standard Webhooks' signed timestamps must be fresh.
+      const result = await loadMeasured(server, workload.pick(requestSet(spec.scheme, workload.bytes)), { seconds: CONFIG.duration })
+      ;(byServer[spec.name] ??= []).push({ ...result, round })
+      line.push(`${spec.name} ${Math.round(result.rps)}`)
+    }
+    if (line.length > 0) log(`round ${round}${round <= CONFIG.rounds ? `/${CONFIG.rounds}` : ' (settling)'} ${workload.label}: ${line.join(', ')}`)
+  }
+}
+
 async function stopRound (): Promise<void> {
   for (const { server } of running.values()) await server.close()
   running.clear()
@@ -73,23 +90,10 @@ try {
   for (let round = 1; round <= CONFIG.rounds; round++) {
     await startRound(round)
     phase('start, check, warm-up (every round)')
-    for (const workload of WORKLOADS) {
-      const byServer = (samples[workload.id] ??= {})
-      const line: string[] = []
-      for (const { spec, server } of running.values()) {
-        // Built now: Bread's and Standard Webhooks' signed timestamps must be fresh.
-        const result = await loadMeasured(server, workload.pick(requestSet(spec.scheme, workload.bytes)), { seconds: CONFIG.duration })
-        ;(byServer[spec.name] ??= []).push(result)
-        line.push(`${spec.name} ${Math.round(result.rps)}`)
-      }
-      log(`round ${round}/${CONFIG.rounds} ${workload.label}: ${line.join(', ')}`)
-    }
+    await timeRound(round, samples)
     await stopRound()
     phase('throughput')
   }
-  // A server refused in a later round is left out of the tables entirely.
-  for (const [name, check] of checks) if (!check.ok) for (const byServer of Object.values(samples)) delete byServer[name]
-
   let memory: MemoryResult | undefined
   try {
     memory = await memoryRun()
@@ -103,6 +107,21 @@ try {
   log('micro benchmark done')
   phase('micro')
 
+  // Settling: while time is left, more rounds of only the runs some goal could not decide, so its
+  // interval narrows. Fresh processes again; a round pairs whatever it measured together.
+  let settling = 0
+  for (let round = CONFIG.rounds + 1; Date.now() - started < CONFIG.settleUntil * 1000; round++) {
+    const wanted = undecidedRuns(evaluateGoals(analyse(samples), samples, memory, micro))
+    if (wanted.length === 0) break
+    await startRound(round, new Set(wanted.map((run) => run.server)))
+    await timeRound(round, samples, wanted)
+    await stopRound()
+    settling++
+  }
+  phase('settling rounds')
+
+  // A server refused in a later round is left out of the tables entirely.
+  for (const [name, check] of checks) if (!check.ok) for (const byServer of Object.values(samples)) delete byServer[name]
   const tables = analyse(samples)
   const goals = evaluateGoals(tables, samples, memory, micro)
   const profiles: ProfilePair[] = []
@@ -123,7 +142,7 @@ try {
   }
   phase('profiles')
 
-  const input = { date, totalSeconds: 0, pinned, checks: [...checks.values()], tables, goals, memory, profiles, micro, phases }
+  const input = { date, totalSeconds: 0, pinned, checks: [...checks.values()], tables, goals, memory, profiles, micro, phases, settling }
   writeFileSync(new URL('./chart.svg', import.meta.url), throughputChart(tables, CONFIG.rounds))
   const totalSeconds = (Date.now() - started) / 1000
   writeFileSync(new URL('./results.md', import.meta.url), resultsMarkdown({ ...input, totalSeconds }))

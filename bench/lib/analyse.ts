@@ -3,8 +3,11 @@ import { SERVERS, type ServerSpec } from './servers.js'
 import { median, medianInterval } from './timing.js'
 import { WORKLOADS, type Workload } from './workloads.js'
 
-/** samples[workload id][server name][round] */
-export type Samples = Record<string, Record<string, LoadResult[]>>
+/** One timed run of one server, tagged with the round it belongs to. */
+export type Sample = LoadResult & { readonly round: number }
+
+/** samples[workload id][server name]: every run, in the order they were made. */
+export type Samples = Record<string, Record<string, Sample[]>>
 
 export interface Ratio {
   /** Median over rounds of this server's req/s divided by the other's in the same round. */
@@ -13,6 +16,8 @@ export interface Ratio {
   readonly low: number
   readonly high: number
   readonly confidence: number
+  /** How many rounds measured both servers. */
+  readonly rounds: number
 }
 
 export interface Row {
@@ -39,17 +44,22 @@ export interface Table {
   readonly rows: readonly Row[]
 }
 
-/** Pairs round i of `a` with round i of `b` (req/s, or another measure): machine drift cancels in the ratio. */
-export function pairedRatio (a: readonly LoadResult[] | undefined, b: readonly LoadResult[] | undefined, measure: (r: LoadResult) => number | undefined = (r) => r.rps): Ratio | undefined {
+/**
+ * Pairs each run of `a` with the run of `b` from the same round (req/s, or another measure), so that
+ * machine drift cancels in the ratio; runs without a partner in their round are left out.
+ */
+export function pairedRatio (a: readonly Sample[] | undefined, b: readonly Sample[] | undefined, measure: (r: LoadResult) => number | undefined = (r) => r.rps): Ratio | undefined {
   if (a === undefined || b === undefined) return undefined
+  const partners = new Map(b.map((run) => [run.round, run]))
   const ratios: number[] = []
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const x = a[i] === undefined ? undefined : measure(a[i] as LoadResult)
-    const y = b[i] === undefined ? undefined : measure(b[i] as LoadResult)
+  for (const run of a) {
+    const partner = partners.get(run.round)
+    const x = measure(run)
+    const y = partner === undefined ? undefined : measure(partner)
     if (x !== undefined && y !== undefined && y > 0) ratios.push(x / y)
   }
   if (ratios.length === 0) return undefined
-  return { median: median(ratios), ...medianInterval(ratios) }
+  return { median: median(ratios), rounds: ratios.length, ...medianInterval(ratios) }
 }
 
 function unexpected (result: LoadResult, workload: Workload, verifies: boolean): number {

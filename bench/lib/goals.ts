@@ -1,4 +1,5 @@
 import { pairedRatio, rowOf, type Ratio, type Samples, type Table } from './analyse.js'
+import { CONFIG } from './config.js'
 import type { MemoryResult } from './memory.js'
 import type { MicroResult } from '../micro/run.js'
 import { SERVERS } from './servers.js'
@@ -23,15 +24,27 @@ export interface Goal {
 export interface Detail {
   readonly text: string
   readonly verdict?: Verdict
+  /** The runs a settling round repeats while this measurement is undecided. */
+  readonly needs?: readonly Run[]
 }
 
-export const fmtRatio = (r: Ratio | undefined, digits = 2): string => r === undefined ? 'n/a' : `${r.median.toFixed(digits)}× (${r.low.toFixed(digits)}–${r.high.toFixed(digits)})`
+/** One server on one workload. */
+export interface Run {
+  readonly workload: string
+  readonly server: string
+}
+
+/** `median× (interval)`, with the number of rounds when settling rounds added to the usual count. */
+export const fmtRatio = (r: Ratio | undefined, digits = 2): string => r === undefined ? 'n/a' : `${r.median.toFixed(digits)}× (${r.low.toFixed(digits)}–${r.high.toFixed(digits)}${r.rounds > CONFIG.rounds ? `, ${r.rounds} rounds` : ''})`
+
+/** Below this coverage (fewer than 6 rounds) an interval decides nothing. */
+const DECISIVE = 0.95
 
 /** `ratio` at or above `threshold` (above it when `strict`), decided by its interval. */
 function decide (ratio: Ratio, threshold: number, strict = false): Verdict {
   const passes = (x: number): boolean => strict ? x > threshold : x >= threshold
-  if (passes(ratio.low)) return 'met'
-  return passes(ratio.high) ? 'undecided' : 'not met'
+  if (ratio.confidence < DECISIVE || (passes(ratio.high) && !passes(ratio.low))) return 'undecided'
+  return passes(ratio.low) ? 'met' : 'not met'
 }
 
 /** A goal is not met if any of its measurements is not, and met only if every one is. */
@@ -58,7 +71,7 @@ function ratioGoal (tables: readonly Table[], server: string, reference: string,
     const verdict = decide(ratio, threshold)
     verdicts.push(verdict)
     if (worst === undefined || ratio.median < worst.ratio) worst = { workload, ratio: ratio.median }
-    details.push({ text: `${workload.label}: ${fmtRatio(ratio, 3)} ${SIGN[verdict]} ${threshold}`, verdict })
+    details.push({ text: `${workload.label}: ${fmtRatio(ratio, 3)} ${SIGN[verdict]} ${threshold}`, verdict, needs: [{ workload: workload.id, server }, { workload: workload.id, server: reference }] })
     const row = rowOf(table, server)
     // Informative, not part of the verdict: the same comparison in server CPU time per request.
     if (row?.cpuUs !== undefined && refRow.cpuUs !== undefined) {
@@ -86,17 +99,19 @@ function peersGoal (samples: Samples): Goal {
   for (const workload of SIZE_WORKLOADS) {
     const byServer = samples[workload.id] ?? {}
     const byVerdict: Record<Verdict, string[]> = { 'not met': [], 'not measured': [], undecided: [], met: [] }
+    const needs: Run[] = []
     for (const peer of peers) {
       const ours = SAME_FRAMEWORK[peer.name] ?? 'hookgate-backchannel'
       const label = `${ours} vs ${peer.name}`
       const ratio = pairedRatio(byServer[ours], byServer[peer.name])
       const verdict = ratio === undefined ? 'not measured' : decide(ratio, 1, true)
       byVerdict[verdict].push(ratio === undefined ? `${label} (not measured)` : `${label} ${fmtRatio(ratio)}`)
+      if (verdict === 'undecided') needs.push({ workload: workload.id, server: ours }, { workload: workload.id, server: peer.name })
     }
     const verdict = combine(Object.entries(byVerdict).filter(([, labels]) => labels.length > 0).map(([v]) => v as Verdict))
     verdicts.push(verdict)
     const shown = [...byVerdict['not met'].map((l) => `**${l}**`), ...byVerdict['not measured'], ...byVerdict.undecided.map((l) => `${l} (undecided)`), ...byVerdict.met]
-    details.push({ text: `${workload.label}: ${shown.join(', ')}`, verdict })
+    details.push({ text: `${workload.label}: ${shown.join(', ')}`, verdict, needs })
     // Informative, not part of the verdict: the Fastify plugin against every peer, whatever its framework.
     const fastify = peers.map((peer) => `${peer.name} ${pairedRatio(byServer['hookgate-backchannel'], byServer[peer.name])?.median.toFixed(2) ?? 'n/a'}×`)
     details.push({ text: `${workload.label}: (informative) the Fastify plugin, hookgate-backchannel, vs ${fastify.join(', ')}` })
@@ -123,7 +138,7 @@ function forgedGoal (samples: Samples, micro: readonly MicroResult[]): Goal {
     if (ratio.median < 1 && profile === undefined && mix !== undefined) profile = { server, reference: server, workload: mix }
     // A ratio of 2 or more would make a forged request free or better: only noise does that.
     const estimate = tForged > 0 ? `so about ${(tForged * 1e6).toFixed(0)} µs per forged vs ${(tGenuine * 1e6).toFixed(0)} µs per genuine request` : 'too noisy to estimate the cost of a forged request'
-    details.push({ text: `${server}, HTTP 1 KiB: req/s of the 50 % forged mix / req/s of genuine only ${fmtRatio(ratio, 3)} ${SIGN[verdict]} 1, ${estimate}`, verdict })
+    details.push({ text: `${server}, HTTP 1 KiB: req/s of the 50 % forged mix / req/s of genuine only ${fmtRatio(ratio, 3)} ${SIGN[verdict]} 1, ${estimate}`, verdict, needs: [{ workload: 'mix-1k', server }, { workload: 'genuine-1k', server }] })
   }
   for (const m of micro) {
     for (const [group, rows] of [['backchannel', m.backchannel], ['bread', m.bread]] as const) {
@@ -156,6 +171,16 @@ function memoryGoal (memory: MemoryResult | undefined): Goal {
       { text: `heap after full GC ${mib(memory.before.heapUsed)} → ${mib(memory.after.heapUsed)}`, verdict: flat(heapGrowth < 1048576) }
     ]
   }
+}
+
+/** Every run that some undecided measurement needs repeated, once each. */
+export function undecidedRuns (goals: readonly Goal[]): Run[] {
+  const runs = new Map<string, Run>()
+  for (const detail of goals.flatMap((goal) => goal.details)) {
+    if (detail.verdict !== 'undecided') continue
+    for (const run of detail.needs ?? []) runs.set(`${run.workload} ${run.server}`, run)
+  }
+  return [...runs.values()]
 }
 
 export function evaluateGoals (tables: readonly Table[], samples: Samples, memory: MemoryResult | undefined, micro: readonly MicroResult[]): Goal[] {

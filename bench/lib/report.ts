@@ -32,6 +32,8 @@ export interface ReportInput {
   readonly profiles: readonly ProfilePair[]
   readonly micro: readonly MicroResult[]
   readonly phases: Readonly<Record<string, number>>
+  /** Extra rounds timed for the comparisons the regular rounds left undecided. */
+  readonly settling: number
 }
 
 const int = (n: number): string => Math.round(n).toLocaleString('en')
@@ -55,7 +57,7 @@ function machine (input: ReportInput): string[] {
     `- Date: ${input.date.toISOString()}`,
     `- Machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}`,
     `- Node ${process.version}; fastify ${version('fastify')}, express ${version('express')}, autocannon ${version('autocannon')}, jose ${version('jose')}, ajv ${version('ajv')}, @octokit/webhooks ${version('@octokit/webhooks')}, standardwebhooks ${version('standardwebhooks')}, cloudevents ${version('cloudevents')}, fastify-raw-body ${version('fastify-raw-body')}`,
-    `- Load: autocannon in the parent process, ${CONFIG.connections} connections, no pipelining, 127.0.0.1 only; ${CONFIG.rounds} rounds × ${CONFIG.duration} s per server and workload, rounds interleaved (A B C … A B C …) across servers and workloads; every round starts each server in a fresh process (one process can run 10 % slower than another of the same code for its whole life), checks it and warms it for ${CONFIG.warmup} s`,
+    `- Load: autocannon in the parent process, ${CONFIG.connections} connections, no pipelining, 127.0.0.1 only; ${CONFIG.rounds} rounds × ${CONFIG.duration} s per server and workload, rounds interleaved (A B C … A B C …) across servers and workloads; every round starts each server in a fresh process (one process can run 10 % slower than another of the same code for its whole life), checks it and warms it for ${CONFIG.warmup} s; then, until ${CONFIG.settleUntil} s into the run, ${input.settling} settling round${input.settling === 1 ? '' : 's'} of only the servers and workloads whose comparison was still undecided`,
     `- Each server in its own Node process${input.pinned ? ', pinned to CPU 1 (taskset); the load generator pinned to CPU 0' : ' (taskset unavailable: not pinned)'}`,
     `- Whole \`npm run bench\`: ${(input.totalSeconds / 60).toFixed(1)} min (${Object.entries(input.phases).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')})`
   ]
@@ -65,13 +67,13 @@ function throughputTable (table: Table): string[] {
   const lines = [
     `### ${table.workload.label}`,
     '',
-    '| server | req/s (median) | range | p50 ms | p99 ms | × bare-fastify | × optimum | × own optimum | server CPU µs/req | CPU: own optimum ÷ this | unexpected |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
+    '| server | rounds | req/s (median) | range | p50 ms | p99 ms | × bare-fastify | × optimum | × own optimum | server CPU µs/req | CPU: own optimum ÷ this | unexpected |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
   ]
   for (const row of table.rows) {
     const name = row.spec.role === 'hookgate' || row.spec.role === 'optimum' ? `**${row.spec.name}**` : row.spec.name
     const own = row.spec.optimum === 'optimum' ? '' : `${fmtRatio(row.vsOwnOptimum)} (bread-optimum)`
-    lines.push(`| ${name} | ${int(row.rps)} | ${int(row.rpsMin)}–${int(row.rpsMax)} (±${(((row.rpsMax - row.rpsMin) / 2 / row.rps) * 100).toFixed(0)} %) | ${row.p50} | ${row.p99} | ${fmtRatio(row.vsBare)} | ${fmtRatio(row.vsOptimum)} | ${own} | ${row.cpuUs === undefined ? 'n/a' : row.cpuUs.toFixed(1)} | ${fmtRatio(row.cpuVsOwnOptimum)} | ${row.unexpected} |`)
+    lines.push(`| ${name} | ${row.rounds} | ${int(row.rps)} | ${int(row.rpsMin)}–${int(row.rpsMax)} (±${(((row.rpsMax - row.rpsMin) / 2 / row.rps) * 100).toFixed(0)} %) | ${row.p50} | ${row.p99} | ${fmtRatio(row.vsBare)} | ${fmtRatio(row.vsOptimum)} | ${own} | ${row.cpuUs === undefined ? 'n/a' : row.cpuUs.toFixed(1)} | ${fmtRatio(row.cpuVsOwnOptimum)} | ${row.unexpected} |`)
   }
   return [...lines, '']
 }
@@ -150,7 +152,7 @@ export function resultsMarkdown (input: ReportInput): string {
     out.push(`- **${goal.title}**: ${verdict(goal.verdict)}`)
     for (const d of goal.details) out.push(`  - ${d.verdict === 'not met' ? '✗ ' : d.verdict === 'undecided' ? '? ' : ''}${d.text}`)
   }
-  out.push('', `Ratios are medians over rounds of the ratio within each round (both servers measured minutes apart at most). In brackets is the median's confidence interval from the order statistics of the ${CONFIG.rounds} rounds, which assumes nothing about how the rounds are distributed; with 6 to 8 rounds it is the lowest and highest round and holds the true median with 97–99 % confidence. A goal is met when the whole interval clears its threshold and not met when the whole interval misses it; when the interval holds the threshold it is **undecided** (✗ marks a miss, ? an undecided measurement): the machine's round-to-round noise is larger than the difference, and only more rounds (\`BENCH_ROUNDS\`, or \`npm run bench:compare\` on the two servers) can settle it.`, '')
+  out.push('', `Ratios are medians over rounds of the ratio within each round (both servers measured minutes apart at most). In brackets is the median's confidence interval from the order statistics of the rounds (${CONFIG.rounds}, or the count shown where settling rounds added more), which assumes nothing about how the rounds are distributed: with 6 to 8 rounds it is the lowest and highest round and holds the true median with 97–99 % confidence; with more it narrows to inner rounds at 95 % or more. A goal is met when the whole interval clears its threshold and not met when the whole interval misses it; when the interval holds the threshold it is **undecided** (✗ marks a miss, ? an undecided measurement): the machine's round-to-round noise is larger than the difference, and only more rounds can settle it: the settling rounds add them while the run has time left, and \`BENCH_SETTLE_UNTIL\`, \`BENCH_ROUNDS\` or \`npm run bench:compare\` on the two servers add more.`, '')
   out.push('## Throughput and latency', '', 'Latency resolution is 1 ms (autocannon). "server CPU µs/req" is the server process\'s user + system CPU time (from /proc) over the run divided by its responses: the server\'s own cost, which the client and the machine\'s other load disturb less than req/s. Its ratio is the own optimum\'s CPU per request divided by this server\'s, paired by round, so above 1 means cheaper than the optimum. "unexpected" counts responses other than 2xx (and 401 in the forged mix), socket errors and timeouts over all rounds.', '')
   for (const table of input.tables) out.push(...throughputTable(table))
   out.push('![throughput relative to bare Fastify](chart.svg)', '')
@@ -191,6 +193,6 @@ export function benchmarksDoc (input: ReportInput): string {
     for (const d of missing.length > 0 ? missing : goal.details) out.push(`  - ${d.text}`)
   }
   out.push('', '## Running it', '', '```sh', `npm run bench        # ${(input.totalSeconds / 60).toFixed(1)} min in the last run (2 cores); writes bench/results.md, bench/chart.svg and this page`, 'npm run build && node --import tsx bench/micro/run.ts   # the micro benchmark alone', 'npm run bench:compare -- optimum hookgate-backchannel [--kib 64] [--forged] [--profile]   # a quick interleaved A/B of named servers (no report)', '```', '')
-  out.push('`BENCH_DURATION`, `BENCH_ROUNDS`, `BENCH_WARMUP`, `BENCH_CONNECTIONS`, `BENCH_MEMORY_REQUESTS`, `BENCH_PROFILE_SECONDS` and `BENCH_MICRO_MS` override the defaults in `bench/lib/config.ts`. The servers are in `bench/servers/`, one file each. hookgate endpoints run with `idempotency: false` because every timed request carries the same event id. The benchmark is not part of `npm test` or CI, and no test asserts a timing.', '')
+  out.push('`BENCH_DURATION`, `BENCH_ROUNDS`, `BENCH_SETTLE_UNTIL`, `BENCH_WARMUP`, `BENCH_CONNECTIONS`, `BENCH_MEMORY_REQUESTS`, `BENCH_PROFILE_SECONDS` and `BENCH_MICRO_MS` override the defaults in `bench/lib/config.ts`. The servers are in `bench/servers/`, one file each. hookgate endpoints run with `idempotency: false` because every timed request carries the same event id. The benchmark is not part of `npm test` or CI, and no test asserts a timing.', '')
   return `${out.join('\n')}\n`
 }
