@@ -107,12 +107,13 @@ try {
   log('micro benchmark done')
   phase('micro')
 
-  // Settling: while time is left, more rounds of only the runs some goal could not decide, so its
-  // interval narrows. Fresh processes again; a round pairs whatever it measured together.
+  // Settling: with the time left, more rounds of only the runs some goal could not decide, so its
+  // interval narrows. The set is chosen once and kept until the time is up: stopping each comparison
+  // as soon as its interval cleared the threshold would pick the rounds by peeking at them. Fresh
+  // processes again; a round pairs whatever it measured together.
+  const wanted = undecidedRuns(evaluateGoals(analyse(samples), samples, memory, micro))
   let settling = 0
-  for (let round = CONFIG.rounds + 1; Date.now() - started < CONFIG.settleUntil * 1000; round++) {
-    const wanted = undecidedRuns(evaluateGoals(analyse(samples), samples, memory, micro))
-    if (wanted.length === 0) break
+  for (let round = CONFIG.rounds + 1; wanted.length > 0 && Date.now() - started < CONFIG.settleUntil * 1000; round++) {
     await startRound(round, new Set(wanted.map((run) => run.server)))
     await timeRound(round, samples, wanted)
     await stopRound()
