@@ -1,7 +1,8 @@
 /**
  * Micro benchmark of hookgate's pipeline stages (verify, parse, validate, dispatch) at each body size,
  * without HTTP, beside the same work written by hand with node:crypto, JSON.parse and ajv, and beside
- * node:crypto's HMAC-SHA256 throughput: the physical floor of verifying a body.
+ * node:crypto's HMAC-SHA256 throughput: the physical floor of verifying a body; and the JS heap
+ * bytes each whole pipeline allocates per call (allocation.ts), which no machine noise disturbs.
  *
  * Standalone, after `npm run build`: node --import tsx bench/micro/run.ts (hookgate from dist/)
  */
@@ -15,6 +16,8 @@ import { backchannel, bread } from 'hookgate/providers'
 import { CONFIG, SIZES } from '../lib/config.js'
 import { BACKCHANNEL_SECRET, BREAD_BASIC, BREAD_KID, BREAD_SECRET, EVENT_TYPE, ORDER_SCHEMA } from '../lib/fixtures.js'
 import { requestSet, type BenchRequest } from '../lib/requests.js'
+import { allocatedPerCall } from './allocation.js'
+import { handBackchannel } from './hand.js'
 import { timeAsync, timeSync } from '../lib/timing.js'
 // Internal: the parse stage as the receiver runs it (not part of the public API).
 import { parseJson } from '../../src/core/json.js'
@@ -27,6 +30,8 @@ export interface MicroResult {
   readonly bytes: number
   readonly backchannel: MicroRows
   readonly bread: MicroRows
+  /** JS heap bytes allocated per whole-pipeline call (Backchannel), if that measurement ran. */
+  readonly allocated: { readonly hand: number, readonly receive: number } | undefined
 }
 
 function inbound (req: BenchRequest): InboundRequest {
@@ -43,6 +48,7 @@ async function backchannelRows (bytes: number, ms: number): Promise<MicroRows> {
   const hookgateAjv = createAjv().compile(ORDER_SCHEMA)
   const data = (JSON.parse(body.toString('utf8')) as { data: unknown }).data
   const handlers = new Map([[EVENT_TYPE, async (_event: unknown) => {}]])
+  const hand = handBackchannel(body, signature)
   const provider = backchannel({ secret: BACKCHANNEL_SECRET })
   const [verifier] = provider.verifiers
   if (verifier === undefined) throw new Error('backchannel() has no verifier')
@@ -50,25 +56,16 @@ async function backchannelRows (bytes: number, ms: number): Promise<MicroRows> {
   const none = createReceiver(backchannel({ secret: BACKCHANNEL_SECRET }), { idempotency: false })
   const bare = createReceiver(backchannel({ secret: BACKCHANNEL_SECRET }), { idempotency: false }).on(EVENT_TYPE, async () => {})
   const full = createReceiver(backchannel({ secret: BACKCHANNEL_SECRET }), { idempotency: false }).on(EVENT_TYPE, { schema: ORDER_SCHEMA }, async () => {})
-  const handVerify = (): boolean => {
-    const mac = Buffer.from(signature.slice(7), 'hex')
-    return mac.length === 32 && timingSafeEqual(createHmac('sha256', key).update(body).digest(), mac)
-  }
   const rows: MicroRows = {}
   rows['node:crypto HMAC-SHA256 (floor)'] = timeSync(() => createHmac('sha256', key).update(body).digest(), ms)
-  rows['hand: verify (hex, HMAC, timingSafeEqual)'] = timeSync(handVerify, ms)
+  rows['hand: verify (hex, HMAC, timingSafeEqual)'] = timeSync(hand.verify, ms)
   rows['hand: JSON.parse(body.toString())'] = timeSync(() => JSON.parse(body.toString('utf8')), ms)
   rows['hookgate: parseJson() (core/json.ts)'] = timeSync(() => parseJson(body), ms)
   rows['secure-json-parse'] = timeSync(() => secureJson.parse(body.toString('utf8')), ms)
   rows['hand: ajv validate (new Ajv())'] = timeSync(() => plainAjv(data), ms)
   rows['ajv validate (createAjv: allErrors, formats)'] = timeSync(() => hookgateAjv(data), ms)
   rows['hand: Map lookup + handler'] = await timeAsync(async () => { await handlers.get(EVENT_TYPE)?.(data) }, ms)
-  rows['hand: whole pipeline'] = await timeAsync(async () => {
-    if (!handVerify()) throw new Error('bad signature')
-    const event = JSON.parse(body.toString('utf8')) as { type: string, data: unknown }
-    if (!plainAjv(event.data)) throw new Error('invalid')
-    await handlers.get(event.type)?.(event)
-  }, ms)
+  rows['hand: whole pipeline'] = await timeAsync(hand.whole, ms)
   rows['hookgate: verifier.verify()'] = timeSync(() => verifier.verify(request), ms)
   const parsed: unknown = secureJson.parse(body.toString('utf8'))
   rows['hookgate: envelope.open()'] = timeSync(() => provider.envelope.open(parsed, request), ms)
@@ -107,9 +104,10 @@ async function breadRows (bytes: number, ms: number): Promise<MicroRows> {
 }
 
 export async function runMicro (ms: number = CONFIG.microMs): Promise<MicroResult[]> {
+  const allocation = allocatedPerCall()
   const results: MicroResult[] = []
   for (const size of SIZES) {
-    results.push({ size: size.label, bytes: size.bytes, backchannel: await backchannelRows(size.bytes, ms), bread: await breadRows(size.bytes, ms) })
+    results.push({ size: size.label, bytes: size.bytes, backchannel: await backchannelRows(size.bytes, ms), bread: await breadRows(size.bytes, ms), allocated: allocation?.[size.label] })
   }
   return results
 }
@@ -121,6 +119,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     for (const [group, rows] of [['backchannel', result.backchannel], ['bread', result.bread]] as const) {
       for (const [name, ns] of Object.entries(rows)) console.log(`  ${group.padEnd(12)} ${name.padEnd(48)} ${(ns / 1000).toFixed(2).padStart(9)} µs`)
     }
+    if (result.allocated !== undefined) console.log(`  JS heap allocated per call: hand ${Math.round(result.allocated.hand)} B, receive() ${Math.round(result.allocated.receive)} B`)
   }
   console.log(`\n${((Date.now() - started) / 1000).toFixed(1)} s`)
 }
