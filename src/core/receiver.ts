@@ -9,7 +9,7 @@ import { resolveIdempotency, type ClaimResult, type IdempotencyOptions, type Res
 import { validateReceiverOptions } from './options.js'
 import { describePattern, EventRegistry, type EventPattern } from './registry.js'
 import { compileDataValidator, createAjv, type DataValidator, type JsonSchema } from './schemas.js'
-import type { HandshakeOutcome, Handler, HeaderSource, InboundRequest, Logger, Outcome, Provider, WebhookEvent } from './types.js'
+import type { HandshakeOutcome, Handler, HeaderSource, InboundRequest, Logger, Outcome, Provider, Verifier, WebhookEvent } from './types.js'
 import type { EventFor, EventMap, EventMapOf, EventWithSchema, OpenEventMap, PatternFor, SchemaLike } from './typing.js'
 
 /** Any handler, as stored: the typed overloads of `on()` are what callers see. */
@@ -268,8 +268,11 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
 
       const request = new Inbound(bytes, header, headers, this.#now, options.url)
       let parsed: { value: unknown } | undefined
-      for (const verifier of this.provider.verifiers) {
-        let result = verifier.verify(request)
+      // Indexed loops in this async function: its for-of iterators were allocated on every request
+      // (about 200 bytes, measured with bench/micro/allocation.ts).
+      const verifiers = this.provider.verifiers
+      for (let v = 0; v < verifiers.length; v++) {
+        let result = (verifiers[v] as Verifier).verify(request)
         if (result instanceof Promise) result = await result
         if (result instanceof HookgateError) return this.reject(result, options)
         if (result !== undefined) parsed = { value: result.parsed }
@@ -284,7 +287,8 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
       if (events instanceof HookgateError) return this.reject(events, options)
 
       const routes: Array<Route<E, C> | undefined> = []
-      for (const event of events) {
+      for (let e = 0; e < events.length; e++) {
+        const event = events[e] as E
         const route = this.#routes.match(event.type, event.source)
         if (route === undefined && this.#refuseUnknown) {
           return this.reject(refusal('HOOKGATE_EVENT_UNKNOWN', { eventId: event.id, reason: `type "${event.type}"` }), options, events)
