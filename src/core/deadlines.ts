@@ -1,4 +1,5 @@
-interface Pending {
+/** One entry of the queue; pass it to `settle()` once its work has finished. */
+export interface Pending {
   readonly deadline: number
   readonly expire: () => void
   prev: Pending | undefined
@@ -21,15 +22,20 @@ export class DeadlineQueue {
     this.#ms = ms
   }
 
-  /** Starts the clock for one entry; call the returned function once it has settled. */
-  add (onTimeout: () => void): () => void {
+  /** Starts the clock for one entry; give it to `settle()` once its work has finished. */
+  add (onTimeout: () => void): Pending {
     const entry: Pending = { deadline: performance.now() + this.#ms, expire: onTimeout, prev: this.#tail, next: undefined }
     if (this.#tail === undefined) this.#head = entry
     else this.#tail.next = entry
     this.#tail = entry
     if (this.#timer === undefined) this.#timer = this.#arm(this.#ms)
     else if (entry.prev === undefined) this.#timer.ref()
-    return () => { this.#unlink(entry) }
+    return entry
+  }
+
+  /** Stops the clock for an entry; harmless after it expired or settled already. */
+  settle (entry: Pending): void {
+    this.#unlink(entry)
   }
 
   #unlink (entry: Pending): void {

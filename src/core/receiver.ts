@@ -414,13 +414,13 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     if (deadlines === undefined) return Promise.resolve(result).then(() => undefined, (err: unknown) => handlerFailed(route, event, err))
     // One promise per handler and no timer of its own: Promise.race and a setTimeout per request cost more.
     return new Promise((resolve) => {
-      const settled = deadlines.add(() => {
+      const entry = deadlines.add(() => {
         // The handler cannot be cancelled; it keeps running, but the sender is told to retry.
         resolve(new HookgateError('HOOKGATE_HANDLER_TIMEOUT', { eventId: event.id, reason: `handler for "${route.pattern}" took more than ${this.#handlerTimeout} ms` }))
       })
       result.then(
-        () => { settled(); resolve(undefined) },
-        (err: unknown) => { settled(); resolve(handlerFailed(route, event, err)) }
+        () => { deadlines.settle(entry); resolve(undefined) },
+        (err: unknown) => { deadlines.settle(entry); resolve(handlerFailed(route, event, err)) }
       )
     })
   }

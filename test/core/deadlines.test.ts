@@ -22,17 +22,17 @@ describe('DeadlineQueue (one timer for every running handler)', () => {
     let lateAdded = 0
     const slow2 = deferred<void>()
     const late = deferred<number>()
-    const settleFast = queue.add(() => { expired.push('fast') })
+    const fast = queue.add(() => { expired.push('fast') })
     queue.add(() => { expired.push('slow 1') })
-    const settleMiddle = queue.add(() => { expired.push('middle') })
+    const middle = queue.add(() => { expired.push('middle') })
     queue.add(() => { expired.push('slow 2'); seenAtSlow2 = [...expired]; slow2.resolve() })
     await sleep(5)
-    settleFast()
-    settleMiddle()
-    settleMiddle() // settling twice is harmless
+    queue.settle(fast)
+    queue.settle(middle)
+    queue.settle(middle) // settling twice is harmless
     await sleep(15)
     lateAdded = performance.now()
-    const settleLate = queue.add(() => { expired.push('late'); late.resolve(performance.now()) })
+    const lateEntry = queue.add(() => { expired.push('late'); late.resolve(performance.now()) })
     await slow2.promise
     assert.ok(performance.now() - started >= 100, 'expired before the timeout')
     assert.deepEqual(seenAtSlow2, ['slow 1', 'slow 2'])
@@ -40,7 +40,7 @@ describe('DeadlineQueue (one timer for every running handler)', () => {
     const lateExpiredAt = await late.promise
     assert.ok(lateExpiredAt - lateAdded >= 100, `the late entry expired after ${lateExpiredAt - lateAdded} ms`)
     assert.deepEqual(expired, ['slow 1', 'slow 2', 'late'])
-    settleLate() // settling after expiry is harmless too
+    queue.settle(lateEntry) // settling after expiry is harmless too
   })
 
   it('holds no process open once every entry has settled, though the timeout is long', async () => {
