@@ -35,10 +35,6 @@ export class DeadlineQueue {
 
   /** Stops the clock for an entry; harmless after it expired or settled already. */
   settle (entry: Pending): void {
-    this.#unlink(entry)
-  }
-
-  #unlink (entry: Pending): void {
     if (entry.prev === undefined && this.#head !== entry) return // expired or settled already
     if (entry.prev === undefined) this.#head = entry.next
     else entry.prev.next = entry.next
@@ -60,7 +56,7 @@ export class DeadlineQueue {
     const now = performance.now()
     while (this.#head !== undefined && this.#head.deadline <= now) {
       const entry = this.#head
-      this.#unlink(entry)
+      this.settle(entry)
       entry.expire()
     }
     if (this.#head !== undefined) this.#timer = this.#arm(this.#head.deadline - now)
