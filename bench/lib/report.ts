@@ -39,7 +39,6 @@ export interface ReportInput {
 const int = (n: number): string => Math.round(n).toLocaleString('en')
 const us = (ns: number): string => (ns / 1000).toFixed(ns < 10_000 ? 2 : ns < 1e6 ? 1 : 0)
 const VERDICT_TEXT: Readonly<Record<Verdict, string>> = { met: 'met', 'not met': '**not met**', undecided: '**undecided**', 'not measured': 'not measured' }
-const verdict = (v: Verdict): string => VERDICT_TEXT[v]
 /** The measurements that miss or cannot tell. */
 const unsettled = (d: Detail): boolean => d.verdict === 'not met' || d.verdict === 'undecided'
 
@@ -164,7 +163,7 @@ export function resultsMarkdown (input: ReportInput): string {
   out.push('', 'hookgate endpoints run with `idempotency: false`: every timed request carries the same event id, so with de-duplication on, all but the first would be answered as duplicates. Loggers are silent everywhere (Fastify `logger: false`; a no-op `log` for hookgate Express and Octokit). Octokit answers a bad signature with 400; its server turns that into 401 in an `onError` hook. The bare-fastify ceiling verifies nothing, so it is checked for 2xx only and accepts forged requests in the mix.', '')
   out.push('## Goals (issue 7, item 4)', '')
   for (const goal of input.goals) {
-    out.push(`- **${goal.title}**: ${verdict(goal.verdict)}`)
+    out.push(`- **${goal.title}**: ${VERDICT_TEXT[goal.verdict]}`)
     for (const d of goal.details) out.push(`  - ${d.verdict === 'not met' ? '✗ ' : d.verdict === 'undecided' ? '? ' : ''}${d.text}`)
   }
   out.push('', `Ratios are medians over rounds of the ratio within each round (both servers measured minutes apart at most). In brackets is the median's confidence interval from the order statistics of the rounds (${CONFIG.rounds}, or the count shown where settling rounds added more), which assumes nothing about how the rounds are distributed: with 6 to 8 rounds it is the lowest and highest round and holds the true median with 97–99 % confidence; with more it narrows to inner rounds at 95 % or more. A goal is met when the whole interval clears its threshold and not met when the whole interval misses it; when the interval holds the threshold it is **undecided** (✗ marks a miss, ? an undecided measurement): the machine's round-to-round noise is larger than the difference, and only more rounds can settle it: the settling rounds add them while the run has time left, and \`BENCH_SETTLE_UNTIL\`, \`BENCH_ROUNDS\` or \`npm run bench:compare\` on the two servers add more.`, '')
@@ -204,7 +203,7 @@ export function benchmarksDoc (input: ReportInput): string {
   for (const goal of input.goals) {
     // The measurements that miss or cannot tell, or all of them when every one is met.
     const missing = goal.details.filter(unsettled)
-    out.push(`- ${goal.title}: ${verdict(goal.verdict)}`)
+    out.push(`- ${goal.title}: ${VERDICT_TEXT[goal.verdict]}`)
     for (const d of missing.length > 0 ? missing : goal.details) out.push(`  - ${d.text}`)
   }
   out.push('', '## Running it', '', '```sh', `npm run bench        # ${(input.totalSeconds / 60).toFixed(1)} min in the last run (2 cores); writes bench/results.md, bench/chart.svg and this page`, 'npm run build && node --import tsx bench/micro/run.ts   # the micro benchmark alone', 'npm run bench:compare -- optimum hookgate-backchannel [--kib 64] [--forged] [--profile]   # a quick interleaved A/B of named servers (no report)', '```', '')

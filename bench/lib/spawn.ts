@@ -3,7 +3,11 @@ import { fileURLToPath } from 'node:url'
 import type { ChildMessage, ParentMessage } from './child.js'
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url))
-const RUN_TSCONFIG = fileURLToPath(new URL('../tsconfig.run.json', import.meta.url))
+/**
+ * The environment of a process that runs hookgate as it ships: tsx with a tsconfig without the
+ * paths that map `hookgate` to src/, so it resolves through package.json's exports to dist/.
+ */
+export const DIST_ENV: NodeJS.ProcessEnv = { ...process.env, TSX_TSCONFIG_PATH: fileURLToPath(new URL('../tsconfig.run.json', import.meta.url)) }
 
 export interface ServerProcess {
   readonly name: string
@@ -48,7 +52,7 @@ export async function spawnServer (name: string, options: { cpu?: number, nodeAr
     // them (its keepNames adds a call to every named closure): no hookgate-source condition, and a
     // tsconfig without the paths that map `hookgate` to src/.
     execArgv: ['--import', 'tsx', ...(options.nodeArgs ?? [])],
-    env: { ...process.env, TSX_TSCONFIG_PATH: RUN_TSCONFIG },
+    env: DIST_ENV,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc']
   })
   const pid = child.pid

@@ -12,6 +12,7 @@ import { backchannel } from 'hookgate/providers'
 import { SIZES } from '../lib/config.js'
 import { BACKCHANNEL_SECRET, EVENT_TYPE, ORDER_SCHEMA } from '../lib/fixtures.js'
 import { requestSet } from '../lib/requests.js'
+import { DIST_ENV } from '../lib/spawn.js'
 import { handBackchannel } from './hand.js'
 
 /** Bytes per call, by size label. */
@@ -49,7 +50,7 @@ async function measure (): Promise<Allocation> {
 /** Runs the measurement in its own process; `undefined` (with the reason on stderr) if it fails. */
 export function allocatedPerCall (): Allocation | undefined {
   const child = spawnSync(process.execPath, ['--expose-gc', `--min-semi-space-size=${SEMI_SPACE_MB}`, `--max-semi-space-size=${SEMI_SPACE_MB}`, '--import', 'tsx', fileURLToPath(import.meta.url)], {
-    env: { ...process.env, TSX_TSCONFIG_PATH: fileURLToPath(new URL('../tsconfig.run.json', import.meta.url)) },
+    env: DIST_ENV,
     encoding: 'utf8',
     timeout: 120_000
   })

@@ -3,7 +3,7 @@ import { Ajv } from 'ajv'
 import { BACKCHANNEL_SECRET, EVENT_TYPE, ORDER_SCHEMA } from '../lib/fixtures.js'
 
 /** Backchannel's job written by hand (node:crypto, JSON.parse, a precompiled ajv, a Map), for one signed body. */
-export function handBackchannel (body: Buffer, signature: string): { verify: () => boolean, whole: () => Promise<void> } {
+export function handBackchannel (body: Buffer, signature: string): { verify: () => boolean, validate: (data: unknown) => boolean, handlers: ReadonlyMap<string, (event: unknown) => Promise<void>>, whole: () => Promise<void> } {
   const key = Buffer.from(BACKCHANNEL_SECRET)
   const validate = new Ajv().compile(ORDER_SCHEMA)
   const handlers = new Map([[EVENT_TYPE, async (_event: unknown) => {}]])
@@ -13,6 +13,8 @@ export function handBackchannel (body: Buffer, signature: string): { verify: () 
   }
   return {
     verify,
+    validate,
+    handlers,
     async whole () {
       if (!verify()) throw new Error('bad signature')
       const event = JSON.parse(body.toString('utf8')) as { type: string, data: unknown }
