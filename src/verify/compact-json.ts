@@ -57,14 +57,14 @@ export function mayDifferFromCompact (body: Buffer): boolean {
 }
 
 /**
- * The compact re-serialisation of a JSON body and its parsed value, or `undefined` when the body is
- * not JSON or cannot be re-serialised (nesting too deep for `JSON.stringify`'s recursion).
+ * The compact re-serialisation of a JSON body, or `undefined` when the body is not JSON or cannot be
+ * re-serialised (nesting too deep for `JSON.stringify`'s recursion).
  */
-export function compactForm (body: Buffer): { bytes: Buffer, value: unknown } | undefined {
+export function compactForm (body: Buffer): Buffer | undefined {
   const json = parseJson(body)
   if (!json.ok) return undefined
   try {
-    return { bytes: Buffer.from(JSON.stringify(json.value), 'utf8'), value: json.value }
+    return Buffer.from(JSON.stringify(json.value), 'utf8')
   } catch {
     return undefined
   }

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { refusal, type HookgateError } from '../core/errors.js'
 import type { InboundRequest, Verifier, VerifyResult } from '../core/types.js'
+import { parseJson } from '../core/json.js'
 import { compactForm, mayDifferFromCompact } from './compact-json.js'
 import { secretProvider, type SecretSource } from './secrets.js'
 import { signatureParser, type SignatureFormat } from './signature-header.js'
@@ -154,12 +155,17 @@ export function hmacVerifier (options: HmacOptions): Verifier {
     if (typeof data === 'string') return refusal('HOOKGATE_SIGNATURE_INVALID', { reason: data })
     if (signedBy(keys, data, macs)) return undefined
     if (compactJsonFallback && mayDifferFromCompact(request.body)) {
-      // Parses bytes that are not yet authenticated: bounded by the body limit, prototype-safe, and
-      // its result is used only if the MAC over the compact form then matches.
+      // Parses bytes that are not yet authenticated (bounded by the body limit, prototype-safe), only
+      // to re-serialise them.
       const compact = compactForm(request.body)
-      if (compact !== undefined && !compact.bytes.equals(request.body)) {
-        const compactData = content.build(request, compact.bytes, timestamp)
-        if (typeof compactData !== 'string' && signedBy(keys, compactData, macs)) return { parsed: compact.value }
+      if (compact !== undefined && !compact.equals(request.body)) {
+        const compactData = content.build(request, compact, timestamp)
+        if (typeof compactData !== 'string' && signedBy(keys, compactData, macs)) {
+          // The handler gets what was signed, parsed from the compact bytes: the body's own value can
+          // differ from it where stringify loses information (`1e999` is written `null`, `-0` is `0`).
+          const signed = parseJson(compact)
+          if (signed.ok) return { parsed: signed.value }
+        }
       }
     }
     return refusal('HOOKGATE_SIGNATURE_INVALID', { reason: 'no configured secret produces this signature' })

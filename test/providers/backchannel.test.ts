@@ -77,3 +77,15 @@ test('missing, empty or doubled secrets throw at creation with a clear message',
     assert.throws(() => backchannel(options as BackchannelOptions), { name: 'TypeError', message })
   }
 })
+
+test('through the compact fallback the handler gets what was signed, not values re-serialising would lose', async () => {
+  const signed = '{"id":"evt_9","type":"order.paid","data":{"refund":null,"fee":0}}'
+  const seen: unknown[] = []
+  const receiver = createReceiver(backchannel({ secret: SECRET })).on('order.paid', (event) => { seen.push(event.data) })
+  // Parses and re-serialises to the signed bytes, but its own value is { refund: Infinity, fee: -0 }.
+  const body = Buffer.from('{"id":"evt_9","type":"order.paid","data":{"refund":1e999,"fee":-0}}')
+  assert.equal((await receiver.receive(body, signBackchannel(signed, SECRET))).status, 200)
+  assert.equal(seen.length, 1)
+  assert.deepEqual(seen[0], { refund: null, fee: 0 })
+  assert.ok(Object.is((seen[0] as { fee: number }).fee, 0), 'fee is +0, as signed')
+})

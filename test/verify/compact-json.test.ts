@@ -34,5 +34,5 @@ test('property: when the scan says "no difference", the compact form is exactly 
 test('compactForm gives up (no throw) on bodies too deep to re-serialise, or not JSON', () => {
   assert.equal(compactForm(Buffer.from('['.repeat(20_000) + ']'.repeat(20_000))), undefined)
   assert.equal(compactForm(Buffer.from('{"a":')), undefined)
-  assert.deepEqual(compactForm(Buffer.from('{ "a" : [1, 2] }')), { bytes: Buffer.from('{"a":[1,2]}'), value: { a: [1, 2] } })
+  assert.deepEqual(compactForm(Buffer.from('{ "a" : [1, 2] }')), Buffer.from('{"a":[1,2]}'))
 })
