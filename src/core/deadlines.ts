@@ -33,9 +33,9 @@ export class DeadlineQueue {
     return entry
   }
 
-  /** Stops the clock for an entry; harmless after it expired or settled already. */
-  settle (entry: Pending): void {
-    if (entry.prev === undefined && this.#head !== entry) return // expired or settled already
+  /** Stops the clock for an entry: `true` if it was running, `false` (and nothing done) if it had expired or settled already. */
+  settle (entry: Pending): boolean {
+    if (entry.prev === undefined && this.#head !== entry) return false
     if (entry.prev === undefined) this.#head = entry.next
     else entry.prev.next = entry.next
     if (entry.next === undefined) this.#tail = entry.prev
@@ -44,6 +44,7 @@ export class DeadlineQueue {
     // An empty queue keeps its timer, unreferenced so that it holds no process open: arming and
     // clearing a timer per entry costs more than letting it fire once for nothing.
     if (this.#head === undefined) this.#timer?.unref()
+    return true
   }
 
   // `ms` is at most a handlerTimeout, which options.ts keeps within what a Node timer holds.

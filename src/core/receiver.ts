@@ -41,7 +41,8 @@ export interface ReceiverOptions<E extends WebhookEvent = WebhookEvent, C = unde
   unknownEvents?: 'acknowledge' | 'refuse'
   /**
    * Milliseconds a handler may run before the sender gets 500 (`HOOKGATE_HANDLER_TIMEOUT`) and
-   * retries; the handler itself is not cancelled. `Infinity` waits forever. @default 30000
+   * retries; the handler itself is not cancelled, and keeps its event's claim until it ends (a retry
+   * meanwhile gets 409). `Infinity` waits forever. @default 30000
    */
   handlerTimeout?: number
   /** The ajv instance that compiles the event schemas; share one across endpoints. @default createAjv() */
@@ -321,10 +322,11 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
           const retryAfter = String(Math.min(60, Math.max(1, Math.ceil(claim.retryAfterMs / 1000))))
           return this.reject(refusal('HOOKGATE_DELIVERY_IN_PROGRESS', { eventId: event.id, reason: 'claimed by another delivery', headers: { 'retry-after': retryAfter } }), options, events)
         }
-        let failure = this.#run(route, event, options.context as C)
+        let failure = this.#run(route, event, options.context as C, claim?.token, log)
         if (failure instanceof Promise) failure = await failure
         if (failure !== undefined) {
-          if (claim !== undefined) await this.#settle('release', event, claim.token, log)
+          // A handler past its timeout still runs and keeps its claim (#run settles it when it ends).
+          if (claim !== undefined && failure.code !== 'HOOKGATE_HANDLER_TIMEOUT') await this.#settle('release', event, claim.token, log)
           return this.reject(failure, options, events)
         }
         if (claim !== undefined) await this.#settle('complete', event, claim.token, log)
@@ -401,8 +403,12 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
       : { status: error.statusCode, body, headers: error.headers, events, error }
   }
 
-  /** Runs one handler within the timeout; a throw, a rejection or the timeout becomes the failure to report. */
-  #run (route: Route<E, C>, event: E, context: C): HookgateError | undefined | Promise<HookgateError | undefined> {
+  /**
+   * Runs one handler within the timeout; a throw, a rejection or the timeout becomes the failure to
+   * report. A handler past its timeout keeps running and keeps its claim (`token`), so a retry meanwhile
+   * gets 409 rather than a second run; when it ends, the claim is completed or released as usual.
+   */
+  #run (route: Route<E, C>, event: E, context: C, token: string | undefined, log: Logger): HookgateError | undefined | Promise<HookgateError | undefined> {
     let result: unknown
     try {
       result = route.handler(event, context)
@@ -419,10 +425,21 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
         resolve(new HookgateError('HOOKGATE_HANDLER_TIMEOUT', { eventId: event.id, reason: `handler for "${route.pattern}" took more than ${this.#handlerTimeout} ms` }))
       })
       result.then(
-        () => { deadlines.settle(entry); resolve(undefined) },
-        (err: unknown) => { deadlines.settle(entry); resolve(handlerFailed(route, event, err)) }
+        () => { if (deadlines.settle(entry)) resolve(undefined); else this.#endedLate(route, event, undefined, token, log) },
+        (err: unknown) => {
+          const failure = handlerFailed(route, event, err)
+          if (deadlines.settle(entry)) resolve(failure)
+          else this.#endedLate(route, event, failure, token, log)
+        }
       )
     })
+  }
+
+  /** A handler that was answered for with a timeout has ended: record it, as it would have been in time. */
+  #endedLate (route: Route<E, C>, event: E, failure: HookgateError | undefined, token: string | undefined, log: Logger): void {
+    if (failure === undefined) log.warn({ eventId: event.id }, `handler for "${route.pattern}" succeeded after its timeout`)
+    else log.error({ eventId: event.id, err: failure.cause }, `handler for "${route.pattern}" failed after its timeout`)
+    if (token !== undefined) void this.#settle(failure === undefined ? 'complete' : 'release', event, token, log)
   }
 
   /** The body must be JSON the envelope reads, sent as is: a compressed body is not the bytes that were signed. */

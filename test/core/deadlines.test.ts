@@ -27,9 +27,9 @@ describe('DeadlineQueue (one timer for every running handler)', () => {
     const middle = queue.add(() => { expired.push('middle') })
     queue.add(() => { expired.push('slow 2'); seenAtSlow2 = [...expired]; slow2.resolve() })
     await sleep(5)
-    queue.settle(fast)
-    queue.settle(middle)
-    queue.settle(middle) // settling twice is harmless
+    assert.equal(queue.settle(fast), true)
+    assert.equal(queue.settle(middle), true)
+    assert.equal(queue.settle(middle), false, 'settling twice is harmless, and says so')
     await sleep(15)
     lateAdded = performance.now()
     const lateEntry = queue.add(() => { expired.push('late'); late.resolve(performance.now()) })
@@ -40,7 +40,7 @@ describe('DeadlineQueue (one timer for every running handler)', () => {
     const lateExpiredAt = await late.promise
     assert.ok(lateExpiredAt - lateAdded >= 100, `the late entry expired after ${lateExpiredAt - lateAdded} ms`)
     assert.deepEqual(expired, ['slow 1', 'slow 2', 'late'])
-    queue.settle(lateEntry) // settling after expiry is harmless too
+    assert.equal(queue.settle(lateEntry), false, 'settling after expiry is harmless too, and says so')
   })
 
   it('holds no process open once every entry has settled, though the timeout is long', async () => {

@@ -82,13 +82,43 @@ for (const { name, make } of STORES) {
       assert.equal(runs, 2)
     })
 
-    test('a handler past its timeout → 500 and the claim is released', async (t) => {
+    /** Delivers until the answer is no longer 409 (a late handler's result is recorded asynchronously). */
+    async function afterRunning (receiver: ReturnType<typeof setup>['receiver'], id: string) {
+      for (let tries = 0; ; tries++) {
+        const outcome = await receiver.receive(...delivery(id))
+        if (outcome.status !== 409 || tries === 100) return outcome
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    }
+
+    test('a handler past its timeout → 500; while it still runs a retry gets 409, and its late success marks the event done', async (t) => {
       let runs = 0
-      const { receiver } = setup(t, async () => { runs++; if (runs === 1) await new Promise((resolve) => setTimeout(resolve, 500)) }, { handlerTimeout: 50 })
-      const timedOut = await receiver.receive(...delivery('evt_slow'))
+      let finish: () => void = () => {}
+      const log = recorder()
+      const { receiver } = setup(t, async () => { runs++; await new Promise<void>((resolve) => { finish = resolve }) }, { handlerTimeout: 50 })
+      const timedOut = await receiver.receive(...delivery('evt_slow'), { log })
       assert.equal(timedOut.status, 500)
       assert.equal(timedOut.error?.code, 'HOOKGATE_HANDLER_TIMEOUT')
-      assert.equal((await receiver.receive(...delivery('evt_slow'))).status, 200)
+      const meanwhile = await receiver.receive(...delivery('evt_slow'))
+      assert.equal(meanwhile.status, 409, 'the timed-out handler still holds the claim')
+      finish()
+      const retry = await afterRunning(receiver, 'evt_slow')
+      assert.equal(retry.status, 200)
+      assert.deepEqual(retry.body, { ok: true, handled: 0, duplicates: 1 })
+      assert.equal(runs, 1)
+      assert.ok(log.messages.includes('handler for "*" succeeded after its timeout'))
+    })
+
+    test('a handler past its timeout that then fails releases its claim, so the retry runs it again', async (t) => {
+      let runs = 0
+      let fail: (err: Error) => void = () => {}
+      const { receiver } = setup(t, async () => { runs++; if (runs === 1) await new Promise<void>((_resolve, reject) => { fail = reject }) }, { handlerTimeout: 50 })
+      assert.equal((await receiver.receive(...delivery('evt_slow_fail'))).error?.code, 'HOOKGATE_HANDLER_TIMEOUT')
+      assert.equal((await receiver.receive(...delivery('evt_slow_fail'))).status, 409)
+      fail(new Error('late failure'))
+      const retry = await afterRunning(receiver, 'evt_slow_fail')
+      assert.equal(retry.status, 200)
+      assert.deepEqual(retry.body, { ok: true, handled: 1 })
       assert.equal(runs, 2)
     })
 
