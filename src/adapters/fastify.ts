@@ -111,8 +111,14 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
       // Content-Length over the limit) before the body is read. Callback style: no promise per request.
       onRequest: (request, reply, done) => {
         const early = receiver.precheck(request.headers)
-        if (early === undefined) done()
-        else send(reply, receiver.reject(early, { context: request, log: request.log }))
+        if (early === undefined) {
+          done()
+          return
+        }
+        // The body stays unread: close the connection (as Fastify does after a body it refuses), or
+        // Node would go on reading and discarding however much the client sends.
+        reply.header('connection', 'close')
+        send(reply, receiver.reject(early, { context: request, log: request.log }))
       }
     }, (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : EMPTY_BODY

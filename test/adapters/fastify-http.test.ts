@@ -132,6 +132,23 @@ test('over a real socket: a body that is not plain JSON (type, charset, encoding
   assert.deepEqual(handled, [])
 })
 
+test('over a real socket: a refusal before the body is read closes the connection, so the unread body is not read and discarded', async (t) => {
+  const { port } = await listen(t)
+  for (const head of [['content-type: application/json', `content-length: ${LIMIT * 1000}`], ['content-type: text/plain', 'content-length: 1000000']]) {
+    const { reply, closed } = await new Promise<{ reply: string, closed: boolean }>((resolve, reject) => {
+      let reply = ''
+      const socket = connect(port, '127.0.0.1', () => { socket.write(['POST /hook HTTP/1.1', 'host: 127.0.0.1', ...head, 'x-bc-signature: sha256=00', '', ''].join('\r\n')) })
+      socket.on('data', (data) => { reply += data.toString() })
+      socket.on('end', () => { socket.destroy(); resolve({ reply, closed: true }) })
+      socket.on('error', reject)
+      socket.setTimeout(2000, () => { socket.destroy(); resolve({ reply, closed: false }) })
+    })
+    assert.match(reply, /^HTTP\/1\.1 41[35] /, head.join(', '))
+    assert.match(reply, /\r\nconnection: close\r\n/i, head.join(', '))
+    assert.ok(closed, `the server kept the connection open, waiting for the body (${head.join(', ')})`)
+  }
+})
+
 test('a JSON media type the envelope accepts but hookgate lists no parser for is read in full and verified', async (t) => {
   const app = Fastify()
   t.after(() => app.close())
