@@ -46,6 +46,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   readonly #owned: boolean
   readonly #prefix: string
   readonly #timeout: number
+  #ready: Promise<unknown> | undefined
 
   constructor (options: RedisStoreOptions) {
     if (options === null || typeof options !== 'object') throw new TypeError('redisStore() needs { client } or { url }')
@@ -89,6 +90,15 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     else client.disconnect()
   }
 
+  /**
+   * The next 'ready' (or 'error') of a client that is not ready, one wait shared by every request:
+   * a listener pair per request would pile up for as long as Redis stays away.
+   */
+  #connecting (client: Redis): Promise<unknown> {
+    this.#ready ??= once(client, 'ready').finally(() => { this.#ready = undefined })
+    return this.#ready
+  }
+
   async #eval (script: string, key: string, ...args: string[]): Promise<unknown> {
     const client = await this.#client
     let timer: NodeJS.Timeout | undefined
@@ -97,7 +107,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     })
     try {
       // A connection still being (re)established gets the same deadline as a command.
-      const ready = client.status === 'ready' ? undefined : once(client, 'ready')
+      const ready = client.status === 'ready' ? undefined : this.#connecting(client)
       return await Promise.race([(ready ?? Promise.resolve()).then(async () => await client.eval(script, 1, this.#prefix + key, ...args)), timeout])
     } finally {
       clearTimeout(timer)

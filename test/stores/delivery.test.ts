@@ -206,6 +206,20 @@ test('the memory store expires done keys after their TTL', async () => {
   assert.equal((await store.claim('k', 1000)).state, 'claimed')
 })
 
+test('while Redis is unreachable, concurrent deliveries share one wait for the connection (no listener per request)', async (t) => {
+  const store = redisStore({ url: 'redis://127.0.0.1:1', timeout: 300 })
+  t.after(async () => { await store.close() })
+  const warnings: string[] = []
+  const onWarning = (warning: Error): void => { warnings.push(warning.name) }
+  process.on('warning', onWarning)
+  t.after(() => { process.off('warning', onWarning) })
+  const receiver = createReceiver(backchannel({ secret: SECRET }), { idempotency: { store } }).on('*', () => {})
+  const outcomes = await Promise.all(Array.from({ length: 30 }, async (_, i) => await receiver.receive(...delivery(`evt_away_${i}`))))
+  assert.deepEqual(new Set(outcomes.map((outcome) => outcome.status)), new Set([503]))
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.deepEqual(warnings.filter((name) => name === 'MaxListenersExceededWarning'), [])
+})
+
 test('de-duplication can be turned off, and its options are validated', () => {
   const provider = backchannel({ secret: SECRET })
   assert.doesNotThrow(() => createReceiver(provider, { idempotency: false }))
