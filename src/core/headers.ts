@@ -7,18 +7,14 @@ function isHeadersObject (source: HeaderSource): source is { get (name: string):
 }
 
 /**
- * A case-insensitive reader over request headers. A repeated header comes back joined with ", " (as
+ * Reads one request header, case-insensitively. A repeated header comes back joined with ", " (as
  * Node joins unknown header names), so a verifier that expects one value sees that it got several.
  */
-export function headerReader (source: HeaderSource): (name: string) => string | undefined {
-  if (isHeadersObject(source)) {
-    return (name) => source.get(name) ?? undefined
-  }
+export function readHeader (source: HeaderSource, name: string): string | undefined {
+  if (isHeadersObject(source)) return source.get(name) ?? undefined
   const record: HeaderRecord = source
-  return (name) => {
-    const value = record[name] ?? findIgnoringCase(record, name)
-    return typeof value === 'string' || value === undefined ? value : value.join(', ')
-  }
+  const value = record[name] ?? findIgnoringCase(record, name)
+  return typeof value === 'string' || value === undefined ? value : value.join(', ')
 }
 
 /** Node, Fastify and Express lower-case header names; a hand-built object may not. */

@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { CloudEvent as SdkCloudEvent, HTTP } from 'cloudevents'
 import { HookgateError } from '../../src/core/errors.js'
-import { headerReader } from '../../src/core/headers.js'
+import { readHeader } from '../../src/core/headers.js'
 import { parseJson } from '../../src/core/json.js'
 import type { InboundRequest } from '../../src/core/types.js'
 import { cloudEventsEnvelope, type CloudEvent, type CloudEventsEnvelopeOptions } from '../../src/envelopes/cloudevents.js'
@@ -18,7 +18,7 @@ const BINARY = {
 const DATA = { identity: { tenantID: 'tenant-1' }, amount: 5 }
 
 function open (headers: Record<string, string>, body: unknown, options?: CloudEventsEnvelopeOptions): readonly CloudEvent[] | HookgateError {
-  const request: InboundRequest = { body: Buffer.alloc(0), header: headerReader(headers), headers, now: Date.now }
+  const request: InboundRequest = { body: Buffer.alloc(0), header: (name) => readHeader(headers, name), headers, now: Date.now }
   return cloudEventsEnvelope(options).open(body, request)
 }
 
@@ -47,12 +47,12 @@ test('binary mode: attributes from ce-* headers, the body is data, other ce-* ar
   assert.equal(event?.mode, 'binary')
   assert.deepEqual(event?.data, DATA)
   assert.deepEqual({ ...event?.extensions }, { traceparent: '00-abc', partitionkey: 'p1' })
-  assert.equal(headerReader(event?.headers ?? {})('ce-id'), BINARY['ce-id'], 'the raw headers are exposed')
+  assert.equal(readHeader(event?.headers ?? {}, 'ce-id'), BINARY['ce-id'], 'the raw headers are exposed')
 })
 
 test('binary mode: header names are case-insensitive and values percent-decoded', () => {
   const headers = new Headers({ ...BINARY, 'CE-Subject': 'caf%C3%A9%20%25' })
-  const request: InboundRequest = { body: Buffer.alloc(0), header: headerReader(headers), headers, now: Date.now }
+  const request: InboundRequest = { body: Buffer.alloc(0), header: (name) => readHeader(headers, name), headers, now: Date.now }
   const [event] = events(cloudEventsEnvelope().open(DATA, request))
   assert.equal(event?.subject, 'café %')
   const [lenient] = events(open({ ...BINARY, 'ce-subject': '100%' }, DATA))
