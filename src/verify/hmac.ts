@@ -187,17 +187,23 @@ export function hmacVerifier (options: HmacOptions): Verifier {
       if (value === undefined || value === '') return refusal('HOOKGATE_SIGNATURE_MISSING', { reason: `no ${headerName} header` })
       if (value.length > MAX_HEADER_LENGTH) return refusal('HOOKGATE_SIGNATURE_INVALID', { reason: `${headerName} is too long` })
       const parsed = parse(value)
-      const macs = typeof parsed === 'string' ? [] : parsed.signatures.map(decode)
-      if (typeof parsed === 'string' || macs.includes(undefined)) {
-        const reason = typeof parsed === 'string' ? parsed : format.kind === 'single' && value.includes(',') ? `${headerName} holds several values` : `${headerName} is malformed`
+      if (typeof parsed === 'string') return refusal('HOOKGATE_SIGNATURE_INVALID', { reason: parsed })
+      // As the senders' own libraries do, an entry that does not decode is one that does not match:
+      // any valid entry passes (a list may carry versions or spellings this scheme does not read).
+      const macs: Buffer[] = []
+      for (const signature of parsed.signatures) {
+        const mac = decode(signature)
+        if (mac !== undefined) macs.push(mac)
+      }
+      if (macs.length === 0) {
+        const reason = format.kind === 'single' && value.includes(',') ? `${headerName} holds several values` : `${headerName} is malformed`
         return refusal('HOOKGATE_SIGNATURE_INVALID', { reason })
       }
       const timestamp = readTimestamp(request, parsed.timestamp)
       if (typeof timestamp === 'object') return timestamp
-      const decoded = macs as Buffer[]
-      if (typeof keysFrom !== 'function') return check(keysFrom, request, decoded, timestamp)
+      if (typeof keysFrom !== 'function') return check(keysFrom, request, macs, timestamp)
       return keysFrom().then(
-        (keys) => check(keys, request, decoded, timestamp),
+        (keys) => check(keys, request, macs, timestamp),
         (err: unknown) => refusal('HOOKGATE_SECRETS_UNAVAILABLE', { reason: 'the secrets function failed', cause: err })
       )
     }
