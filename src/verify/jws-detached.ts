@@ -124,9 +124,21 @@ function hmacSignatureMatches (digest: string, key: Uint8Array | KeyObject, jws:
 type ImportCache = WeakMap<JWK, Map<string, Promise<CryptoKey | Uint8Array>>>
 
 /** Turns a configured key into what jose takes; a JWK is imported once per algorithm. */
+/** Why a JWK may not verify a JWS with `alg`, by the JWK's own `use`, `key_ops` and `alg` (as jose decides). */
+function jwkMismatch (key: JWK, alg: string): string | undefined {
+  if (key.use !== undefined && key.use !== 'sig') return `the key for this kid is for "${key.use}", not signatures`
+  if (Array.isArray(key.key_ops) && !key.key_ops.includes('verify')) return 'the key for this kid does not allow "verify"'
+  if (key.alg !== undefined && key.alg !== alg) return `the key for this kid is for ${key.alg}, not ${alg}`
+  return undefined
+}
+
 async function keyMaterial (key: JwsKey, alg: string, imported: ImportCache): Promise<KeyMaterial | HookgateError> {
   if (typeof key === 'string') return Buffer.from(key, 'utf8')
   if (key instanceof Uint8Array || isKeyObject(key)) return key
+  // Checked before importing: the import takes alg from the header, and the HMAC fast path never
+  // hands the JWK itself to jose.
+  const mismatch = jwkMismatch(key, alg)
+  if (mismatch !== undefined) return invalid(mismatch)
   let byAlg = imported.get(key)
   if (byAlg === undefined) {
     byAlg = new Map()

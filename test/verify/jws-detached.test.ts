@@ -289,9 +289,32 @@ test('attack: a public key in PEM or DER given as an HMAC secret is refused at s
 
 test('a JWK that cannot serve the header\'s alg is a 401, not a crash', async () => {
   const { publicKey } = await generateKeyPair('ES256')
-  const jwk = { ...await exportJWK(publicKey), alg: 'ES256' }
+  const jwk = await exportJWK(publicKey) // no "alg" of its own: the import with HS256 is what fails
   const result = await verify(hs(headerFor()), { keys: { [KID]: jwk }, algorithms: ['HS256', 'ES256'] })
   assertRefused(result, undefined, /cannot be used with HS256/)
+})
+
+test('a JWK pinned to another alg, to encryption or without "verify" is refused for keys and getKey, as jose refuses it', async () => {
+  const oct = { kty: 'oct', k: b64url(SECRET) }
+  const { publicKey, privateKey } = await generateKeyPair('PS256')
+  const rsa = await exportJWK(publicKey)
+  const compact = await new CompactSign(BODY).setProtectedHeader(headerFor({ alg: 'PS256' }) as { alg: string }).sign(privateKey, SIGN_OPTIONS)
+  const [h, , s] = compact.split('.')
+  const ps256 = `${h}..${s}`
+  const algorithms = ['HS256', 'PS256']
+  const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+    [hs(headerFor()), { ...oct, alg: 'HS512' }, /for HS512, not HS256/],
+    [hs(headerFor()), { ...oct, use: 'enc' }, /for "enc"/],
+    [hs(headerFor()), { ...oct, key_ops: ['sign'] }, /does not allow "verify"/],
+    [ps256, { ...rsa, alg: 'RS256' }, /for RS256, not PS256/]
+  ]
+  for (const [jws, jwk, reason] of cases) {
+    assertRefused(await verify(jws, { keys: { [KID]: jwk }, algorithms }), undefined, reason)
+    assertRefused(await verify(jws, { keys: undefined, getKey: () => jwk, algorithms }), undefined, reason)
+  }
+  // The same JWKs without the restriction, or with a matching one, verify.
+  assert.equal(await verify(hs(headerFor()), { keys: { [KID]: { ...oct, alg: 'HS256', use: 'sig', key_ops: ['verify'] } }, algorithms }), undefined)
+  assert.equal(await verify(ps256, { keys: { [KID]: { ...rsa, alg: 'PS256' } }, algorithms }), undefined)
 })
 
 test('getKey: a JWK returned under the same kid after a rotation replaces the old one (no stale cache)', async () => {
