@@ -69,6 +69,20 @@ describe('github', () => {
     assert.equal((await run(github({ secret }), ping, { ...headers, 'x-hub-signature-256': await githubSign(secret, ping), 'x-github-event': 'ping' })).events[0]?.type, 'ping')
     assert.equal((await run(github({ secret }), flipped(body), headers)).status, 401)
   })
+
+  test('limitation (docs/providers/github.md): the id and event headers are not signed, so a captured body is accepted under others', async () => {
+    const secret = 'github-secret'
+    const body = JSON.stringify({ action: 'opened', issue: { number: 1 } })
+    const signature = await githubSign(secret, body)
+    const seen: string[] = []
+    const receiver = createReceiver(github({ secret })).on('*', (event) => { seen.push(`${event.type} ${event.id}`) })
+    const deliver = async (event: string, id: string) => await receiver.receive(Buffer.from(body), { 'content-type': 'application/json', 'x-hub-signature-256': signature, 'x-github-event': event, 'x-github-delivery': id })
+    assert.equal((await deliver('issues', 'd-1')).status, 200)
+    assert.deepEqual((await deliver('issues', 'd-1')).body, { ok: true, handled: 0, duplicates: 1 }, 'an unchanged redelivery is a duplicate')
+    assert.equal((await deliver('issues', 'd-2')).status, 200)
+    assert.equal((await deliver('pull_request', 'd-3')).status, 200)
+    assert.deepEqual(seen, ['issues.opened d-1', 'issues.opened d-2', 'pull_request.opened d-3'])
+  })
 })
 
 describe('standard webhooks and svix', () => {
