@@ -7,7 +7,7 @@ export { hmacVerifier, type HmacOptions, type HmacAlgorithm, type HmacTimestampO
 export type { SignatureFormat } from '../verify/signature-header.js'
 export type { SignedContentTemplate } from '../verify/signed-content.js'
 export type { Secret, Secrets, SecretSource } from '../verify/secrets.js'
-export { jsonTypeEnvelope, type JsonTypeEvent, type JsonTypeEnvelopeOptions, type Locator, type TypeLocator } from '../envelopes/json-type.js'
+export { jsonTypeEnvelope, type DataLocator, type JsonTypeEvent, type JsonTypeEnvelopeOptions, type Locator, type TypeLocator } from '../envelopes/json-type.js'
 export { describePattern, type EventPattern } from './registry.js'
 export type { HandshakeOptions } from './receiver.js'
 export type { HandshakeOutcome } from './types.js'

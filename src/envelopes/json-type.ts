@@ -1,9 +1,10 @@
 import { refusal, type HookgateError } from '../core/errors.js'
 import type { Envelope, InboundRequest, WebhookEvent } from '../core/types.js'
+import { parseRfc3339 } from '../verify/timestamp.js'
 
 /** An event sent as a plain JSON object (Backchannel, Stripe, GitHub, Shopify, Slack, Standard Webhooks). */
 export interface JsonTypeEvent<TData = unknown> extends WebhookEvent<TData> {
-  /** When the sender created the event, in Unix seconds, if the body says (`createdAt` paths). */
+  /** When the sender created the event, in whole Unix seconds, if the body says (`createdAt` paths). */
   readonly createdAt: number | undefined
   /** The whole body as received. */
   readonly payload: Readonly<Record<string, unknown>>
@@ -15,14 +16,23 @@ export type Locator = { readonly header: string } | { readonly path: string }
 /** A type locator may append a second value after a dot: GitHub's `issues` + `opened` → `issues.opened`. */
 export type TypeLocator = Locator & { readonly suffix?: Locator }
 
+/** Where an event's data is: a dotted path into the JSON body, or the whole body. */
+export type DataLocator = { readonly path: string } | 'body'
+
 export interface JsonTypeEnvelopeOptions {
   /** Where the event id is; the first locator that yields a value wins. @default { path: 'id' } */
   id?: Locator | readonly Locator[]
   /** Where the event type is. @default { path: 'type' } */
   type?: TypeLocator
-  /** The event's data: an object at a path, or the whole body. @default { path: 'data' } */
-  data?: { readonly path: string } | 'body'
-  /** Paths of the creation time (integer Unix seconds), first present wins. @default ['created_at', 'created'] */
+  /**
+   * The event's data: an object at a path, or the whole body; in a list, the first present wins
+   * (Stripe: `[{ path: 'data' }, 'body']`, since its thin events carry no `data`). @default { path: 'data' }
+   */
+  data?: DataLocator | readonly DataLocator[]
+  /**
+   * Paths of the creation time, first present wins: integer Unix seconds, or an RFC 3339 date-time
+   * (read as whole seconds). @default ['created_at', 'created']
+   */
   createdAt?: readonly string[]
   /**
    * Refuse events whose creation time is further than this many seconds from now, in either
@@ -66,6 +76,20 @@ function reader (locator: Locator, option: string): Reader {
   throw new TypeError(`"${option}" must be { header } or { path }`)
 }
 
+function dataPath (locator: DataLocator, option: string): readonly string[] | undefined {
+  if (locator === 'body') return undefined
+  if (locator !== null && typeof locator === 'object' && typeof locator.path === 'string' && locator.path !== '') return locator.path.split('.')
+  throw new TypeError(`"${option}" must be { path } or 'body'`)
+}
+
+/** A creation time in whole Unix seconds, from integer seconds or an RFC 3339 date-time. */
+function creationSeconds (value: unknown): number | undefined {
+  if (Number.isSafeInteger(value)) return value as number
+  if (typeof value !== 'string') return undefined
+  const ms = parseRfc3339(value)
+  return ms === undefined ? undefined : Math.floor(ms / 1000)
+}
+
 function stringValue (value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' && value.length <= MAX_KEY_LENGTH ? value : undefined
 }
@@ -84,7 +108,9 @@ export function jsonTypeEnvelope (options: JsonTypeEnvelopeOptions = {}): Envelo
   const typeLocator = options.type ?? { path: 'type' }
   const readType = reader(typeLocator, 'type')
   const readSuffix = typeLocator.suffix === undefined ? undefined : reader(typeLocator.suffix, 'type.suffix')
-  const dataPath = options.data === 'body' ? undefined : (options.data ?? { path: 'data' }).path.split('.')
+  const dataLocators: readonly DataLocator[] = options.data === undefined ? [{ path: 'data' }] : Array.isArray(options.data) ? options.data : [options.data as DataLocator]
+  if (dataLocators.length === 0) throw new TypeError('"data" must name at least one place')
+  const dataPaths = dataLocators.map((locator, i) => dataPath(locator, `data[${i}]`))
   const createdPaths = (options.createdAt ?? ['created_at', 'created']).map((path) => path.split('.'))
 
   return {
@@ -101,14 +127,18 @@ export function jsonTypeEnvelope (options: JsonTypeEnvelopeOptions = {}): Envelo
       if (type === undefined) return invalid('the event type is missing or not a non-empty string', id)
       const suffix = readSuffix === undefined ? undefined : stringValue(readSuffix(payload, request))
       if (suffix !== undefined) type = `${type}.${suffix}`
-      const data = dataPath === undefined ? payload : atPath(payload, dataPath)
+      let data: unknown
+      for (const path of dataPaths) {
+        data = path === undefined ? payload : atPath(payload, path)
+        if (data !== undefined) break
+      }
       if (!isObject(data)) return invalid('the event data must be an object', id)
       let createdAt: number | undefined
       for (const path of createdPaths) {
         const value = atPath(payload, path)
         if (value === undefined) continue
-        if (!Number.isSafeInteger(value)) return invalid('the creation time must be an integer Unix timestamp', id)
-        createdAt = value as number
+        createdAt = creationSeconds(value)
+        if (createdAt === undefined) return invalid('the creation time must be integer Unix seconds or an RFC 3339 date-time', id)
         break
       }
       if (maxAge !== undefined && createdAt !== undefined && Math.abs(request.now() / 1000 - createdAt) > maxAge) {

@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { HookgateError } from '../../src/core/errors.js'
 import type { InboundRequest } from '../../src/core/types.js'
-import { jsonTypeEnvelope } from '../../src/envelopes/json-type.js'
+import { jsonTypeEnvelope, type JsonTypeEvent } from '../../src/envelopes/json-type.js'
 
 const NOW = Date.UTC(2024, 1, 20, 19, 10, 0)
 const request: InboundRequest = { body: Buffer.alloc(0), header: () => undefined, headers: {}, now: () => NOW }
@@ -23,6 +23,26 @@ test('reads id, type, data, created_at and keeps the whole payload', () => {
 test('"created" is accepted for "created_at", and both are optional', () => {
   assert.equal((open({ id: 'e', type: 't', created: 5, data: {} }) as unknown as Array<{ createdAt: number }>)[0]?.createdAt, 5)
   assert.equal((open({ id: 'e', type: 't', data: {} }) as unknown as Array<{ createdAt: undefined }>)[0]?.createdAt, undefined)
+})
+
+test('the creation time may be an RFC 3339 date-time, read as whole seconds; other strings are refused', () => {
+  const created = (value: unknown): unknown => (open({ id: 'e', type: 't', data: {}, created: value }) as unknown as Array<{ createdAt: number }>)[0]?.createdAt
+  assert.equal(created('2024-02-20T19:10:00.999Z'), Date.UTC(2024, 1, 20, 19, 10, 0) / 1000)
+  assert.equal(created('2024-02-20T20:10:00+01:00'), Date.UTC(2024, 1, 20, 19, 10, 0) / 1000)
+  for (const value of ['1708456200', '2024-02-30T00:00:00Z', 'yesterday', '']) assert.equal(code(open({ id: 'e', type: 't', data: {}, created: value })), 'HOOKGATE_ENVELOPE_INVALID', value)
+  assert.equal(code(open({ id: 'e', type: 't', data: {}, created: '2024-02-20T18:00:00Z' }, 300)), 'HOOKGATE_TIMESTAMP_OUT_OF_TOLERANCE', 'maxAge applies to it')
+})
+
+test('data may name several places, the first present winning; \'body\' is the whole body', () => {
+  const envelope = jsonTypeEnvelope({ data: [{ path: 'data' }, 'body'] })
+  const snapshot = { id: 'e', type: 't', data: { a: 1 } }
+  const thin = { id: 'e', type: 't', related: { b: 2 } }
+  assert.deepEqual((envelope.open(snapshot, request) as readonly JsonTypeEvent[])[0]?.data, { a: 1 })
+  assert.deepEqual((envelope.open(thin, request) as readonly JsonTypeEvent[])[0]?.data, thin)
+  assert.equal(code(envelope.open({ ...snapshot, data: null }, request)), 'HOOKGATE_ENVELOPE_INVALID', 'a data that is present but not an object is not skipped')
+  for (const data of [[], [{ path: '' }], [42], { path: 1 }]) {
+    assert.throws(() => jsonTypeEnvelope({ data: data as never }), { name: 'TypeError', message: /"data/ }, JSON.stringify(data))
+  }
 })
 
 test('a missing or mistyped required field is ENVELOPE_INVALID', () => {

@@ -8,7 +8,7 @@ import { Webhook } from 'standardwebhooks'
 import Stripe from 'stripe'
 import { createReceiver, type ReceiverOptions } from '../../src/core/receiver.js'
 import type { Provider, WebhookEvent } from '../../src/core/types.js'
-import { github, shopify, slack, standardWebhooks, stripe, svix } from '../../src/providers/index.js'
+import { github, shopify, slack, standardWebhooks, stripe, svix, type StripeEvent } from '../../src/providers/index.js'
 import { hmacVerifier } from '../../src/verify/hmac.js'
 
 async function run (provider: Provider, body: string | Buffer, headers: Record<string, string>, options: ReceiverOptions = {}): Promise<{ status: number, events: WebhookEvent[] }> {
@@ -47,6 +47,28 @@ describe('stripe', () => {
     const both = `${header},v1=${rolled.split('v1=')[1] as string},v0=ignored`
     assert.equal((await run(stripe({ secret: 'whsec_new' }), body, { 'stripe-signature': both }, { now: () => now * 1000 })).status, 200)
     assert.equal((await run(stripe({ secret }), body, { 'stripe-signature': `${header},t=${now}` }, { now: () => now * 1000 })).status, 401, 'two timestamps')
+  })
+
+  test('a thin event notification (event destinations, no data, created as RFC 3339) is read, as the stripe package reads it', async () => {
+    const thin = JSON.stringify({
+      id: 'evt_test_65R9Ijk8L7Gzs1gNR2rT6ZBxfZNZQ1Gr1cyyCQrzJ8w',
+      object: 'v2.core.event',
+      type: 'v1.billing.meter.error_report_triggered',
+      livemode: false,
+      created: '2023-11-14T22:13:20.246Z',
+      related_object: { id: 'mtr_test_61R9Ijk', type: 'billing.meter', url: '/v1/billing/meters/mtr_test_61R9Ijk' }
+    })
+    const header = client.webhooks.generateTestHeaderString({ payload: thin, secret, timestamp: now })
+    assert.equal(client.parseEventNotification(thin, header, secret, 300, undefined, now).type, 'v1.billing.meter.error_report_triggered', 'the stripe package accepts it')
+    const ok = await run(stripe({ secret }), thin, { 'stripe-signature': header }, { now: () => now * 1000 })
+    assert.equal(ok.status, 200)
+    const event = ok.events[0] as StripeEvent<{ related_object: { id: string } }>
+    assert.equal(event.type, 'v1.billing.meter.error_report_triggered')
+    assert.equal(event.data.related_object.id, 'mtr_test_61R9Ijk', 'data is the whole body')
+    assert.equal(event.createdAt, 1700000000)
+    const noDate = JSON.stringify({ ...JSON.parse(thin), created: 'yesterday' })
+    const noDateHeader = client.webhooks.generateTestHeaderString({ payload: noDate, secret, timestamp: now })
+    assert.equal((await run(stripe({ secret }), noDate, { 'stripe-signature': noDateHeader }, { now: () => now * 1000 })).status, 400, 'a creation time that is no date')
   })
 })
 
