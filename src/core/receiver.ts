@@ -188,6 +188,15 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     }
   }
 
+  /**
+   * This receiver, typed with the context you pass to `receive()` (which handlers and hooks get as
+   * their second argument), keeping its events map. Types only, like Fastify's `withTypeProvider()`.
+   * @example createReceiver(backchannel({ secret }), { events }).withContext<IncomingMessage>().on('order.paid', (event, req) => {})
+   */
+  withContext<Context> (): Receiver<E, Context, M> {
+    return this as unknown as Receiver<E, Context, M>
+  }
+
   /** Whether `OPTIONS` requests get the CloudEvents validation handshake. */
   get handshakeEnabled (): boolean {
     return this.#handshake !== undefined

@@ -257,3 +257,14 @@ test('an endpoint declared with its events validates each listed type against it
   assert.throws(() => createReceiver(backchannel({ secret: SECRET }), { events: { 'order.*': {} } }), { name: 'TypeError', message: /"events" keys are event types/ })
   assert.throws(() => createReceiver(backchannel({ secret: SECRET }), { events: { x: { type: 'nope' } } }), { name: 'TypeError', message: /schema for event "x"/ })
 })
+
+test('withContext() is the same receiver, and handlers get the context given to receive()', async () => {
+  const receiver = createReceiver(backchannel({ secret: SECRET }))
+  const typed = receiver.withContext<{ requestId: string }>()
+  assert.equal(typed, receiver)
+  const seen: string[] = []
+  typed.on('order.paid', (_event, context) => { seen.push(context.requestId) })
+  const body = JSON.stringify({ id: 'evt_ctx', type: 'order.paid', data: {} })
+  assert.equal((await typed.receive(Buffer.from(body), signBackchannel(body, SECRET), { context: { requestId: 'r-1' } })).status, 200)
+  assert.deepEqual(seen, ['r-1'])
+})

@@ -1,4 +1,6 @@
 // Type tests for typed handlers (compiled by `npm run typecheck`, part of `npm test`).
+import { IncomingMessage } from 'node:http'
+import { Socket } from 'node:net'
 import Fastify from 'fastify'
 import { Type } from '@sinclair/typebox'
 import hookgate, { createReceiver } from 'hookgate'
@@ -98,3 +100,16 @@ createReceiver(backchannel({ secret: 's' }), { events: { 'inventory.updated': in
     expectType<Equals<typeof context, undefined>>(true)
     expectType<typeof event extends Omit<BackchannelEvent, 'data' | 'type'> ? true : false>(true)
   })
+
+// 6. createReceiver(): withContext<C>() types the context receive() passes, keeping the events map.
+const withRequest = createReceiver(backchannel({ secret: 's' }), { events: { 'order.paid': orderPaid } })
+  .withContext<IncomingMessage>()
+  .on('order.paid', (event, request) => {
+    expectType<Equals<typeof event.data.paid_at, number>>(true)
+    expectType<Equals<typeof request, IncomingMessage>>(true)
+  })
+await withRequest.receive(Buffer.alloc(0), {}, { context: new IncomingMessage(new Socket()) })
+// @ts-expect-error the context has the declared type
+await withRequest.receive(Buffer.alloc(0), {}, { context: 'not a request' })
+// @ts-expect-error the events map still narrows the types
+withRequest.on('order.created', () => {})
