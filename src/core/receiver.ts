@@ -154,6 +154,8 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   #inFlight = 0
   #closing = false
   readonly #idle: Array<() => void> = []
+  /** Handlers past their timeout that still run, each until it has ended and its result is recorded. */
+  readonly #late = new Set<Promise<void>>()
   readonly #validateBase: DataValidator | undefined
   readonly #validateByType = new Map<string, DataValidator>()
 
@@ -257,12 +259,25 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
 
   /**
    * Stops accepting deliveries (503 from now on) and resolves once the in-flight ones have finished
-   * and recorded their results. Closes the idempotency store only if hookgate created it.
+   * and recorded their results, handlers past their timeout included (for at most a lease). Closes
+   * the idempotency store only if hookgate created it.
    */
   async close (): Promise<void> {
     this.#closing = true
     if (this.#inFlight > 0) await new Promise<void>((resolve) => { this.#idle.push(resolve) })
+    if (this.#late.size > 0) await this.#lateRecorded()
     if (this.#idempotency?.owned === true) await this.#idempotency.store.close?.()
+  }
+
+  /**
+   * Waits for handlers past their timeout to end and record their result, but no longer than a lease:
+   * by then their claims have expired, and a handler that never ends must not hold the process open.
+   */
+  async #lateRecorded (): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const leaseOver = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.#idempotency?.lease ?? 0) })
+    await Promise.race([Promise.allSettled(this.#late), leaseOver])
+    clearTimeout(timer)
   }
 
   async #receive (body: Uint8Array, headers: HeaderSource, options: ReceiveOptions<C>, checkEntity: boolean): Promise<Outcome<E>> {
@@ -334,7 +349,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
         let failure = this.#run(route, event, options.context as C, claim?.token, log)
         if (failure instanceof Promise) failure = await failure
         if (failure !== undefined) {
-          // A handler past its timeout still runs and keeps its claim (#run settles it when it ends).
+          // A handler past its timeout still runs and keeps its claim (settled when it ends: #recordWhenEnded).
           if (claim !== undefined && failure.code !== 'HOOKGATE_HANDLER_TIMEOUT') await this.#settle('release', event, claim.token, log)
           return this.reject(failure, options, events)
         }
@@ -432,23 +447,34 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
       const entry = deadlines.add(() => {
         // The handler cannot be cancelled; it keeps running, but the sender is told to retry.
         resolve(new HookgateError('HOOKGATE_HANDLER_TIMEOUT', { eventId: event.id, reason: `handler for "${route.pattern}" took more than ${this.#handlerTimeout} ms` }))
+        this.#recordWhenEnded(route, event, result, token, log)
       })
       result.then(
-        () => { if (deadlines.settle(entry)) resolve(undefined); else this.#endedLate(route, event, undefined, token, log) },
-        (err: unknown) => {
-          const failure = handlerFailed(route, event, err)
-          if (deadlines.settle(entry)) resolve(failure)
-          else this.#endedLate(route, event, failure, token, log)
-        }
+        () => { if (deadlines.settle(entry)) resolve(undefined) },
+        (err: unknown) => { if (deadlines.settle(entry)) resolve(handlerFailed(route, event, err)) }
       )
     })
   }
 
-  /** A handler that was answered for with a timeout has ended: record it, as it would have been in time. */
-  #endedLate (route: Route<E, C>, event: E, failure: HookgateError | undefined, token: string | undefined, log: Logger): void {
-    if (failure === undefined) log.warn({ eventId: event.id }, `handler for "${route.pattern}" succeeded after its timeout`)
-    else log.error({ eventId: event.id, err: failure.cause }, `handler for "${route.pattern}" failed after its timeout`)
-    if (token !== undefined) void this.#settle(failure === undefined ? 'complete' : 'release', event, token, log)
+  /**
+   * A handler that was answered for with a timeout still runs: when it ends, its claim is completed
+   * or released as if it had been in time, and `close()` waits for that (at most a lease).
+   */
+  #recordWhenEnded (route: Route<E, C>, event: E, result: PromiseLike<unknown>, token: string | undefined, log: Logger): void {
+    const settle = async (action: 'complete' | 'release'): Promise<void> => { if (token !== undefined) await this.#settle(action, event, token, log) }
+    const recorded = Promise.resolve(result).then(
+      async () => {
+        log.warn({ eventId: event.id }, `handler for "${route.pattern}" succeeded after its timeout`)
+        await settle('complete')
+      },
+      async (err: unknown) => {
+        log.error({ eventId: event.id, err }, `handler for "${route.pattern}" failed after its timeout`)
+        await settle('release')
+      }
+    )
+    const forget = (): void => { this.#late.delete(recorded) }
+    this.#late.add(recorded)
+    recorded.then(forget, forget)
   }
 
   /** The body must be JSON the envelope reads, sent as is: a compressed body is not the bytes that were signed. */

@@ -71,3 +71,37 @@ test('node/Express endpoint.close() drains the same way', async () => {
   server.closeAllConnections()
   server.close()
 })
+
+test('Fastify app.close() also waits for a handler past its timeout to end and record its result', async () => {
+  const store = memoryStore()
+  const app = Fastify()
+  await app.register(hookgate, { handlerTimeout: 100, idempotency: { store } })
+  let finished = 0
+  app.webhooks('/hook', backchannel({ secret: SECRET })).on('*', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    finished++
+  })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = app.server.address() as AddressInfo
+  const timedOut = await deliver(port, 'evt_slow')
+  assert.equal(timedOut.status, 500)
+  assert.equal(finished, 0, 'answered before the handler ended')
+  await app.close()
+  assert.equal(finished, 1, 'close() waited for the handler')
+  assert.deepEqual(await store.claim('backchannel:evt_slow', 1000), { state: 'done' }, 'and for its late success to be recorded')
+})
+
+test('close() waits for a handler that never ends no longer than its lease', async () => {
+  const endpoint = webhooks(backchannel({ secret: SECRET }), { log: silentLogger, handlerTimeout: 50, idempotency: { lease: 300 } })
+    .on('*', async () => { await new Promise(() => {}) })
+  const server = createServer(endpoint)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  assert.equal((await deliver(port, 'evt_stuck')).status, 500)
+  const started = performance.now()
+  await endpoint.close()
+  const waited = performance.now() - started
+  assert.ok(waited >= 250 && waited < 2000, `close() waited ${Math.round(waited)} ms`)
+  server.closeAllConnections()
+  server.close()
+})
