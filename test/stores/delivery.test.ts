@@ -189,10 +189,34 @@ test('the memory store is bounded: least recently used keys go first', async () 
     if (claim.state === 'claimed') await store.complete(key, claim.token, 60_000)
   }
   await store.claim('a', 1000)
-  await store.claim('d', 1000)
+  const d = await store.claim('d', 1000)
+  if (d.state === 'claimed') await store.complete('d', d.token, 60_000)
   assert.equal(store.size, 3)
   assert.equal((await store.claim('b', 1000)).state, 'claimed', '"b" was the least recently used and is gone')
   assert.equal((await store.claim('a', 1000)).state, 'done')
+})
+
+test('the memory store never evicts a running claim before its lease ends, however many keys come after it', async () => {
+  let now = 0
+  const store = memoryStore({ maxEntries: 2, now: () => now })
+  const slow = await store.claim('slow', 1000)
+  assert.equal(slow.state, 'claimed')
+  for (const key of ['a', 'b', 'c', 'd']) {
+    const claim = await store.claim(key, 1000)
+    if (claim.state === 'claimed') await store.complete(key, claim.token, 60_000)
+  }
+  assert.equal((await store.claim('slow', 1000)).state, 'running', 'a duplicate of the running event gets 409')
+  now = 1001
+  assert.equal((await store.claim('slow', 1000)).state, 'claimed', 'after the lease, the claim has expired')
+})
+
+test('running claims that are never completed or released are dropped once expired, when claims pile up', async () => {
+  let now = 0
+  const store = memoryStore({ maxEntries: 3, now: () => now })
+  for (const key of ['a', 'b', 'c']) await store.claim(key, 100)
+  now = 200
+  await store.claim('d', 100)
+  assert.equal(store.size, 1, 'the three expired claims were dropped')
 })
 
 test('the memory store expires done keys after their TTL', async () => {
