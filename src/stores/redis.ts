@@ -95,7 +95,11 @@ export class RedisIdempotencyStore implements IdempotencyStore {
    * a listener pair per request would pile up for as long as Redis stays away.
    */
   #connecting (client: Redis): Promise<unknown> {
-    this.#ready ??= once(client, 'ready').finally(() => { this.#ready = undefined })
+    if (this.#ready === undefined) {
+      this.#ready = once(client, 'ready').finally(() => { this.#ready = undefined })
+      // A client made with lazyConnect waits for a first command, which waits for 'ready': start it.
+      if (client.status === 'wait') client.connect().catch(() => {})
+    }
     return this.#ready
   }
 

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto'
 import { describe, test, type TestContext } from 'node:test'
+import { Redis } from 'ioredis'
 import assert from 'node:assert/strict'
 import { createReceiver, type ReceiverOptions } from '../../src/core/receiver.js'
 import type { IdempotencyStore } from '../../src/core/idempotency.js'
@@ -7,7 +9,7 @@ import { backchannel, type BackchannelEvent } from '../../src/providers/index.js
 import { memoryStore } from '../../src/stores/memory.js'
 import { redisStore } from '../../src/stores/redis.js'
 import { signBackchannel } from '../../src/testing/index.js'
-import { isolatedRedisStore } from './redis-helpers.js'
+import { isolatedRedisStore, REDIS_URL } from './redis-helpers.js'
 
 const SECRET = 'delivery-secret'
 
@@ -242,6 +244,20 @@ test('while Redis is unreachable, concurrent deliveries share one wait for the c
   assert.deepEqual(new Set(outcomes.map((outcome) => outcome.status)), new Set([503]))
   await new Promise((resolve) => setImmediate(resolve))
   assert.deepEqual(warnings.filter((name) => name === 'MaxListenersExceededWarning'), [])
+})
+
+test('a Redis client made with lazyConnect is connected by the first delivery', async (t) => {
+  const prefix = `hookgate-test:${randomUUID()}:`
+  const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  t.after(async () => {
+    const keys = await client.keys(`${prefix}*`)
+    if (keys.length > 0) await client.del(...keys)
+    await client.quit()
+  })
+  assert.equal(client.status, 'wait')
+  const receiver = createReceiver(backchannel({ secret: SECRET }), { idempotency: { store: redisStore({ client, prefix, timeout: 1000 }) } }).on('*', () => {})
+  assert.equal((await receiver.receive(...delivery('evt_lazy'))).status, 200)
+  assert.deepEqual((await receiver.receive(...delivery('evt_lazy'))).body, { ok: true, handled: 0, duplicates: 1 })
 })
 
 test('de-duplication can be turned off, and its options are validated', () => {
