@@ -28,7 +28,10 @@ export interface IdempotencyOptions {
   store?: IdempotencyStore
   /** Prefix of this endpoint's keys; give endpoints of the same sender distinct ones. @default the provider's name */
   namespace?: string
-  /** How long a claim holds before a crashed process's claim expires, in ms. @default handlerTimeout + 10 s (5 min without a timeout) */
+  /**
+   * How long a claim holds before a crashed process's claim expires, in ms; longer than `handlerTimeout`.
+   * Without a timeout (`Infinity`), longer than your slowest handler. @default handlerTimeout + 10 s (5 min without a timeout)
+   */
   lease?: number
   /** How long a done event is remembered, in ms: at least as long as the sender retries. @default 72 h */
   ttl?: number
@@ -69,6 +72,9 @@ export function resolveIdempotency (options: IdempotencyOptions | false | undefi
   if (typeof namespace !== 'string' || namespace === '') throw new TypeError('"idempotency.namespace" must be a non-empty string')
   // The lease must outlive a handler that is still running, or a retry would run it a second time.
   const lease = positiveMs(options?.lease, handlerTimeout === Infinity ? 5 * 60_000 : handlerTimeout + 10_000, 'idempotency.lease')
+  if (handlerTimeout !== Infinity && lease <= handlerTimeout) {
+    throw new TypeError(`"idempotency.lease" (${lease} ms) must be longer than "handlerTimeout" (${handlerTimeout} ms): a handler still running would lose its claim, and a retry would run it a second time`)
+  }
   const ttl = positiveMs(options?.ttl, DEFAULT_DONE_TTL, 'idempotency.ttl')
   // CloudEvents 1.0: source + id is what is unique; plain events have only an id.
   const key = (event: WebhookEvent): string => event.source === undefined ? `${namespace}:${event.id}` : `${namespace}:${event.source}\u0000${event.id}`

@@ -33,7 +33,7 @@ for (const { name, make } of STORES) {
   describe(`delivery semantics with the ${name} store`, () => {
     function setup (t: TestContext, handler: (event: BackchannelEvent) => unknown, options: ReceiverOptions<BackchannelEvent, undefined> = {}) {
       const store = make(t)
-      const receiver = createReceiver(backchannel({ secret: SECRET }), { idempotency: { store, lease: 2000 }, ...options }).on('*', handler)
+      const receiver = createReceiver(backchannel({ secret: SECRET }), { handlerTimeout: 1500, idempotency: { store, lease: 2000 }, ...options }).on('*', handler)
       return { store, receiver }
     }
 
@@ -265,6 +265,10 @@ test('de-duplication can be turned off, and its options are validated', () => {
   assert.doesNotThrow(() => createReceiver(provider, { idempotency: false }))
   assert.throws(() => createReceiver(provider, { idempotency: { ttl: 0 } }), { name: 'TypeError', message: /"idempotency.ttl"/ })
   assert.throws(() => createReceiver(provider, { idempotency: { lease: 1.5 } }), { name: 'TypeError', message: /"idempotency.lease"/ })
+  assert.throws(() => createReceiver(provider, { idempotency: { lease: 30_000 } }), { name: 'TypeError', message: /"idempotency.lease" \(30000 ms\) must be longer than "handlerTimeout" \(30000 ms\)/ })
+  assert.throws(() => createReceiver(provider, { handlerTimeout: 5000, idempotency: { lease: 100 } }), { name: 'TypeError', message: /must be longer than "handlerTimeout"/ })
+  assert.doesNotThrow(() => createReceiver(provider, { handlerTimeout: 5000, idempotency: { lease: 5001 } }))
+  assert.doesNotThrow(() => createReceiver(provider, { handlerTimeout: Infinity, idempotency: { lease: 1000 } }), 'without a timeout the lease is the user\'s bound')
   assert.throws(() => createReceiver(provider, { idempotency: { namespace: '' } }), { name: 'TypeError', message: /"idempotency.namespace"/ })
   assert.throws(() => createReceiver(provider, { idempotency: { store: {} as IdempotencyStore } }), { name: 'TypeError', message: /"idempotency.store"/ })
   assert.throws(() => redisStore({}), { name: 'TypeError', message: /exactly one of/ })
