@@ -68,18 +68,21 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
   async claim (key: string, leaseMs: number): Promise<ClaimResult> {
     const token = randomUUID()
-    const [state, pttl] = await this.#eval(CLAIM, key, token, String(leaseMs)) as [string, number?]
+    const [state, pttl] = await this.#eval(CLAIM, key, [token, String(leaseMs)], (late) => {
+      // Redis took the claim after its deadline, when the sender had been answered 503: nobody holds it.
+      if (Array.isArray(late) && late[0] === 'claimed') this.release(key, token).catch(() => {})
+    }) as [string, number?]
     if (state === 'claimed') return { state, token }
     if (state === 'done') return { state }
     return { state: 'running', retryAfterMs: Math.max(0, Number(pttl ?? 0)) }
   }
 
   async complete (key: string, token: string, ttlMs: number): Promise<void> {
-    await this.#eval(COMPLETE, key, token, String(ttlMs))
+    await this.#eval(COMPLETE, key, [token, String(ttlMs)])
   }
 
   async release (key: string, token: string): Promise<void> {
-    await this.#eval(RELEASE, key, token)
+    await this.#eval(RELEASE, key, [token])
   }
 
   async close (): Promise<void> {
@@ -103,16 +106,28 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     return this.#ready
   }
 
-  async #eval (script: string, key: string, ...args: string[]): Promise<unknown> {
+  /**
+   * Runs a script within the timeout. A command cannot be called back once sent: when the deadline
+   * wins, `abandoned` gets the command's result should it still arrive.
+   */
+  async #eval (script: string, key: string, args: readonly string[], abandoned?: (result: unknown) => void): Promise<unknown> {
     const client = await this.#client
     let timer: NodeJS.Timeout | undefined
+    let timedOut = false
     const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => { reject(new Error(`redis did not answer within ${this.#timeout} ms`)) }, this.#timeout)
+      timer = setTimeout(() => {
+        timedOut = true
+        reject(new Error(`redis did not answer within ${this.#timeout} ms`))
+      }, this.#timeout)
     })
+    // A connection still being (re)established gets the same deadline as a command.
+    const ready = client.status === 'ready' ? undefined : this.#connecting(client)
+    const command = (ready ?? Promise.resolve()).then(async () => await client.eval(script, 1, this.#prefix + key, ...args))
     try {
-      // A connection still being (re)established gets the same deadline as a command.
-      const ready = client.status === 'ready' ? undefined : this.#connecting(client)
-      return await Promise.race([(ready ?? Promise.resolve()).then(async () => await client.eval(script, 1, this.#prefix + key, ...args)), timeout])
+      return await Promise.race([command, timeout])
+    } catch (err) {
+      if (timedOut && abandoned !== undefined) command.then(abandoned, () => {})
+      throw err
     } finally {
       clearTimeout(timer)
     }

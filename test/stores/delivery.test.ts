@@ -260,6 +260,39 @@ test('a Redis client made with lazyConnect is connected by the first delivery', 
   assert.deepEqual((await receiver.receive(...delivery('evt_lazy'))).body, { ok: true, handled: 0, duplicates: 1 })
 })
 
+test('a claim Redis takes after its deadline (the sender got 503) is released, so the retry is not refused for a lease', async (t) => {
+  const prefix = `hookgate-test:${randomUUID()}:`
+  const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
+  t.after(async () => {
+    const keys = await client.keys(`${prefix}*`)
+    if (keys.length > 0) await client.del(...keys)
+    await client.quit()
+  })
+  await client.ping()
+  // The first command stalls past the store's timeout, as behind a congested link.
+  let stall = 300
+  const slow = new Proxy(client, {
+    get (target, property) {
+      if (property !== 'eval') {
+        const value: unknown = Reflect.get(target, property)
+        return typeof value === 'function' ? value.bind(target) : value
+      }
+      return async (...args: Parameters<Redis['eval']>) => {
+        await new Promise((resolve) => setTimeout(resolve, stall))
+        stall = 0
+        return await target.eval(...args)
+      }
+    }
+  })
+  let runs = 0
+  const receiver = createReceiver(backchannel({ secret: SECRET }), { idempotency: { store: redisStore({ client: slow, prefix, timeout: 100 }) } }).on('*', () => { runs++ })
+  assert.equal((await receiver.receive(...delivery('evt_stalled'))).status, 503)
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  const retry = await receiver.receive(...delivery('evt_stalled'))
+  assert.equal(retry.status, 200, `the retry got ${retry.status}`)
+  assert.equal(runs, 1)
+})
+
 test('de-duplication can be turned off, and its options are validated', () => {
   const provider = backchannel({ secret: SECRET })
   assert.doesNotThrow(() => createReceiver(provider, { idempotency: false }))
