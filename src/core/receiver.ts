@@ -21,6 +21,9 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024
 /** 30 s: longer than most senders wait, so a slow handler is retried rather than left hanging. */
 export const DEFAULT_HANDLER_TIMEOUT = 30_000
 
+/** 5 s: how long close() waits for handlers past their timeout to end, well within Fastify's 10 s for close hooks. */
+const LATE_HANDLER_GRACE = 5_000
+
 function isThenable (value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function'
 }
@@ -259,7 +262,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
 
   /**
    * Stops accepting deliveries (503 from now on) and resolves once the in-flight ones have finished
-   * and recorded their results, handlers past their timeout included (for at most a lease). Closes
+   * and recorded their results, handlers past their timeout included (for a grace of 5 s). Closes
    * the idempotency store only if hookgate created it.
    */
   async close (): Promise<void> {
@@ -270,13 +273,13 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   }
 
   /**
-   * Waits for handlers past their timeout to end and record their result, but no longer than a lease:
-   * by then their claims have expired, and a handler that never ends must not hold the process open.
+   * Waits for handlers past their timeout to end and record their result, for a short grace: one
+   * that has not ended by then loses its claim when the lease ends, and must not hold a shutdown up.
    */
   async #lateRecorded (): Promise<void> {
     let timer: NodeJS.Timeout | undefined
-    const leaseOver = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.#idempotency?.lease ?? 0) })
-    await Promise.race([Promise.allSettled(this.#late), leaseOver])
+    const graceOver = new Promise<void>((resolve) => { timer = setTimeout(resolve, Math.min(LATE_HANDLER_GRACE, this.#idempotency?.lease ?? 0)) })
+    await Promise.race([Promise.allSettled(this.#late), graceOver])
     clearTimeout(timer)
   }
 
@@ -458,7 +461,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
 
   /**
    * A handler that was answered for with a timeout still runs: when it ends, its claim is completed
-   * or released as if it had been in time, and `close()` waits for that (at most a lease).
+   * or released as if it had been in time, and `close()` waits for that (for a short grace).
    */
   #recordWhenEnded (route: Route<E, C>, event: E, result: PromiseLike<unknown>, token: string | undefined, log: Logger): void {
     const settle = async (action: 'complete' | 'release'): Promise<void> => { if (token !== undefined) await this.#settle(action, event, token, log) }
@@ -472,6 +475,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
         await settle('release')
       }
     )
+    if (token === undefined) return // nothing to record: close() need not wait for it
     const forget = (): void => { this.#late.delete(recorded) }
     this.#late.add(recorded)
     recorded.then(forget, forget)

@@ -275,7 +275,7 @@ test('a handler that does not finish within handlerTimeout → 500 HOOKGATE_HAND
   const app = Fastify()
   t.after(() => app.close())
   await app.register(hookgate, { handlerTimeout: 50 })
-  app.webhooks('/slow', backchannel({ secret: SECRET })).on('*', async () => await new Promise(() => {}))
+  app.webhooks('/slow', backchannel({ secret: SECRET })).on('*', async () => await new Promise((resolve) => setTimeout(resolve, 300)))
   app.webhooks('/patient', backchannel({ secret: SECRET }), { handlerTimeout: 5000 }).on('*', async () => await new Promise((resolve) => setTimeout(resolve, 100)))
   const slow = await app.inject(backchannelRequest(EVENT, SECRET, { url: '/slow' }))
   assert.equal(slow.statusCode, 500)

@@ -10,7 +10,8 @@ function declare (ran: string[]) {
   return (endpoint: Declarable): void => {
     endpoint.on('order.created', { schema: amountSchema }, (event) => { ran.push(event.id) })
     endpoint.on('fail.*', () => { throw new Error('handler broke') })
-    endpoint.on('slow.*', async () => await new Promise(() => {}))
+    // Ends well after the contract's 100 ms timeout, so closing the app does not wait long for it.
+    endpoint.on('slow.*', async () => await new Promise((resolve) => setTimeout(resolve, 300)))
   }
 }
 

@@ -91,7 +91,7 @@ test('Fastify app.close() also waits for a handler past its timeout to end and r
   assert.deepEqual(await store.claim('backchannel:evt_slow', 1000), { state: 'done' }, 'and for its late success to be recorded')
 })
 
-test('close() waits for a handler that never ends no longer than its lease', async () => {
+test('close() waits for a handler that never ends no longer than a short grace, or its lease when shorter', async () => {
   const endpoint = webhooks(backchannel({ secret: SECRET }), { log: silentLogger, handlerTimeout: 50, idempotency: { lease: 300 } })
     .on('*', async () => { await new Promise(() => {}) })
   const server = createServer(endpoint)
