@@ -1,6 +1,6 @@
 import { HookgateError, refusal } from '../core/errors.js'
 import { headerEntries } from '../core/headers.js'
-import { jsonMediaType } from '../core/media-type.js'
+import { isJsonMediaType, jsonMediaType } from '../core/media-type.js'
 import type { Envelope, HeaderSource, InboundRequest, WebhookEvent } from '../core/types.js'
 import { parseRfc3339 } from '../verify/timestamp.js'
 
@@ -37,22 +37,49 @@ const CONTEXT_ATTRIBUTES: ReadonlySet<string> = new Set(['id', 'source', 'type',
 const ATTRIBUTE_NAME = /^[a-z0-9]{1,64}$/
 const MAX_ID_LENGTH = 256
 const MAX_SOURCE_LENGTH = 2048
+/** RFC 4648 §4 base64, padded, as the JSON format's `data_base64` carries it. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
 function invalid (reason: string, eventId?: string): HookgateError {
   return refusal('HOOKGATE_ENVELOPE_INVALID', eventId === undefined ? { reason } : { reason, eventId })
 }
 
-/**
- * CloudEvents HTTP binding §3.1.3.2: header values are percent-encoded UTF-8. Some senders (the
- * `cloudevents` SDK among them) send a bare "%" unencoded; a value that does not decode is kept as sent.
- */
-function decodeHeaderValue (value: string): string {
-  if (!value.includes('%')) return value
-  try {
-    return decodeURIComponent(value)
-  } catch {
-    return value
+/** RFC 7230 §3.2.6: the content of a quoted-string, its backslash escapes undone; `undefined` if malformed. */
+function unquote (value: string): string | undefined {
+  let text = ''
+  for (let i = 1; i < value.length - 1; i++) {
+    const char = value[i] as string
+    if (char === '"') return undefined
+    if (char === '\\') {
+      i++
+      if (i === value.length - 1) return undefined
+      text += value[i] as string
+    } else {
+      text += char
+    }
   }
+  return text
+}
+
+/**
+ * CloudEvents HTTP binding §3.1.3.2: a header value is first unquoted when it is a quoted-string,
+ * then percent-decoded once; encoded bytes that are not valid UTF-8 (such as the overlong "%C0%A0")
+ * are refused (`undefined`). A "%" not followed by two hex digits is kept: the `cloudevents` SDK
+ * sends a bare "%" unencoded.
+ */
+function decodeHeaderValue (raw: string): string | undefined {
+  const value = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? unquote(raw) : raw
+  if (value === undefined || !value.includes('%')) return value
+  try {
+    return decodeURIComponent(value.replace(/%(?![0-9A-Fa-f]{2})/g, '%25'))
+  } catch {
+    return undefined
+  }
+}
+
+/** JSON format §2.2 and §3: a member whose value is null is unset. */
+function unlessNull (value: unknown): unknown {
+  return value === null ? undefined : value
 }
 
 interface Attributes {
@@ -90,8 +117,10 @@ function fromHeaders (request: InboundRequest, data: unknown): CloudEvent | Hook
   for (const [name, raw] of headerEntries(request.headers)) {
     if (!name.startsWith('ce-')) continue
     const attribute = name.slice(3)
-    if (!ATTRIBUTE_NAME.test(attribute)) return invalid(`header "${name.slice(0, 40)}" is not a CloudEvents attribute name`)
+    // Not an attribute (a proxy's ce-foo-bar, say): ignored, as the cloudevents SDK ignores it.
+    if (!ATTRIBUTE_NAME.test(attribute)) continue
     const value = decodeHeaderValue(raw)
+    if (value === undefined) return invalid(`header "${name}" is not percent-encoded UTF-8`)
     if (CONTEXT_ATTRIBUTES.has(attribute)) attributes[attribute] = value
     else extensions[attribute] = value
   }
@@ -107,6 +136,7 @@ function fromObject (value: unknown, mode: CloudEventsMode, headers: HeaderSourc
   for (const name of Object.keys(event)) {
     if (CONTEXT_ATTRIBUTES.has(name)) continue
     const extension = event[name]
+    if (extension === null) continue
     if (!ATTRIBUTE_NAME.test(name)) return invalid(`"${name.slice(0, 40)}" is not a CloudEvents attribute name`, typeof event.id === 'string' ? event.id : undefined)
     if (typeof extension !== 'string' && typeof extension !== 'number' && typeof extension !== 'boolean') {
       return invalid(`extension "${name}" must be a string, number or boolean`)
@@ -114,12 +144,23 @@ function fromObject (value: unknown, mode: CloudEventsMode, headers: HeaderSourc
     extensions[name] = extension
   }
   let data: unknown = event.data
-  if (event.data_base64 !== undefined) {
+  const base64 = unlessNull(event.data_base64)
+  if (base64 !== undefined) {
     if (event.data !== undefined) return invalid('"data" and "data_base64" are exclusive')
-    if (typeof event.data_base64 !== 'string') return invalid('"data_base64" must be a string')
-    data = Buffer.from(event.data_base64, 'base64')
+    if (typeof base64 !== 'string' || !BASE64.test(base64)) return invalid('"data_base64" must be base64')
+    data = Buffer.from(base64, 'base64')
   }
-  return toEvent(event, data, extensions, mode, headers)
+  const attributes: Attributes = {
+    id: event.id,
+    source: event.source,
+    type: event.type,
+    specversion: event.specversion,
+    time: unlessNull(event.time),
+    subject: unlessNull(event.subject),
+    dataschema: unlessNull(event.dataschema),
+    datacontenttype: unlessNull(event.datacontenttype)
+  }
+  return toEvent(attributes, data, extensions, mode, headers)
 }
 
 /**
@@ -133,8 +174,10 @@ export function cloudEventsEnvelope (options: CloudEventsEnvelopeOptions = {}): 
     throw new TypeError('"modes" must list one or more of "binary", "structured", "batch"')
   }
   return {
+    // Binary mode takes any JSON media type (application/json, application/vnd.api+json …): the HTTP
+    // Content-Type is the event's datacontenttype.
     accepts: (mediaType) =>
-      mediaType === STRUCTURED ? modes.has('structured') : mediaType === BATCH ? modes.has('batch') : mediaType === 'application/json' && modes.has('binary'),
+      mediaType === STRUCTURED ? modes.has('structured') : mediaType === BATCH ? modes.has('batch') : modes.has('binary') && isJsonMediaType(mediaType),
     open (payload: unknown, request: InboundRequest): readonly CloudEvent[] | HookgateError {
       const mediaType = jsonMediaType(request.header('content-type'))
       if (mediaType === STRUCTURED) {
