@@ -408,8 +408,9 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     const origin = readHeader(headers, 'webhook-request-origin')?.trim()
     if (origin === undefined || origin === '') return { status: 400, headers: { allow: 'POST, OPTIONS' } }
     if (config.origins !== '*' && !config.origins.includes(origin.toLowerCase())) return { status: 403, headers: { allow: 'POST, OPTIONS' } }
-    const allowed: Record<string, string> = { allow: 'POST, OPTIONS', 'webhook-allowed-origin': config.origins === '*' ? '*' : origin }
-    if (config.rate !== undefined) allowed['webhook-allowed-rate'] = String(config.rate)
+    // §4.2.2: WebHook-Allowed-Rate MUST answer a WebHook-Request-Rate and SHOULD be sent anyway;
+    // without a configured rate it is "*", no limit.
+    const allowed = { allow: 'POST, OPTIONS', 'webhook-allowed-origin': config.origins === '*' ? '*' : origin, 'webhook-allowed-rate': String(config.rate ?? '*') }
     return { status: 200, headers: allowed }
   }
 

@@ -123,6 +123,12 @@ test('CloudEvents webhook validation handshake: off by default, then 200 for a c
   // The POST's header checks do not apply to the handshake: a body of any type does not change it.
   const withBody = await app.inject({ method: 'OPTIONS', url: '/webhooks/bread', headers: { 'webhook-request-origin': 'breadpayments.com', 'content-type': 'text/plain' }, payload: 'hello' })
   assert.equal(withBody.statusCode, 200)
+
+  // §4.2.2: the allowed rate answers a requested one even when none is configured ("*": no limit).
+  const { app: unlimited } = await breadApp(t, { handshake: { origins: ['breadpayments.com'] } })
+  const asked = await unlimited.inject({ method: 'OPTIONS', url: '/webhooks/bread', headers: { 'webhook-request-origin': 'breadpayments.com', 'webhook-request-rate': '120' } })
+  assert.equal(asked.statusCode, 200)
+  assert.equal(asked.headers['webhook-allowed-rate'], '*')
 })
 
 test('handshake options are validated at declaration', async (t) => {
