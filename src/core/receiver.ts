@@ -306,7 +306,9 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
         if (result !== undefined) parsed = { value: result.parsed }
       }
 
-      if (parsed === undefined) {
+      if (parsed === undefined && bytes.length === 0 && this.provider.envelope.allowsEmptyBody === true) {
+        parsed = { value: undefined }
+      } else if (parsed === undefined) {
         const json = parseJson(bytes)
         if (!json.ok) return this.reject(refusal('HOOKGATE_BODY_NOT_JSON', { reason: json.reason }), options)
         parsed = json

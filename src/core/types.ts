@@ -52,6 +52,11 @@ export type VerifyResult = HookgateError | { readonly parsed: unknown } | undefi
 export interface Envelope<E extends WebhookEvent = WebhookEvent> {
   /** Whether a media type (lower-case, without parameters) can carry this envelope. */
   accepts (mediaType: string): boolean
+  /**
+   * Whether an empty body is an event without data (CloudEvents binary mode) rather than a body that
+   * is not JSON: `open()` then gets `undefined`. @default false
+   */
+  readonly allowsEmptyBody?: boolean
   /** The events in the body, in order, or a refusal. */
   open (payload: unknown, request: InboundRequest): readonly E[] | HookgateError
 }

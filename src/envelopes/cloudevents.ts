@@ -174,6 +174,8 @@ export function cloudEventsEnvelope (options: CloudEventsEnvelopeOptions = {}): 
     throw new TypeError('"modes" must list one or more of "binary", "structured", "batch"')
   }
   return {
+    // Binary mode: data is optional, and an event without it has an empty body.
+    allowsEmptyBody: modes.has('binary'),
     // Binary mode takes any JSON media type (application/json, application/vnd.api+json …): the HTTP
     // Content-Type is the event's datacontenttype.
     accepts: (mediaType) =>

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { CloudEvent as SdkCloudEvent, HTTP } from 'cloudevents'
 import { HookgateError } from '../../src/core/errors.js'
 import { readHeader } from '../../src/core/headers.js'
+import { createReceiver } from '../../src/core/receiver.js'
 import { parseJson } from '../../src/core/json.js'
 import type { InboundRequest } from '../../src/core/types.js'
 import { cloudEventsEnvelope, type CloudEvent, type CloudEventsEnvelopeOptions } from '../../src/envelopes/cloudevents.js'
@@ -187,4 +188,21 @@ test('binary mode reads ce-* header names case-insensitively from plain objects 
   const [event] = events(open(upper, DATA))
   assert.equal(event?.id, BINARY['ce-id'])
   assert.deepEqual({ ...event?.extensions }, { traceparent: '00-x' })
+})
+
+test('binary mode: an event without data (an empty body, as the SDK sends it) is read, with data undefined; elsewhere an empty body is refused', async () => {
+  const provider = { name: 'ce', verifiers: [{ name: 'trusted-in-this-test', verify: () => undefined }], envelope: cloudEventsEnvelope() }
+  const seen: unknown[] = []
+  const receiver = createReceiver(provider, { idempotency: false }).on('*', (event) => { seen.push(event.data) })
+  const message = HTTP.binary(new SdkCloudEvent({ id: 'no-data-1', source: '/s', type: 'x.nodata' }))
+  assert.equal(message.body ?? '', '')
+  const outcome = await receiver.receive(Buffer.alloc(0), message.headers as Record<string, string>)
+  assert.equal(outcome.status, 200)
+  assert.equal(outcome.events[0]?.id, 'no-data-1')
+  assert.deepEqual(seen, [undefined])
+  const structured = await receiver.receive(Buffer.alloc(0), { 'content-type': 'application/cloudevents+json' })
+  assert.equal(structured.status, 400)
+  assert.equal(structured.error?.code, 'HOOKGATE_ENVELOPE_INVALID')
+  const binaryOnlyOff = createReceiver({ ...provider, envelope: cloudEventsEnvelope({ modes: ['structured'] }) }, { idempotency: false })
+  assert.equal((await binaryOnlyOff.receive(Buffer.alloc(0), { 'content-type': 'application/cloudevents+json' })).error?.code, 'HOOKGATE_BODY_NOT_JSON')
 })
