@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { BACKCHANNEL_SIGNATURE_HEADER } from '../providers/backchannel.js'
 import type { Secret } from '../verify/secrets.js'
-import { bodyBytes, type SignedRequest, type TestBody } from './body.js'
+import { bodyBytes, signingKey, type SignedRequest, type TestBody } from './body.js'
 
 // A type alias rather than an interface, so it can be passed where a header record is expected.
 export type BackchannelHeaders = {
@@ -15,7 +15,7 @@ export type BackchannelHeaders = {
  * @example const headers = signBackchannel('{"id":"evt_1","type":"order.paid","data":{}}', secret)
  */
 export function signBackchannel (body: TestBody, secret: Secret): BackchannelHeaders {
-  const mac = createHmac('sha256', typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret).update(bodyBytes(body)).digest('hex')
+  const mac = createHmac('sha256', signingKey(secret, 'signBackchannel()')).update(bodyBytes(body)).digest('hex')
   return { 'content-type': 'application/json', [BACKCHANNEL_SIGNATURE_HEADER]: `sha256=${mac}` } as BackchannelHeaders
 }
 

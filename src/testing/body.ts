@@ -14,3 +14,10 @@ export interface SignedRequest {
   readonly headers: Readonly<Record<string, string>>
   readonly payload: Buffer
 }
+
+/** The key a test signer uses; a `TypeError` naming `signer` when there is none to sign with. */
+export function signingKey (secret: unknown, signer: string): Buffer {
+  if (typeof secret === 'string' && secret !== '') return Buffer.from(secret, 'utf8')
+  if (secret instanceof Uint8Array && secret.byteLength > 0) return Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength)
+  throw new TypeError(`${signer}: "secret" must be a non-empty string or byte array`)
+}

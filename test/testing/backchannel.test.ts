@@ -27,3 +27,10 @@ test('backchannelRequest() builds an inject request carrying the exact signed by
   assert.deepEqual(request.headers, signBackchannel(body, SECRET))
   assert.equal(backchannelRequest(body, SECRET).url, '/')
 })
+
+test('the signers refuse what they cannot sign with, naming the option', () => {
+  for (const secret of ['', new Uint8Array(0), undefined, { secret: 'x' }]) {
+    assert.throws(() => signBackchannel('{}', secret as string), { name: 'TypeError', message: /signBackchannel\(\): "secret" must be a non-empty string or byte array/ })
+  }
+  assert.throws(() => backchannelRequest('{}', { secret: 'x' } as unknown as string), { name: 'TypeError', message: /"secret"/ })
+})
