@@ -13,8 +13,11 @@ export type HeaderSource =
 export interface InboundRequest {
   /** Exactly the bytes received; never a re-serialised object. */
   readonly body: Buffer
-  /** Case-insensitive lookup; repeated headers come back joined with ", ". */
-  header (name: string): string | undefined
+  /**
+   * Case-insensitive lookup; repeated headers come back joined with ", ". A method: call it on the
+   * request (`request.header(name)`), not detached from it.
+   */
+  header (this: InboundRequest, name: string): string | undefined
   /** All headers, as the adapter gave them (for envelopes that read a family, such as `ce-*`). */
   readonly headers: HeaderSource
   /** The URL the sender called (scheme, host, path, query), when the adapter knows it: some senders sign it. */

@@ -1,7 +1,7 @@
 // Type tests for the public surface: `npm run typecheck` (part of `npm test`) compiles this file.
 // Each `@ts-expect-error` line must stay an error; each `Equals` must stay true.
 import Fastify, { type FastifyRequest } from 'fastify'
-import hookgate, { HookgateError, createReceiver, type HookgateErrorCode, type Outcome, type WebhookEndpoint, type WebhookEvent } from 'hookgate'
+import hookgate, { HookgateError, createReceiver, type HookgateErrorCode, type Outcome, type Verifier, type WebhookEndpoint, type WebhookEvent } from 'hookgate'
 import { backchannel, bread, type BackchannelEvent, type BackchannelEventType } from 'hookgate/providers'
 import { webhooks as expressWebhooks } from 'hookgate/express'
 import { webhooks as nodeWebhooks } from 'hookgate/node'
@@ -86,3 +86,14 @@ const nodeEndpoint = nodeWebhooks(bread({ keys: { k: 's' }, basicAuth: { usernam
 createServer(nodeEndpoint)
 // @ts-expect-error bread needs basicAuth
 bread({ keys: { k: 's' } })
+
+// InboundRequest.header() is a method: calling it detached from the request is a type error.
+export const tokenVerifier: Verifier = {
+  name: 'token',
+  verify (request) {
+    const { header } = request
+    // @ts-expect-error the 'this' context of a detached header() is not the request
+    header('x-token')
+    return request.header('x-token') === 'secret' ? undefined : undefined
+  }
+}
