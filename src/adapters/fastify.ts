@@ -116,8 +116,9 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
           return
         }
         // The body stays unread: close the connection (as Fastify does after a body it refuses), or
-        // Node would go on reading and discarding however much the client sends.
-        reply.header('connection', 'close')
+        // Node would go on reading and discarding however much the client sends. HTTP/1 only: HTTP/2
+        // has no such header (Node warns and drops it) and resets the stream itself.
+        if (request.raw.httpVersionMajor === 1) reply.header('connection', 'close')
         send(reply, receiver.reject(early, { context: request, log: request.log }))
       }
     }, (request, reply) => {

@@ -2,6 +2,7 @@ import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
+import http2 from 'node:http2'
 import Fastify from 'fastify'
 import hookgate from '../../src/index.js'
 import { backchannel } from '../../src/providers/index.js'
@@ -164,4 +165,29 @@ test('a JSON media type the envelope accepts but hookgate lists no parser for is
   const tooLarge = await app.inject({ method: 'POST', url: '/hook', headers: signed, payload: Buffer.alloc(1024 * 1024 + 1, 0x20) })
   assert.equal(tooLarge.statusCode, 413)
   assert.deepEqual(handled, ['evt_http'])
+})
+
+test('over HTTP/2: an early refusal is answered without a Connection header, which HTTP/2 does not have (Node would warn and drop it)', async (t) => {
+  const app = Fastify({ http2: true })
+  t.after(() => app.close())
+  await app.register(hookgate)
+  app.webhooks('/hook', backchannel({ secret: SECRET })).on('*', () => {})
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = app.server.address() as AddressInfo
+  const warnings: string[] = []
+  const onWarning = (warning: Error): void => { warnings.push(warning.message) }
+  process.on('warning', onWarning)
+  t.after(() => { process.off('warning', onWarning) })
+  const client = http2.connect(`http://127.0.0.1:${port}`)
+  t.after(() => { client.close() })
+  const response = await new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
+    const stream = client.request({ ':method': 'POST', ':path': '/hook', 'content-type': 'text/plain' })
+    stream.on('response', (headers) => { stream.resume(); resolve(headers) })
+    stream.on('error', reject)
+    stream.end('hello')
+  })
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.equal(response[':status'], 415)
+  assert.equal(response.connection, undefined)
+  assert.deepEqual(warnings.filter((message) => message.includes('connection header')), [])
 })
