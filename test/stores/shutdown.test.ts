@@ -105,3 +105,32 @@ test('close() waits for a handler that never ends no longer than a short grace, 
   server.closeAllConnections()
   server.close()
 })
+
+/** An endpoint whose handler never ends, after one delivery it answered with a timeout; returns how long close() took. */
+async function closeAfterTimedOutDelivery (options: Parameters<typeof webhooks>[1]): Promise<number> {
+  const endpoint = webhooks(backchannel({ secret: SECRET }), { log: silentLogger, handlerTimeout: 50, ...options })
+    .on('*', async () => { await new Promise(() => {}) })
+  const server = createServer(endpoint)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  assert.equal((await deliver(port, 'evt_forever')).status, 500)
+  const started = performance.now()
+  await endpoint.close()
+  const waited = performance.now() - started
+  server.closeAllConnections()
+  server.close()
+  return waited
+}
+
+test('close() does not wait for a timed-out handler that holds no claim: there is nothing to record', async () => {
+  assert.ok(await closeAfterTimedOutDelivery({ idempotency: false }) < 200, 'de-duplication off')
+  // A store that is down with failOpen: the handler ran without a claim.
+  const down = { claim: async () => { throw new Error('down') }, complete: async () => {}, release: async () => {} }
+  const waited = await closeAfterTimedOutDelivery({ idempotency: { store: down, failOpen: true, lease: 60_000 } })
+  assert.ok(waited < 200, `close() waited ${Math.round(waited)} ms with failOpen`)
+})
+
+test('close() waits for a timed-out handler holding a claim at most 5 s, however long its lease', async () => {
+  const waited = await closeAfterTimedOutDelivery({ idempotency: { lease: 60_000 } })
+  assert.ok(waited >= 4900 && waited < 7000, `close() waited ${Math.round(waited)} ms`)
+})
