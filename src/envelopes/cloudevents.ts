@@ -117,7 +117,7 @@ function fromHeaders (request: InboundRequest, data: unknown): CloudEvent | Hook
   for (const [name, raw] of headerEntries(request.headers)) {
     if (!name.startsWith('ce-')) continue
     const attribute = name.slice(3)
-    // Not an attribute (a proxy's ce-foo-bar, say): ignored, as the cloudevents SDK ignores it.
+    // Not an attribute name (a proxy's ce-foo-bar, say): ignored rather than refusing the event.
     if (!ATTRIBUTE_NAME.test(attribute)) continue
     const value = decodeHeaderValue(raw)
     if (value === undefined) return invalid(`header "${name}" is not percent-encoded UTF-8`)
