@@ -206,7 +206,7 @@ export function benchmarksDoc (input: ReportInput): string {
     out.push(`- ${goal.title}: ${VERDICT_TEXT[goal.verdict]}`)
     for (const d of missing.length > 0 ? missing : goal.details) out.push(`  - ${d.text}`)
   }
-  out.push('', '## Running it', '', '```sh', `npm run bench        # ${(input.totalSeconds / 60).toFixed(1)} min in the last run (2 cores); writes bench/results.md, bench/chart.svg and this page`, 'npm run build && node --import tsx bench/micro/run.ts   # the micro benchmark alone', 'npm run bench:compare -- optimum hookgate-backchannel [--kib 64] [--forged] [--profile]   # a quick interleaved A/B of named servers (no report)', '```', '')
+  out.push('', '## Running it', '', '```sh', `npm run bench        # ${(input.totalSeconds / 60).toFixed(1)} min in the last run (2 cores); writes bench/results.md, bench/chart.svg and this page`, 'npm run build && TSX_TSCONFIG_PATH=bench/tsconfig.run.json node --import tsx bench/micro/run.ts   # the micro benchmark alone, hookgate from dist/', 'npm run bench:compare -- optimum hookgate-backchannel [--kib 64] [--forged] [--profile]   # a quick interleaved A/B of named servers (no report)', '```', '')
   out.push('`BENCH_DURATION`, `BENCH_ROUNDS`, `BENCH_SETTLE_UNTIL`, `BENCH_WARMUP`, `BENCH_CONNECTIONS`, `BENCH_MEMORY_REQUESTS`, `BENCH_PROFILE_SECONDS` and `BENCH_MICRO_MS` override the defaults in `bench/lib/config.ts`. The servers are in `bench/servers/`, one file each. hookgate endpoints run with `idempotency: false` because every timed request carries the same event id. The benchmark is not part of `npm test` or CI, and no test asserts a timing.', '')
   return `${out.join('\n')}\n`
 }

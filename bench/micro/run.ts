@@ -4,7 +4,8 @@
  * node:crypto's HMAC-SHA256 throughput: the physical floor of verifying a body; and the JS heap
  * bytes each whole pipeline allocates per call (allocation.ts), which no machine noise disturbs.
  *
- * Standalone, after `npm run build`: node --import tsx bench/micro/run.ts (hookgate from dist/)
+ * Standalone, after `npm run build`: TSX_TSCONFIG_PATH=bench/tsconfig.run.json node --import tsx bench/micro/run.ts
+ * (that tsconfig resolves `hookgate` to dist/; without it, tsx's paths map it to src/)
  */
 import { createHmac, timingSafeEqual, webcrypto } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
