@@ -64,12 +64,23 @@ async function startRound (round: number, only?: ReadonlySet<string>): Promise<v
   }
 }
 
+/**
+ * The running servers in this round's order: rotated by one place each round and reversed every other
+ * round, so that no server always runs first, last, or right after the same neighbour.
+ */
+function roundOrder (round: number): Array<{ spec: ServerSpec, server: ServerProcess }> {
+  const list = [...running.values()]
+  const shift = (round - 1) % Math.max(1, list.length)
+  const rotated = [...list.slice(shift), ...list.slice(0, shift)]
+  return round % 2 === 0 ? rotated.reverse() : rotated
+}
+
 /** Times the running servers on each workload (those `wanted` only, when given), as round `round`. */
 async function timeRound (round: number, samples: Samples, wanted?: readonly Run[]): Promise<void> {
   for (const workload of WORKLOADS) {
     const byServer = (samples[workload.id] ??= {})
     const line: string[] = []
-    for (const { spec, server } of running.values()) {
+    for (const { spec, server } of roundOrder(round)) {
       if (wanted !== undefined && !wanted.some((run) => run.workload === workload.id && run.server === spec.name)) continue
       // Built now: Bread's and Standard Webhooks' signed timestamps must be fresh.
       const result = await loadMeasured(server, workload.pick(requestSet(spec.scheme, workload.bytes)), { seconds: CONFIG.duration })

@@ -1,3 +1,4 @@
+import { CONFIG } from './config.js'
 import { rowOf, type Table } from './analyse.js'
 import { SERVERS } from './servers.js'
 import { SIZE_WORKLOADS } from './workloads.js'
@@ -29,7 +30,7 @@ export function throughputChart (tables: readonly Table[], rounds: number): stri
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`)
   out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`)
   out.push(`<text x="${width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">Throughput relative to bare Fastify (1.0 = bare-fastify)</text>`)
-  out.push(`<text x="${width / 2}" y="37" text-anchor="middle" fill="#555">median of ${rounds} interleaved rounds, 16 connections, genuine signed requests</text>`)
+  out.push(`<text x="${width / 2}" y="37" text-anchor="middle" fill="#555">median of ${rounds} interleaved rounds, ${CONFIG.connections} connections, genuine signed requests</text>`)
   SIZE_WORKLOADS.forEach((w, i) => {
     const lx = label + i * 110
     out.push(`<rect x="${lx}" y="46" width="12" height="10" fill="${COLORS[i] ?? '#999'}"/><text x="${lx + 16}" y="55">${esc(w.label)}</text>`)

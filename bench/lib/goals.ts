@@ -24,7 +24,7 @@ export interface Goal {
 export interface Detail {
   readonly text: string
   readonly verdict?: Verdict
-  /** The runs a settling round repeats while this measurement is undecided. */
+  /** The runs a settling round repeats: set only for measurements that are undecided. */
   readonly needs?: readonly Run[]
 }
 
@@ -55,6 +55,16 @@ function combine (verdicts: readonly Verdict[]): Verdict {
 
 const SIGN: Readonly<Record<Verdict, string>> = { met: '≥', 'not met': '<', undecided: 'vs', 'not measured': '' }
 
+/**
+ * Why runs with wrong answers compare nothing (a server refusing genuine requests would look fast),
+ * or `undefined` when every answer of these servers on this workload was the expected one.
+ */
+function wrongAnswers (tables: readonly Table[], workload: string, servers: readonly string[]): string | undefined {
+  const table = tables.find((t) => t.workload.id === workload)
+  const wrong = servers.map((server) => [server, rowOf(table, server)?.unexpected ?? 0] as const).filter(([, n]) => n > 0)
+  return wrong.length === 0 ? undefined : `not comparable: ${wrong.map(([server, n]) => `${server} gave ${n} unexpected answers`).join(', ')}`
+}
+
 function ratioGoal (tables: readonly Table[], server: string, reference: string, threshold: number, title: string): Goal {
   const details: Detail[] = []
   const verdicts: Verdict[] = []
@@ -68,10 +78,16 @@ function ratioGoal (tables: readonly Table[], server: string, reference: string,
       details.push({ text: `${workload.label}: not measured`, verdict: 'not measured' })
       continue
     }
+    const wrong = wrongAnswers(tables, workload.id, [server, reference])
+    if (wrong !== undefined) {
+      verdicts.push('not measured')
+      details.push({ text: `${workload.label}: ${fmtRatio(ratio, 3)}, ${wrong}`, verdict: 'not measured' })
+      continue
+    }
     const verdict = decide(ratio, threshold)
     verdicts.push(verdict)
     if (worst === undefined || ratio.median < worst.ratio) worst = { workload, ratio: ratio.median }
-    details.push({ text: `${workload.label}: ${fmtRatio(ratio, 3)} ${SIGN[verdict]} ${threshold}`, verdict, needs: [{ workload: workload.id, server }, { workload: workload.id, server: reference }] })
+    details.push({ text: `${workload.label}: ${fmtRatio(ratio, 3)} ${SIGN[verdict]} ${threshold}`, verdict, needs: verdict === 'undecided' ? [{ workload: workload.id, server }, { workload: workload.id, server: reference }] : [] })
     const row = rowOf(table, server)
     // Informative, not part of the verdict: the same comparison in server CPU time per request.
     if (row?.cpuUs !== undefined && refRow.cpuUs !== undefined) {
@@ -92,7 +108,7 @@ function ratioGoal (tables: readonly Table[], server: string, reference: string,
 /** Each peer is measured against hookgate on the same framework; the rest run on Fastify. */
 const SAME_FRAMEWORK: Readonly<Record<string, string>> = { octokit: 'hookgate-github-node', 'express-raw': 'hookgate-backchannel-express' }
 
-function peersGoal (samples: Samples): Goal {
+function peersGoal (tables: readonly Table[], samples: Samples): Goal {
   const details: Detail[] = []
   const verdicts: Verdict[] = []
   const peers = SERVERS.filter((s) => s.role === 'peer')
@@ -104,8 +120,9 @@ function peersGoal (samples: Samples): Goal {
       const ours = SAME_FRAMEWORK[peer.name] ?? 'hookgate-backchannel'
       const label = `${ours} vs ${peer.name}`
       const ratio = pairedRatio(byServer[ours], byServer[peer.name])
-      const verdict = ratio === undefined ? 'not measured' : decide(ratio, 1, true)
-      byVerdict[verdict].push(ratio === undefined ? `${label} (not measured)` : `${label} ${fmtRatio(ratio)}`)
+      const wrong = wrongAnswers(tables, workload.id, [ours, peer.name])
+      const verdict = ratio === undefined || wrong !== undefined ? 'not measured' : decide(ratio, 1, true)
+      byVerdict[verdict].push(ratio === undefined ? `${label} (not measured)` : wrong !== undefined ? `${label} (${wrong})` : `${label} ${fmtRatio(ratio)}`)
       if (verdict === 'undecided') needs.push({ workload: workload.id, server: ours }, { workload: workload.id, server: peer.name })
     }
     const verdict = combine(Object.entries(byVerdict).filter(([, labels]) => labels.length > 0).map(([v]) => v as Verdict))
@@ -119,7 +136,7 @@ function peersGoal (samples: Samples): Goal {
   return { title: 'hookgate faster than every peer at every size (each on the peer\'s framework)', verdict: combine(verdicts), details }
 }
 
-function forgedGoal (samples: Samples, micro: readonly MicroResult[]): Goal {
+function forgedGoal (tables: readonly Table[], samples: Samples, micro: readonly MicroResult[]): Goal {
   const details: Detail[] = []
   const verdicts: Verdict[] = []
   const mix = WORKLOADS.find((w) => w.forged)
@@ -129,6 +146,12 @@ function forgedGoal (samples: Samples, micro: readonly MicroResult[]): Goal {
     const genuine = samples['genuine-1k']?.[server]
     const ratio = pairedRatio(mixed, genuine)
     if (ratio === undefined || mixed === undefined || genuine === undefined) { verdicts.push('not measured'); continue }
+    const wrong = wrongAnswers(tables, 'mix-1k', [server]) ?? wrongAnswers(tables, 'genuine-1k', [server])
+    if (wrong !== undefined) {
+      verdicts.push('not measured')
+      details.push({ text: `${server}, HTTP 1 KiB: ${wrong}`, verdict: 'not measured' })
+      continue
+    }
     // A mixed request costs the mean of a genuine and a forged one: t_mix = (t_g + t_f) / 2, and
     // t_mix / t_g = 1 / ratio, so t_f = (2 / ratio - 1) * t_g.
     const tGenuine = 1 / median(genuine.map((r) => r.rps))
@@ -138,7 +161,7 @@ function forgedGoal (samples: Samples, micro: readonly MicroResult[]): Goal {
     if (ratio.median < 1 && profile === undefined && mix !== undefined) profile = { server, reference: server, workload: mix }
     // A ratio of 2 or more would make a forged request free or better: only noise does that.
     const estimate = tForged > 0 ? `so about ${(tForged * 1e6).toFixed(0)} µs per forged vs ${(tGenuine * 1e6).toFixed(0)} µs per genuine request` : 'too noisy to estimate the cost of a forged request'
-    details.push({ text: `${server}, HTTP 1 KiB: req/s of the 50 % forged mix / req/s of genuine only ${fmtRatio(ratio, 3)} ${SIGN[verdict]} 1, ${estimate}`, verdict, needs: [{ workload: 'mix-1k', server }, { workload: 'genuine-1k', server }] })
+    details.push({ text: `${server}, HTTP 1 KiB: req/s of the 50 % forged mix / req/s of genuine only ${fmtRatio(ratio, 3)} ${SIGN[verdict]} 1, ${estimate}`, verdict, needs: verdict === 'undecided' ? [{ workload: 'mix-1k', server }, { workload: 'genuine-1k', server }] : [] })
   }
   for (const m of micro) {
     for (const [group, rows] of [['backchannel', m.backchannel], ['bread', m.bread]] as const) {
@@ -173,11 +196,13 @@ function memoryGoal (memory: MemoryResult | undefined): Goal {
   }
 }
 
-/** Every run that some undecided measurement needs repeated, once each. */
+/**
+ * Every run that some undecided measurement needs repeated, once each; also those of an undecided
+ * comparison inside a detail whose combined verdict is decided (a size where another peer misses).
+ */
 export function undecidedRuns (goals: readonly Goal[]): Run[] {
   const runs = new Map<string, Run>()
   for (const detail of goals.flatMap((goal) => goal.details)) {
-    if (detail.verdict !== 'undecided') continue
     for (const run of detail.needs ?? []) runs.set(`${run.workload} ${run.server}`, run)
   }
   return [...runs.values()]
@@ -187,8 +212,8 @@ export function evaluateGoals (tables: readonly Table[], samples: Samples, memor
   return [
     ratioGoal(tables, 'hookgate-backchannel', 'optimum', 0.95, 'hookgate-backchannel ≥ 0.95 × optimum at 1, 64 and 512 KiB'),
     ratioGoal(tables, 'hookgate-bread', 'bread-optimum', 0.9, 'hookgate-bread ≥ 0.9 × bread-optimum (jose + Basic + headers)'),
-    peersGoal(samples),
-    forgedGoal(samples, micro),
+    peersGoal(tables, samples),
+    forgedGoal(tables, samples, micro),
     memoryGoal(memory)
   ]
 }

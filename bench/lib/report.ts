@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
-import type { Row, Table } from './analyse.js'
+import { rowOf, type Row, type Table } from './analyse.js'
 import { CONFIG } from './config.js'
 import { fmtRatio, type Detail, type Goal, type Verdict } from './goals.js'
 import type { MemoryResult } from './memory.js'
@@ -50,13 +50,19 @@ function version (pkg: string): string {
   }
 }
 
+function ceilingRps (input: ReportInput): string {
+  const row = rowOf(input.tables.find((t) => t.workload.id === 'genuine-1k'), 'bare-fastify')
+  return row === undefined ? 'n/a' : Math.round(row.rps).toLocaleString('en')
+}
+
 function machine (input: ReportInput): string[] {
   const cpus = os.cpus()
   return [
     `- Date: ${input.date.toISOString()}`,
     `- Machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}`,
+    `- The machine's yardstick: bare-fastify at 1 KiB ran ${ceilingRps(input)} req/s (median). Compare it with other runs on the same kind of machine before comparing anything else: a shared host can be several times slower and far noisier at times, and then the intervals below are wide and most verdicts undecided`,
     `- Node ${process.version}; fastify ${version('fastify')}, express ${version('express')}, autocannon ${version('autocannon')}, jose ${version('jose')}, ajv ${version('ajv')}, @octokit/webhooks ${version('@octokit/webhooks')}, standardwebhooks ${version('standardwebhooks')}, cloudevents ${version('cloudevents')}, fastify-raw-body ${version('fastify-raw-body')}`,
-    `- Load: autocannon in the parent process, ${CONFIG.connections} connections, no pipelining, 127.0.0.1 only; ${CONFIG.rounds} rounds × ${CONFIG.duration} s per server and workload, rounds interleaved (A B C … A B C …) across servers and workloads; every round starts each server in a fresh process (one process can run 10 % slower than another of the same code for its whole life), checks it and warms it for ${CONFIG.warmup} s; then, until ${CONFIG.settleUntil} s into the run, ${input.settling} settling round${input.settling === 1 ? '' : 's'} of only the servers and workloads whose comparison those rounds left undecided (the set is fixed then, not re-chosen after each round, so no comparison stops the moment its interval looks decided)`,
+    `- Load: autocannon in the parent process, ${CONFIG.connections} connections, no pipelining, 127.0.0.1 only; ${CONFIG.rounds} rounds × ${CONFIG.duration} s per server and workload, rounds interleaved across servers and workloads, the servers' order rotated by one place each round and reversed every other round (so no server always runs first, last or after the same neighbour); every round starts each server in a fresh process (one process can run 10 % slower than another of the same code for its whole life), checks it and warms it for ${CONFIG.warmup} s; then, until ${CONFIG.settleUntil} s into the run, ${input.settling} settling round${input.settling === 1 ? '' : 's'} of only the servers and workloads whose comparison those rounds left undecided (the set is fixed then, not re-chosen after each round, so no comparison stops the moment its interval looks decided; choosing it still looks at the data once, which makes the stated confidence of a comparison decided only after settling somewhat optimistic)`,
     `- Each server in its own Node process${input.pinned ? ', pinned to CPU 1 (taskset); the load generator pinned to CPU 0' : ' (taskset unavailable: not pinned)'}`,
     `- Whole \`npm run bench\`: ${(input.totalSeconds / 60).toFixed(1)} min (${Object.entries(input.phases).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')})`
   ]
@@ -167,7 +173,7 @@ export function resultsMarkdown (input: ReportInput): string {
     for (const d of goal.details) out.push(`  - ${d.verdict === 'not met' ? '✗ ' : d.verdict === 'undecided' ? '? ' : ''}${d.text}`)
   }
   out.push('', `Ratios are medians over rounds of the ratio within each round (both servers measured minutes apart at most). In brackets is the median's confidence interval from the order statistics of the rounds (${CONFIG.rounds}, or the count shown where settling rounds added more), which assumes nothing about how the rounds are distributed: with 6 to 8 rounds it is the lowest and highest round and holds the true median with 97–99 % confidence; with more it narrows to inner rounds at 95 % or more. A goal is met when the whole interval clears its threshold and not met when the whole interval misses it; when the interval holds the threshold it is **undecided** (✗ marks a miss, ? an undecided measurement): the machine's round-to-round noise is larger than the difference, and only more rounds can settle it: the settling rounds add them while the run has time left, and \`BENCH_SETTLE_UNTIL\`, \`BENCH_ROUNDS\` or \`npm run bench:compare\` on the two servers add more.`, '')
-  out.push('## Throughput and latency', '', 'Latency resolution is 1 ms (autocannon). "server CPU µs/req" is the server process\'s user + system CPU time (from /proc) over the run divided by its responses: the server\'s own cost, which the client and the machine\'s other load disturb less than req/s. Its ratio is the own optimum\'s CPU per request divided by this server\'s, paired by round, so above 1 means cheaper than the optimum. "unexpected" counts responses other than 2xx (and 401 in the forged mix), socket errors and timeouts over all rounds.', '')
+  out.push('## Throughput and latency', '', 'Latency resolution is 1 ms (autocannon). "server CPU µs/req" is the server process\'s user + system CPU time (from /proc) over the run divided by its responses: the server\'s own cost, which the client and the machine\'s other load disturb less than req/s. Its ratio is the own optimum\'s CPU per request divided by this server\'s, paired by round, so above 1 means cheaper than the optimum. "unexpected" counts responses other than 2xx (and 401 in the forged mix), socket errors and timeouts over all rounds, and in the forged mix any 401s beyond half the answers (give or take one per connection: genuine ones refused) or short of it (forged ones accepted); a comparison involving a server with unexpected answers on that workload is **not measured**, whatever its speed. "rounds" counts a server\'s rounds on the workload, settling rounds included, and req/s, range and latency cover all of them; "range" is the lowest to highest round, ± half of it relative to the median.', '')
   for (const table of input.tables) out.push(...throughputTable(table))
   out.push('![throughput relative to bare Fastify](chart.svg)', '')
   if (input.memory !== undefined) {
@@ -198,7 +204,7 @@ export function benchmarksDoc (input: ReportInput): string {
   out.push('![Throughput of each server relative to bare Fastify at 1, 64 and 512 KiB](../bench/chart.svg)', '')
   out.push(`| server | ${SIZE_WORKLOADS.map((w) => `${w.label} req/s (× own optimum)`).join(' | ')} |`, `|---|${SIZE_WORKLOADS.map(() => '---:').join('|')}|`)
   for (const c of input.checks) out.push(`| ${c.spec.name} | ${c.ok ? headline(input.tables, c.spec.name).join(' | ') : SIZE_WORKLOADS.map(() => 'refused').join(' | ')} |`)
-  out.push('', '"Own optimum" is `optimum` (HMAC) for every server except hookgate-bread and bread-optimum, measured against `bread-optimum` (jose + Basic).', '')
+  out.push('', '"Own optimum" is `optimum` (HMAC) for every server except hookgate-bread and bread-optimum, measured against `bread-optimum` (jose + Basic), as the issue asks. It is a jose-based limit, not a practical one: jose\'s `flattenedVerify` base64url-encodes the body, verifies through WebCrypto asynchronously and decodes the payload back, where hookgate computes one HMAC over the signing input (the micro benchmark shows both beside the `node:crypto` floor). A ratio far above 1 says hookgate avoids that work, not that it is close to a limit. The memory goal and the micro benchmark\'s forged ≤ genuine lines rest on single measurements, without an interval.', '')
   out.push('## Goals', '')
   for (const goal of input.goals) {
     // The measurements that miss or cannot tell, or all of them when every one is met.
