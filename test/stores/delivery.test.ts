@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto'
 import { describe, test, type TestContext } from 'node:test'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import assert from 'node:assert/strict'
 import { createReceiver, type ReceiverOptions } from '../../src/core/receiver.js'
 import type { IdempotencyStore } from '../../src/core/idempotency.js'
@@ -9,7 +8,7 @@ import { backchannel, type BackchannelEvent } from '../../src/providers/index.js
 import { memoryStore } from '../../src/stores/memory.js'
 import { redisStore } from '../../src/stores/redis.js'
 import { signBackchannel } from '../../src/testing/index.js'
-import { isolatedRedisStore, REDIS_URL } from './redis-helpers.js'
+import { isolatedRedisClient, isolatedRedisStore } from './redis-helpers.js'
 
 const SECRET = 'delivery-secret'
 
@@ -247,13 +246,7 @@ test('while Redis is unreachable, concurrent deliveries share one wait for the c
 })
 
 test('a Redis client made with lazyConnect is connected by the first delivery', async (t) => {
-  const prefix = `hookgate-test:${randomUUID()}:`
-  const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
-  t.after(async () => {
-    const keys = await client.keys(`${prefix}*`)
-    if (keys.length > 0) await client.del(...keys)
-    await client.quit()
-  })
+  const { client, prefix } = isolatedRedisClient(t, { lazyConnect: true })
   assert.equal(client.status, 'wait')
   const receiver = createReceiver(backchannel({ secret: SECRET }), { idempotency: { store: redisStore({ client, prefix, timeout: 1000 }) } }).on('*', () => {})
   assert.equal((await receiver.receive(...delivery('evt_lazy'))).status, 200)
@@ -261,13 +254,7 @@ test('a Redis client made with lazyConnect is connected by the first delivery', 
 })
 
 test('a claim Redis takes after its deadline (the sender got 503) is released, so the retry is not refused for a lease', async (t) => {
-  const prefix = `hookgate-test:${randomUUID()}:`
-  const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
-  t.after(async () => {
-    const keys = await client.keys(`${prefix}*`)
-    if (keys.length > 0) await client.del(...keys)
-    await client.quit()
-  })
+  const { client, prefix } = isolatedRedisClient(t)
   await client.ping()
   // The first command stalls past the store's timeout, as behind a congested link.
   let stall = 300

@@ -13,16 +13,31 @@ export function redisClient (t: TestContext): Redis {
   return client
 }
 
+async function deleteKeys (client: Redis, prefix: string): Promise<void> {
+  const keys = await client.keys(`${prefix}*`)
+  if (keys.length > 0) await client.del(...keys)
+}
+
 /** A store under a prefix no other test uses; its keys are deleted after the test. */
 export function isolatedRedisStore (t: TestContext, options: { prefix?: string } = {}): { store: RedisIdempotencyStore, prefix: string } {
   const prefix = options.prefix ?? `hookgate-test:${randomUUID()}:`
   const store = redisStore({ url: REDIS_URL, prefix })
   const cleaner = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
   t.after(async () => {
-    const keys = await cleaner.keys(`${prefix}*`)
-    if (keys.length > 0) await cleaner.del(...keys)
+    await deleteKeys(cleaner, prefix)
     await cleaner.quit()
     await store.close()
   })
   return { store, prefix }
+}
+
+/** A client of the test's own (for a store given `{ client }`) and a prefix no other test uses; both cleaned up after it. */
+export function isolatedRedisClient (t: TestContext, options: { lazyConnect?: boolean } = {}): { client: Redis, prefix: string } {
+  const prefix = `hookgate-test:${randomUUID()}:`
+  const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, ...options })
+  t.after(async () => {
+    await deleteKeys(client, prefix)
+    await client.quit()
+  })
+  return { client, prefix }
 }
