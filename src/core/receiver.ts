@@ -44,8 +44,8 @@ export interface ReceiverOptions<E extends WebhookEvent = WebhookEvent, C = unde
   unknownEvents?: 'acknowledge' | 'refuse'
   /**
    * Milliseconds a handler may run before the sender gets 500 (`HOOKGATE_HANDLER_TIMEOUT`) and
-   * retries; the handler itself is not cancelled, and keeps its event's claim until it ends (a retry
-   * meanwhile gets 409). `Infinity` waits forever. @default 30000
+   * retries; the handler itself is not cancelled, and keeps its event's claim until it ends or the
+   * claim's lease expires (a retry meanwhile gets 409). `Infinity` waits forever. @default 30000
    */
   handlerTimeout?: number
   /** The ajv instance that compiles the event schemas; share one across endpoints. @default createAjv() */

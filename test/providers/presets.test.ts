@@ -9,6 +9,7 @@ import Stripe from 'stripe'
 import { createReceiver, type ReceiverOptions } from '../../src/core/receiver.js'
 import type { Provider, WebhookEvent } from '../../src/core/types.js'
 import { github, shopify, slack, standardWebhooks, stripe, svix, type StripeEvent } from '../../src/providers/index.js'
+import { signShopify } from '../../src/testing/index.js'
 import { hmacVerifier } from '../../src/verify/hmac.js'
 
 async function run (provider: Provider, body: string | Buffer, headers: Record<string, string>, options: ReceiverOptions = {}): Promise<{ status: number, events: WebhookEvent[] }> {
@@ -104,6 +105,18 @@ describe('github', () => {
     assert.equal((await deliver('issues', 'd-2')).status, 200)
     assert.equal((await deliver('pull_request', 'd-3')).status, 200)
     assert.deepEqual(seen, ['issues.opened d-1', 'issues.opened d-2', 'pull_request.opened d-3'])
+  })
+
+  test('limitation (docs/providers/shopify.md): the event id and topic headers are not signed either', async () => {
+    const secret = 'shopify-secret'
+    const body = JSON.stringify({ id: 1, email: 'jon@example.com' })
+    const signed = signShopify(body, secret, { topic: 'orders/create', eventId: 'e-1' })
+    const seen: string[] = []
+    const receiver = createReceiver(shopify({ secret })).on('*', (event) => { seen.push(`${event.type} ${event.id}`) })
+    for (const [topic, eventId] of [['orders/create', 'e-1'], ['orders/create', 'e-2'], ['refunds/create', 'e-3']]) {
+      assert.equal((await receiver.receive(Buffer.from(body), { ...signed, 'x-shopify-topic': topic as string, 'x-shopify-event-id': eventId as string })).status, 200)
+    }
+    assert.deepEqual(seen, ['orders/create e-1', 'orders/create e-2', 'refunds/create e-3'])
   })
 })
 
