@@ -419,10 +419,14 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   /** Logs a refusal or failure, reports it to `onRejected`, and turns it into the sender's reply. */
   reject (error: HookgateError, options: ReceiveOptions<C>, events: readonly E[] = []): Outcome<E> {
     const log = options.log ?? silentLogger
-    if (error.statusCode >= 500) {
-      log.error({ code: error.code, reason: error.reason, eventId: error.eventId, err: error.cause ?? error }, 'webhook failed')
-    } else {
-      log.warn({ code: error.code, reason: error.reason, eventId: error.eventId }, 'webhook refused')
+    try {
+      if (error.statusCode >= 500) {
+        log.error({ code: error.code, reason: error.reason, eventId: error.eventId, err: error.cause ?? error }, 'webhook failed')
+      } else {
+        log.warn({ code: error.code, reason: error.reason, eventId: error.eventId }, 'webhook refused')
+      }
+    } catch {
+      // A logger that throws must not change the reply, nor take the process down on the way.
     }
     this.#notify(this.#onRejected, error, options, log)
     const body = error.errors === undefined
