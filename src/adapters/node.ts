@@ -12,7 +12,8 @@ export interface NodeEndpointOptions<E extends WebhookEvent, Req, Events extends
   log?: Logger
   /**
    * Handle only requests for this path (query string ignored); others go to `next()`, or get 404
-   * when there is none. Without it every request is handled.
+   * when there is none. Without it every request is handled. Under Express it is matched against
+   * `req.url`, which is relative to where the endpoint is mounted (`app.use('/webhooks', …)`).
    */
   path?: string
 }
@@ -50,10 +51,14 @@ function write (response: ServerResponse, outcome: Outcome | HandshakeOutcome, c
   response.end(text)
 }
 
-/** Body parsers (express.json(), body-parser, …) leave these marks on the request they consumed. */
+/**
+ * Body parsers (express.json(), body-parser, …) mark a request they consumed with `_body`, and its
+ * stream has ended. A `body` alone is no mark: Express 4's parsers set `req.body = {}` on every
+ * request, also those whose content type they leave unread.
+ */
 function alreadyParsed (request: IncomingMessage & { body?: unknown, _body?: unknown }): Buffer | HookgateError | undefined {
   if (Buffer.isBuffer(request.body)) return request.body
-  if (request.body !== undefined || request._body === true || request.readableEnded) {
+  if (request._body === true || request.readableEnded) {
     return new HookgateError('HOOKGATE_BODY_ALREADY_PARSED', {
       reason: 'a body parser consumed the request before hookgate: mount hookgate before express.json() (or any body parser), or on a router of its own'
     })
@@ -61,14 +66,29 @@ function alreadyParsed (request: IncomingMessage & { body?: unknown, _body?: unk
   return undefined
 }
 
+type ExpressRequest = IncomingMessage & { protocol?: unknown, originalUrl?: unknown, app?: { get?: (setting: string) => unknown } }
+
+/**
+ * The host the sender called: `X-Forwarded-Host` when Express trusts the proxy that sent it (as
+ * Express's own `req.host` decides), else `Host`, or HTTP/2's `:authority`.
+ */
+function requestHost (request: ExpressRequest): string {
+  const direct = request.headers.host ?? (request.headers[':authority'] as string | undefined) ?? 'localhost'
+  const forwarded = request.headers['x-forwarded-host']
+  const trust = request.app?.get?.('trust proxy fn')
+  if (typeof forwarded !== 'string' || typeof trust !== 'function' || trust(request.socket.remoteAddress, 0) !== true) return direct
+  const comma = forwarded.indexOf(',')
+  return (comma === -1 ? forwarded : forwarded.slice(0, comma)).trim()
+}
+
 /**
  * The URL as the sender called it, for schemes that sign it. Express's `protocol` and `originalUrl`
  * honour its `trust proxy` setting and mounting; plain node:http sees the socket.
  */
-function requestUrl (request: IncomingMessage & { protocol?: unknown, originalUrl?: unknown }): string {
+function requestUrl (request: ExpressRequest): string {
   const protocol = typeof request.protocol === 'string' ? request.protocol : (request.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http'
   const path = typeof request.originalUrl === 'string' ? request.originalUrl : request.url ?? '/'
-  return `${protocol}://${request.headers.host ?? 'localhost'}${path}`
+  return `${protocol}://${requestHost(request)}${path}`
 }
 
 function pathOf (url: string | undefined): string {
@@ -91,9 +111,11 @@ export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingM
       write(response, receiver.handshake(request.headers), false)
       return
     }
+    // Closing after a refusal is HTTP/1's; HTTP/2 has no Connection header.
+    const http1 = request.httpVersionMajor === 1
     const early = receiver.precheck(request.headers)
     if (early !== undefined) {
-      write(response, receiver.reject(early, context), true)
+      write(response, receiver.reject(early, context), http1)
       return
     }
     let body = alreadyParsed(request)
@@ -101,7 +123,7 @@ export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingM
       try {
         body = await readBody(request, receiver.bodyLimit)
       } catch (err) {
-        write(response, receiver.reject(err as HookgateError, context), true)
+        write(response, receiver.reject(err as HookgateError, context), http1)
         return
       }
     }
@@ -124,7 +146,7 @@ export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingM
     }
     handle(request, response).catch((err: unknown) => {
       const outcome = receiver.reject(new HookgateError('HOOKGATE_INTERNAL', { reason: 'unexpected error', cause: err }), { context: request, log })
-      if (!response.headersSent) write(response, outcome, true)
+      if (!response.headersSent) write(response, outcome, request.httpVersionMajor === 1)
       else response.destroy()
     })
   } as NodeWebhookEndpoint<E, Req, Res, M>

@@ -4,7 +4,10 @@ import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import express4 from 'express4'
+import { createHmac } from 'node:crypto'
 import { webhooks } from '../../src/adapters/express.js'
+import { jsonTypeEnvelope } from '../../src/envelopes/json-type.js'
+import { hmacVerifier } from '../../src/verify/hmac.js'
 import type { Logger } from '../../src/core/types.js'
 import { backchannel } from '../../src/providers/index.js'
 import { backchannelRequest } from '../../src/testing/index.js'
@@ -89,4 +92,29 @@ test('Express 4 works the same, including the body-parser trap', async (t) => {
   assert.equal((await post(base, '/hook')).status, 200)
   assert.equal((await post(base, '/hook', 'forged')).status, 401)
   assert.equal((await post(base, '/parsed')).status, 500)
+})
+
+test('Express 4: a body parser mounted app-wide that left this content type unread (req.body = {}) is not taken for a consumed body', async (t) => {
+  const app = express4()
+  app.use(express4.urlencoded({ extended: false }))
+  app.post('/hook', webhooks(backchannel({ secret: SECRET }), { log: recorder() }).on('*', () => {}))
+  const base = await listen(t, app)
+  assert.equal((await post(base, '/hook')).status, 200)
+  assert.equal((await post(base, '/hook', 'forged')).status, 401)
+})
+
+test('behind a trusted proxy, a scheme that signs the URL sees the host and protocol the sender called (X-Forwarded-*), on Express 5 and 4', async (t) => {
+  const provider = { name: 'url-signed', verifiers: [hmacVerifier({ header: 'x-sig', secrets: SECRET, signedContent: '{url}{body}' })], envelope: jsonTypeEnvelope() }
+  const body = JSON.stringify(EVENT)
+  const signature = createHmac('sha256', SECRET).update(`https://hooks.example.com/hook${body}`).digest('hex')
+  const headers = { 'content-type': 'application/json', 'x-sig': signature, 'x-forwarded-proto': 'https', 'x-forwarded-host': 'hooks.example.com' }
+  for (const [name, make] of [['express 5', express], ['express 4', express4]] as const) {
+    const trusting = make()
+    trusting.set('trust proxy', true)
+    trusting.post('/hook', webhooks(provider, { log: recorder() }).on('*', () => {}))
+    const untrusting = make()
+    untrusting.post('/hook', webhooks(provider, { log: recorder() }).on('*', () => {}))
+    assert.equal((await fetch(`${await listen(t, trusting)}/hook`, { method: 'POST', headers, body })).status, 200, name)
+    assert.equal((await fetch(`${await listen(t, untrusting)}/hook`, { method: 'POST', headers, body })).status, 401, `${name}: forwarded headers from an untrusted proxy are ignored`)
+  }
 })

@@ -2,6 +2,10 @@ import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { createHmac } from 'node:crypto'
+import http2 from 'node:http2'
+import { jsonTypeEnvelope } from '../../src/envelopes/json-type.js'
+import { hmacVerifier } from '../../src/verify/hmac.js'
 import { webhooks } from '../../src/adapters/node.js'
 import { backchannel } from '../../src/providers/index.js'
 import { backchannelRequest } from '../../src/testing/index.js'
@@ -49,4 +53,38 @@ test('with a path: other paths get 404, or go to next() when mounted as middlewa
 
 test('a bad path option throws at creation', () => {
   assert.throws(() => webhooks(backchannel({ secret: SECRET }), { path: 'hook' }), { name: 'TypeError', message: /"path"/ })
+})
+
+test('a logger that throws changes no reply and does not take the process down', async (t) => {
+  const boom = (): never => { throw new Error('log transport down') }
+  const endpoint = webhooks(backchannel({ secret: SECRET }), { log: { debug: boom, info: boom, warn: boom, error: boom } }).on('*', () => {})
+  const base = await listen(t, endpoint)
+  assert.equal((await post(base, 'forged')).status, 401)
+  assert.equal((await post(base)).status, 200)
+})
+
+test('over HTTP/2 (compatibility API): the URL a scheme signs uses :authority, and an early refusal sends no Connection header', async (t) => {
+  const provider = { name: 'url-signed', verifiers: [hmacVerifier({ header: 'x-sig', secrets: SECRET, signedContent: '{url}{body}' })], envelope: jsonTypeEnvelope() }
+  const server = http2.createServer(webhooks(provider, { log: { debug () {}, info () {}, warn () {}, error () {} } }).on('*', () => {}) as unknown as Parameters<typeof http2.createServer>[0])
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const authority = `127.0.0.1:${(server.address() as AddressInfo).port}`
+  const client = http2.connect(`http://${authority}`)
+  t.after(() => { client.close(); server.close() })
+  const warnings: string[] = []
+  const onWarning = (warning: Error): void => { warnings.push(warning.message) }
+  process.on('warning', onWarning)
+  t.after(() => { process.off('warning', onWarning) })
+  const send = async (headers: http2.OutgoingHttpHeaders, body: string): Promise<http2.IncomingHttpHeaders> => await new Promise((resolve, reject) => {
+    const stream = client.request({ ':method': 'POST', ':path': '/hook', ...headers })
+    stream.on('response', (response) => { stream.resume(); resolve(response) })
+    stream.on('error', reject)
+    stream.end(body)
+  })
+  const body = JSON.stringify(EVENT)
+  const signature = createHmac('sha256', SECRET).update(`http://${authority}/hook${body}`).digest('hex')
+  assert.equal((await send({ 'content-type': 'application/json', 'x-sig': signature }, body))[':status'], 200)
+  const refused = await send({ 'content-type': 'text/plain' }, 'hello')
+  assert.equal(refused[':status'], 415)
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.deepEqual(warnings.filter((message) => message.includes('connection header')), [])
 })
