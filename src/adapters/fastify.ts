@@ -28,7 +28,7 @@ export type EndpointOptions<E extends WebhookEvent = WebhookEvent, Events extend
 
 /** Options given to `app.register(hookgate, options)`: defaults for every endpoint, and the shared ajv. */
 export interface HookgatePluginOptions extends Omit<EndpointOptions, 'events'> {
-  /** The ajv instance compiling every endpoint's schemas. @default createAjv() (ajv-formats, allErrors) */
+  /** The ajv instance compiling every endpoint's schemas. @default createAjv() (ajv-formats; first error per schema) */
   ajv?: Ajv
 }
 

@@ -1,3 +1,4 @@
+import { checkAjvOptions } from './schemas.js'
 import type { ReceiverOptions } from './receiver.js'
 
 const MAX_TIMER_DELAY = 2 ** 31 - 1
@@ -19,6 +20,7 @@ export function validateReceiverOptions (options: ReceiverOptions<never, never>)
     throw new TypeError(`"handlerTimeout" must be a positive integer number of milliseconds up to ${MAX_TIMER_DELAY} (about 24 days), or Infinity`)
   }
   if (ajv !== undefined && typeof (ajv as { compile?: unknown } | null)?.compile !== 'function') throw new TypeError('"ajv" must be an Ajv instance')
+  if (ajv !== undefined) checkAjvOptions(ajv.opts, '"ajv"')
   if (onEvent !== undefined && typeof onEvent !== 'function') throw new TypeError('"onEvent" must be a function')
   if (onRejected !== undefined && typeof onRejected !== 'function') throw new TypeError('"onRejected" must be a function')
   if (handshake !== undefined) {

@@ -8,7 +8,7 @@ import { isJsonMediaType, jsonMediaType } from './media-type.js'
 import { resolveIdempotency, type ClaimResult, type IdempotencyOptions, type ResolvedIdempotency } from './idempotency.js'
 import { validateReceiverOptions } from './options.js'
 import { describePattern, EventRegistry, type EventPattern } from './registry.js'
-import { compileDataValidator, createAjv, type DataValidator, type JsonSchema } from './schemas.js'
+import { compileDataValidator, createAjv, MAX_REPORTED_ISSUES, type DataValidator, type JsonSchema } from './schemas.js'
 import type { HandshakeOutcome, Handler, HeaderSource, InboundRequest, Logger, Outcome, Provider, Verifier, WebhookEvent } from './types.js'
 import type { EventFor, EventMap, EventMapOf, EventWithSchema, OpenEventMap, PatternFor, SchemaLike } from './typing.js'
 
@@ -527,10 +527,10 @@ function handlerFailed (route: { readonly pattern: string }, event: WebhookEvent
   return new HookgateError('HOOKGATE_HANDLER_FAILED', { eventId: event.id, reason: `handler for "${route.pattern}" threw`, cause: err })
 }
 
-/** The provider's base schema and the handler's schema apply together: report what both found. */
+/** The provider's base schema and the handler's schema apply together: report what both found, within the one limit. */
 function mergeIssues (base: readonly ValidationIssue[] | undefined, own: readonly ValidationIssue[] | undefined): readonly ValidationIssue[] | undefined {
   if (base === undefined) return own
-  return own === undefined ? base : [...base, ...own]
+  return own === undefined ? base : [...base, ...own].slice(0, MAX_REPORTED_ISSUES)
 }
 
 /**

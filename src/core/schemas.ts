@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util'
 import { Ajv, type ErrorObject, type Options as AjvOptions, type AnySchema } from 'ajv'
 import ajvFormats from 'ajv-formats'
 import type { ValidationIssue } from './errors.js'
@@ -7,20 +8,34 @@ export type { AnySchema as JsonSchema }
 /** Checks one event's data; returns the problems, or `undefined` when it is valid. */
 export type DataValidator = (data: unknown) => readonly ValidationIssue[] | undefined
 
-/** At most this many problems are reported to the sender, however many ajv finds. */
-const MAX_REPORTED_ISSUES = 20
+/** At most this many problems are reported to the sender, however many the schemas find. */
+export const MAX_REPORTED_ISSUES = 20
+
+/** Options that make ajv change the data it validates: a handler must see the payload as signed. */
+const MUTATING_OPTIONS = ['coerceTypes', 'useDefaults', 'removeAdditional'] as const
+
+/** Throws a `TypeError` if `ajv` would change the data it validates. */
+export function checkAjvOptions (options: Readonly<AjvOptions>, where: string): void {
+  const set = MUTATING_OPTIONS.filter((name) => options[name] !== undefined && options[name] !== false)
+  if (set.length > 0) {
+    throw new TypeError(`${where}: ajv's ${set.join(', ')} would change the signed payload before handlers see it; hookgate validates data as received`)
+  }
+}
 
 // ajv-formats is CommonJS with `exports.default`: under NodeNext its types name the plugin `.default`,
 // while at run time the default import is the plugin itself (which also carries `.default`).
 const addFormats = ajvFormats.default
 
 /**
- * Creates the ajv instance an app shares across its endpoints: every format of `ajv-formats`, all
- * errors reported, and no coercion, defaults or property removal, because a handler must see the
- * payload exactly as the sender signed it.
+ * Creates the ajv instance an app shares across its endpoints: every format of `ajv-formats`, and no
+ * coercion, defaults or property removal (refused here), because a handler must see the payload
+ * exactly as the sender signed it. It stops at each schema's first error, as Fastify's does:
+ * `allErrors` lets one large invalid payload cost hundreds of milliseconds and megabytes to report
+ * errors of which only 20 are sent.
  */
 export function createAjv (options: AjvOptions = {}): Ajv {
-  const ajv = new Ajv({ allErrors: true, ...options })
+  checkAjvOptions(options, 'createAjv()')
+  const ajv = new Ajv(options)
   addFormats(ajv)
   return ajv
 }
@@ -42,12 +57,22 @@ export function compileDataValidator (ajv: Ajv, schema: AnySchema, label: string
     // A schema with an `$id` ajv already knows (a shared schema module imported twice, or the same
     // schema on two endpoints) is that schema: reuse it rather than fail on the duplicate id.
     const id = typeof schema === 'object' && schema !== null ? (schema as { $id?: unknown }).$id : undefined
-    validate = (typeof id === 'string' ? ajv.getSchema(id) : undefined) ?? ajv.compile(schema)
+    const known = typeof id === 'string' ? ajv.getSchema(id) : undefined
+    if (known !== undefined && !isDeepStrictEqual(known.schema, schema)) {
+      throw new Error(`another schema is already registered under $id "${String(id)}"`)
+    }
+    validate = known ?? ajv.compile(schema)
   } catch (err) {
     throw new TypeError(`the schema for event "${label}" is invalid: ${(err as Error).message}`, { cause: err })
   }
   return (data) => {
-    if (validate(data) === true) return undefined
+    try {
+      if (validate(data) === true) return undefined
+    } catch (err) {
+      // A recursive schema walks data as deep as it is nested; JSON.parse takes deeper than the stack.
+      if (err instanceof RangeError) return [{ path: '', message: 'is nested too deeply to validate' }]
+      throw err
+    }
     return (validate.errors ?? []).slice(0, MAX_REPORTED_ISSUES).map(toIssue)
   }
 }

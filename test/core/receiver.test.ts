@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { createReceiver, type ReceiverOptions } from '../../src/core/receiver.js'
+import { Ajv } from 'ajv'
 import { createAjv } from '../../src/core/schemas.js'
 import type { HookgateError } from '../../src/core/errors.js'
 import type { Logger, Provider, WebhookEvent } from '../../src/core/types.js'
@@ -267,4 +268,18 @@ test('withContext() is the same receiver, and handlers get the context given to 
   const body = JSON.stringify({ id: 'evt_ctx', type: 'order.paid', data: {} })
   assert.equal((await typed.receive(Buffer.from(body), signBackchannel(body, SECRET), { context: { requestId: 'r-1' } })).status, 200)
   assert.deepEqual(seen, ['r-1'])
+})
+
+test('an ajv that would change the signed data (coercion, defaults, property removal) is refused at creation', () => {
+  assert.throws(() => createReceiver(backchannel({ secret: SECRET }), { ajv: new Ajv({ useDefaults: true }) }), { name: 'TypeError', message: /"ajv": ajv's useDefaults would change the signed payload/ })
+})
+
+test('the provider\'s, the events map\'s and the handler\'s schemas report at most 20 problems in all', async () => {
+  const thirty = { type: 'object', required: Array.from({ length: 30 }, (_, i) => `p${i}`) }
+  const receiver = createReceiver(backchannel({ secret: SECRET }), { ajv: createAjv({ allErrors: true }), events: { 'order.paid': thirty } })
+    .on('order.paid', { schema: { type: 'object', required: Array.from({ length: 30 }, (_, i) => `q${i}`) } }, () => {})
+  const body = JSON.stringify({ id: 'evt_many', type: 'order.paid', data: {} })
+  const outcome = await receiver.receive(Buffer.from(body), signBackchannel(body, SECRET))
+  assert.equal(outcome.status, 400)
+  assert.equal(outcome.error?.errors?.length, 20)
 })
