@@ -24,13 +24,22 @@ export type OpenEventMap = Record<string, unknown>
 /** A map of event types to schemas, turned into types to data. */
 export type EventMapOf<M> = { [K in keyof M & string]: DataOf<M[K]> }
 
-/** `a.b.c` → `a` | `a.b`: the namespaces a dotted type belongs to. */
-type Namespaces<T extends string> = T extends `${infer Head}.${infer Rest}` ? Head | `${Head}.${Namespaces<Rest>}` : never
+/** What ends a namespace in an event type, as the router splits them: `order.created`, `orders/create`. */
+type Separator = '.' | '/'
+
+/**
+ * `a.b/c` → `a.*` | `a.b/*`: the namespace patterns a type belongs to, one per separator in it.
+ * Tail-recursive over the characters, so long types stay within the compiler's limits.
+ */
+type NamespacePatterns<T extends string, Done extends string = '', Found extends string = never> =
+  T extends `${infer C}${infer Rest}`
+    ? NamespacePatterns<Rest, `${Done}${C}`, C extends Separator ? Found | `${Done}${C}*` : Found>
+    : Found
 
 type IsOpen<M> = string extends keyof M ? true : false
 
 /** The type patterns `.on()` accepts: any string for an open map; else a declared type, a namespace of them, or `*`. */
-export type TypePattern<M extends EventMap> = IsOpen<M> extends true ? string : (keyof M & string) | `${Namespaces<keyof M & string>}.*` | '*'
+export type TypePattern<M extends EventMap> = IsOpen<M> extends true ? string : (keyof M & string) | NamespacePatterns<keyof M & string> | '*'
 
 /** A pattern as `.on()` takes it: a type pattern, or one scoped to a CloudEvents source. */
 export type PatternFor<M extends EventMap> = TypePattern<M> | { readonly source?: string, readonly type: TypePattern<M> }
@@ -39,7 +48,7 @@ export type PatternFor<M extends EventMap> = TypePattern<M> | { readonly source?
 export type MatchingTypes<M extends EventMap, P> =
   P extends { readonly type: infer T } ? MatchingTypes<M, T>
     : P extends '*' ? keyof M & string
-      : P extends `${infer Namespace}.*` ? Extract<keyof M & string, `${Namespace}.${string}`>
+      : P extends `${infer Namespace}*` ? Extract<keyof M & string, `${Namespace}${string}`>
         : Extract<keyof M & string, P>
 
 /** `E` with its `type` and `data` narrowed. */

@@ -113,3 +113,14 @@ await withRequest.receive(Buffer.alloc(0), {}, { context: new IncomingMessage(ne
 await withRequest.receive(Buffer.alloc(0), {}, { context: 'not a request' })
 // @ts-expect-error the events map still narrows the types
 withRequest.on('order.created', () => {})
+
+// 7. Slash-separated types (Shopify's orders/create) have namespaces too, as the router splits them.
+createReceiver(backchannel({ secret: 's' }), { events: { 'orders/create': orderCreated, 'orders/paid': orderPaid, 'inventory.stock/updated': inventoryUpdated } })
+  .on('orders/*', (event) => {
+    expectType<Equals<typeof event.type, 'orders/create' | 'orders/paid'>>(true)
+    if (event.type === 'orders/paid') expectType<Equals<typeof event.data.paid_at, number>>(true)
+  })
+  .on('inventory.*', (event) => { expectType<Equals<typeof event.type, 'inventory.stock/updated'>>(true) })
+  .on('inventory.stock/*', (event) => { expectType<Equals<typeof event.data.quantity, number>>(true) })
+  // @ts-expect-error "orders.*" is no namespace of the declared types
+  .on('orders.*', () => {})
