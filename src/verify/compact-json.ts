@@ -11,14 +11,18 @@ function isNumberByte (byte: number): boolean {
   return (byte >= 0x30 && byte <= 0x39) || byte === 0x2d || byte === 0x2b || byte === 0x2e || byte === 0x45 || byte === 0x65
 }
 
+/** How a body may differ from its compact re-serialisation `JSON.stringify(JSON.parse(body))`. */
+export type CompactDifference = 'none' | 'whitespace' | 'other'
+
 /**
- * Whether `JSON.stringify(JSON.parse(body))` could differ from `body`: whitespace outside strings,
- * a `\/` or `\u` escape (stringify writes those characters raw), or a number not in its shortest
- * form (`1.0`, `1e2`, `-0`). When this is false the compact form is the body itself (duplicate keys
- * aside), so the compact-JSON fallback can be skipped without parsing: a forged compact body then
- * costs one scan, not a parse, a serialisation and a second MAC. A linear scan, no allocation.
+ * How `JSON.stringify(JSON.parse(body))` could differ from `body`: `'none'` (it is the body itself,
+ * duplicate keys aside), `'whitespace'` (only whitespace outside strings: the body pretty-printed),
+ * or `'other'`: a `\/` or `\u` escape (stringify writes those characters raw), or a number not in
+ * its shortest form (`1.0`, `1e2`, `-0`). A linear scan, no allocation: a forged compact body then
+ * costs one scan, not a parse, a serialisation and a second MAC.
  */
-export function mayDifferFromCompact (body: Buffer): boolean {
+export function compactDifference (body: Buffer): CompactDifference {
+  let whitespace = false
   let nextBackslash = body.indexOf(BACKSLASH)
   for (let i = 0; i < body.length; i++) {
     const byte = body[i] as number
@@ -27,14 +31,14 @@ export function mayDifferFromCompact (body: Buffer): boolean {
       let end = body.indexOf(QUOTE, i + 1)
       while (nextBackslash !== -1 && nextBackslash < end) {
         const escaped = body[nextBackslash + 1]
-        if (escaped === 0x2f || escaped === 0x75) return true
+        if (escaped === 0x2f || escaped === 0x75) return 'other'
         if (nextBackslash + 1 === end) end = body.indexOf(QUOTE, end + 1)
         nextBackslash = body.indexOf(BACKSLASH, nextBackslash + 2)
       }
-      if (end === -1) return true
+      if (end === -1) return 'other'
       i = end
     } else if (isWhitespace(byte)) {
-      return true
+      whitespace = true
     } else if (byte === 0x2d || (byte >= 0x30 && byte <= 0x39)) {
       let end = i + 1
       let plainInteger = byte !== 0x2d || (body[i + 1] !== 0x30)
@@ -48,19 +52,46 @@ export function mayDifferFromCompact (body: Buffer): boolean {
       const leadingZero = body[end - digits] === 0x30 && digits > 1
       if (!plainInteger || leadingZero || digits > 15 || (byte === 0x2d && digits === 0)) {
         const token = body.toString('latin1', i, end)
-        if (String(Number(token)) !== token) return true
+        if (String(Number(token)) !== token) return 'other'
       }
       i = end - 1
     }
   }
-  return false
+  return whitespace ? 'whitespace' : 'none'
+}
+
+/** The body without the whitespace outside its strings; strings are copied as they are. */
+function withoutWhitespace (body: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(body.length)
+  let length = 0
+  for (let i = 0; i < body.length; i++) {
+    const byte = body[i] as number
+    if (byte === QUOTE) {
+      // The closing quote is the next one not escaped, that is not after an odd run of backslashes.
+      let end = body.indexOf(QUOTE, i + 1)
+      while (end !== -1) {
+        let backslashes = 0
+        while (body[end - 1 - backslashes] === BACKSLASH) backslashes++
+        if (backslashes % 2 === 0) break
+        end = body.indexOf(QUOTE, end + 1)
+      }
+      const stop = end === -1 ? body.length : end + 1
+      length += body.copy(out, length, i, stop)
+      i = stop - 1
+    } else if (!isWhitespace(byte)) {
+      out[length++] = byte
+    }
+  }
+  return out.subarray(0, length)
 }
 
 /**
- * The compact re-serialisation of a JSON body, or `undefined` when the body is not JSON or cannot be
- * re-serialised (nesting too deep for `JSON.stringify`'s recursion).
+ * The compact re-serialisation of a body that differs from it, or `undefined` when the body is not
+ * JSON or cannot be re-serialised (nesting too deep for `JSON.stringify`'s recursion). When only
+ * whitespace differs, the whitespace is removed and nothing is parsed.
  */
-export function compactForm (body: Buffer): Buffer | undefined {
+export function compactForm (body: Buffer, difference: Exclude<CompactDifference, 'none'>): Buffer | undefined {
+  if (difference === 'whitespace') return withoutWhitespace(body)
   const json = parseJson(body)
   if (!json.ok) return undefined
   try {

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import { refusal, type HookgateError } from '../core/errors.js'
 import type { InboundRequest, Verifier, VerifyResult } from '../core/types.js'
 import { parseJson } from '../core/json.js'
-import { compactForm, mayDifferFromCompact } from './compact-json.js'
+import { compactDifference, compactForm } from './compact-json.js'
 import { secretProvider, type SecretSource } from './secrets.js'
 import { signatureParser, type SignatureFormat } from './signature-header.js'
 import { signedContent, type SignedContentTemplate } from './signed-content.js'
@@ -154,10 +154,11 @@ export function hmacVerifier (options: HmacOptions): Verifier {
     const data = content.build(request, request.body, timestamp)
     if (typeof data === 'string') return refusal('HOOKGATE_SIGNATURE_INVALID', { reason: data })
     if (signedBy(keys, data, macs)) return undefined
-    if (compactJsonFallback && mayDifferFromCompact(request.body)) {
-      // Parses bytes that are not yet authenticated (bounded by the body limit, prototype-safe), only
-      // to re-serialise them.
-      const compact = compactForm(request.body)
+    const difference = compactJsonFallback ? compactDifference(request.body) : 'none'
+    if (difference !== 'none') {
+      // Only a body that differs by more than whitespace is parsed before it is authenticated
+      // (bounded by the body limit, prototype-safe), and only to re-serialise it.
+      const compact = compactForm(request.body, difference)
       if (compact !== undefined && !compact.equals(request.body)) {
         const compactData = content.build(request, compact, timestamp)
         if (typeof compactData !== 'string' && signedBy(keys, compactData, macs)) {

@@ -1,9 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { compactForm, mayDifferFromCompact } from '../../src/verify/compact-json.js'
+import { compactDifference, compactForm } from '../../src/verify/compact-json.js'
 
-const differs = (text: string): boolean => mayDifferFromCompact(Buffer.from(text, 'utf8'))
+const differs = (text: string): boolean => compactDifference(Buffer.from(text, 'utf8')) !== 'none'
 
 test('compact JSON.stringify output never needs the fallback', () => {
   for (const text of ['{}', '[]', '{"a":1,"b":[true,false,null],"c":"x y\\nz"}', '{"n":-1.5e-7}', '{"n":1e+21}', '"é🎉"', '{"q":"\\"\\\\"}']) {
@@ -32,7 +32,25 @@ test('property: when the scan says "no difference", the compact form is exactly 
 })
 
 test('compactForm gives up (no throw) on bodies too deep to re-serialise, or not JSON', () => {
-  assert.equal(compactForm(Buffer.from('['.repeat(20_000) + ']'.repeat(20_000))), undefined)
-  assert.equal(compactForm(Buffer.from('{"a":')), undefined)
-  assert.deepEqual(compactForm(Buffer.from('{ "a" : [1, 2] }')), Buffer.from('{"a":[1,2]}'))
+  assert.equal(compactForm(Buffer.from('['.repeat(20_000) + ']'.repeat(20_000)), 'other'), undefined)
+  assert.equal(compactForm(Buffer.from('{"a":'), 'other'), undefined)
+  assert.deepEqual(compactForm(Buffer.from('{ "a" : [1, 2.0] }'), 'other'), Buffer.from('{"a":[1,2]}'))
+})
+
+test('only whitespace differing (a pretty-printed body) is told apart from the rest, and its compact form needs no parse', () => {
+  const kind = (text: string): string => compactDifference(Buffer.from(text, 'utf8'))
+  assert.equal(kind('{"a":[1,2]}'), 'none')
+  assert.equal(kind('{ "a" : [ 1, 2 ] }\n'), 'whitespace')
+  assert.equal(kind('{ "a" : "\\u00e9" }'), 'other', 'whitespace and an escape')
+  assert.equal(kind('{ "a" : 1.0 }'), 'other', 'whitespace and a number spelling')
+  assert.deepEqual(compactForm(Buffer.from('{ "a b" : "c \\" d", "e":\t[ 1 ,\n2 ] }'), 'whitespace'), Buffer.from('{"a b":"c \\" d","e":[1,2]}'))
+})
+
+test('property: for a body differing only by whitespace, the stripped form is exactly JSON.stringify(JSON.parse(body))', () => {
+  const pretty = fc.tuple(fc.jsonValue(), fc.integer({ min: 1, max: 4 })).map(([v, indent]) => JSON.stringify(v, null, indent))
+  fc.assert(fc.property(pretty, (text) => {
+    const body = Buffer.from(text, 'utf8')
+    const difference = compactDifference(body)
+    if (difference === 'whitespace') assert.equal(compactForm(body, difference)?.toString('utf8'), JSON.stringify(JSON.parse(text)))
+  }), { numRuns: 3000 })
 })
