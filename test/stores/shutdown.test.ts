@@ -18,18 +18,25 @@ async function deliver (port: number, id: string): Promise<{ status: number, bod
   return { status: res.status, body: await res.json(), retryAfter: res.headers.get('retry-after') }
 }
 
+/** A listening Fastify app with a memory store whose one handler takes `ms`; `finished()` counts the handlers that ended. */
+async function slowFastifyApp (ms: number, options: { return503OnClosing?: boolean, handlerTimeout?: number } = {}) {
+  const store = memoryStore()
+  const { return503OnClosing, handlerTimeout } = options
+  const app = Fastify(return503OnClosing === undefined ? {} : { return503OnClosing })
+  await app.register(hookgate, handlerTimeout === undefined ? { idempotency: { store } } : { handlerTimeout, idempotency: { store } })
+  let finished = 0
+  app.webhooks('/hook', backchannel({ secret: SECRET })).on('*', async () => {
+    await new Promise((resolve) => setTimeout(resolve, ms))
+    finished++
+  })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = app.server.address() as AddressInfo
+  return { app, store, port, finished: () => finished }
+}
+
 for (const return503OnClosing of [true, false]) {
   test(`Fastify app.close() (return503OnClosing: ${return503OnClosing}): the in-flight handler finishes and is recorded; a delivery arriving meanwhile gets 503`, async () => {
-    const store = memoryStore()
-    const app = Fastify({ return503OnClosing })
-    await app.register(hookgate, { idempotency: { store } })
-    let finished = 0
-    app.webhooks('/hook', backchannel({ secret: SECRET })).on('*', async () => {
-      await new Promise((resolve) => setTimeout(resolve, 300))
-      finished++
-    })
-    await app.listen({ host: '127.0.0.1', port: 0 })
-    const { port } = app.server.address() as AddressInfo
+    const { app, store, port, finished } = await slowFastifyApp(300, { return503OnClosing })
 
     const inFlight = deliver(port, 'evt_inflight')
     await new Promise((resolve) => setTimeout(resolve, 50))
@@ -46,7 +53,7 @@ for (const return503OnClosing of [true, false]) {
     const first = await inFlight
     assert.equal(first.status, 200)
     await closing
-    assert.equal(finished, 1)
+    assert.equal(finished(), 1)
     assert.deepEqual(await store.claim('backchannel:evt_inflight', 1000), { state: 'done' }, 'its result was recorded')
     assert.equal((await store.claim('backchannel:evt_late', 1000)).state, 'claimed', 'the late one was never claimed')
   })
@@ -73,21 +80,12 @@ test('node/Express endpoint.close() drains the same way', async () => {
 })
 
 test('Fastify app.close() also waits for a handler past its timeout to end and record its result', async () => {
-  const store = memoryStore()
-  const app = Fastify()
-  await app.register(hookgate, { handlerTimeout: 100, idempotency: { store } })
-  let finished = 0
-  app.webhooks('/hook', backchannel({ secret: SECRET })).on('*', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 400))
-    finished++
-  })
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const { port } = app.server.address() as AddressInfo
+  const { app, store, port, finished } = await slowFastifyApp(400, { handlerTimeout: 100 })
   const timedOut = await deliver(port, 'evt_slow')
   assert.equal(timedOut.status, 500)
-  assert.equal(finished, 0, 'answered before the handler ended')
+  assert.equal(finished(), 0, 'answered before the handler ended')
   await app.close()
-  assert.equal(finished, 1, 'close() waited for the handler')
+  assert.equal(finished(), 1, 'close() waited for the handler')
   assert.deepEqual(await store.claim('backchannel:evt_slow', 1000), { state: 'done' }, 'and for its late success to be recorded')
 })
 
