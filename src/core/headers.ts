@@ -17,11 +17,17 @@ export function readHeader (source: HeaderSource, name: string): string | undefi
   return typeof value === 'string' || value === undefined ? value : value.join(', ')
 }
 
-/** Node, Fastify and Express lower-case header names; a hand-built object may not. */
+/**
+ * Node, Fastify and Express lower-case header names; a hand-built object may not. Names are
+ * lower-cased only when lengths match: a header that is simply absent (Content-Encoding, on most
+ * requests) costs a scan of the names and no string conversions.
+ */
 function findIgnoringCase (record: HeaderRecord, name: string): string | readonly string[] | undefined {
-  const wanted = name.toLowerCase()
+  let wanted: string | undefined
   for (const key in record) {
-    if (key.length === wanted.length && key.toLowerCase() === wanted) return record[key]
+    if (key.length !== name.length) continue
+    wanted ??= name.toLowerCase()
+    if (key.toLowerCase() === wanted) return record[key]
   }
   return undefined
 }

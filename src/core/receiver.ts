@@ -161,6 +161,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   readonly #late = new Set<Promise<void>>()
   readonly #validateBase: DataValidator | undefined
   readonly #validateByType = new Map<string, DataValidator>()
+  #acceptedContentType: string | undefined
 
   constructor (provider: Provider<E>, options: ReceiverOptions<E, C, SchemaMap> = {}) {
     if (provider === null || typeof provider !== 'object' || !Array.isArray(provider.verifiers) || typeof provider.envelope?.open !== 'function') {
@@ -495,8 +496,14 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
       return refusal('HOOKGATE_UNSUPPORTED_MEDIA_TYPE', { reason: `content-encoding "${encoding.slice(0, 40)}" is not supported` })
     }
     const contentType = readHeader(headers, 'content-type')
+    // A sender sends the same Content-Type every time: the last one accepted is accepted without
+    // being parsed and lower-cased again.
+    if (contentType !== undefined && contentType === this.#acceptedContentType) return undefined
     const mediaType = jsonMediaType(contentType)
-    if (mediaType !== undefined && isJsonMediaType(mediaType) && this.provider.envelope.accepts(mediaType)) return undefined
+    if (mediaType !== undefined && isJsonMediaType(mediaType) && this.provider.envelope.accepts(mediaType)) {
+      this.#acceptedContentType = contentType
+      return undefined
+    }
     return refusal('HOOKGATE_UNSUPPORTED_MEDIA_TYPE', { reason: contentType === undefined ? 'no content-type' : `content-type "${contentType.slice(0, 100)}"` })
   }
 

@@ -82,6 +82,25 @@ test('each refusal path answers its status and code, and no handler runs', async
   }
 })
 
+
+test('the Content-Type a receiver accepted once does not vouch for a different one on the next request', async () => {
+  const { receiver, calls } = setup({ idempotency: false })
+  const signed = signBackchannel(BODY, SECRET)
+  const statuses: number[] = []
+  for (const contentType of ['application/json', 'text/plain', 'Application/JSON; charset=utf-8', 'application/json; charset=latin1', 'application/json']) {
+    statuses.push((await receiver.receive(BODY, { ...signed, 'content-type': contentType })).status)
+  }
+  assert.deepEqual(statuses, [200, 415, 200, 415, 200])
+  assert.equal(calls.length, 3)
+})
+
+test('a header present under another case, with a same-length header before it, is still found; an absent one is absent', async () => {
+  const { receiver } = setup()
+  const signature = signBackchannel(BODY, SECRET)['x-bc-signature']
+  // 'X-Request-Ids' has the signature header's length but another name; 'CONTENT-ENCODING' is compressed.
+  assert.equal((await receiver.receive(BODY, { 'Content-Type': 'application/json', 'X-Request-Ids': 'a', 'X-BC-SIGNATURE': signature })).status, 200)
+  assert.equal((await receiver.receive(BODY, { 'Content-Type': 'application/json', 'CONTENT-ENCODING': 'gzip', 'X-BC-Signature': signature })).status, 415)
+})
 test('a body over the limit is refused before anything else', async () => {
   const { receiver, calls } = setup({ bodyLimit: BODY.length - 1 })
   const outcome = await receiver.receive(BODY, signBackchannel(BODY, SECRET))
