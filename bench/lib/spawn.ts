@@ -45,13 +45,22 @@ function waitFor<T extends ChildMessage['type']> (child: ChildProcess, type: T, 
   })
 }
 
+export interface SpawnOptions {
+  readonly cpu?: number
+  readonly nodeArgs?: readonly string[]
+  /** A command that runs Node, such as `['valgrind', '--tool=cachegrind']`; Node's path and arguments follow it. */
+  readonly wrapper?: readonly string[]
+}
+
 /** Starts bench/servers/<name>.ts in its own Node process (pinned to `cpu` when given). */
-export async function spawnServer (name: string, options: { cpu?: number, nodeArgs?: readonly string[] } = {}): Promise<ServerProcess> {
+export async function spawnServer (name: string, options: SpawnOptions = {}): Promise<ServerProcess> {
+  const nodeArgs = ['--import', 'tsx', ...(options.nodeArgs ?? [])]
+  const [wrapper, ...wrapperArgs] = options.wrapper ?? []
   const child = fork(CHILD, [name], {
     // Servers import hookgate as it ships (dist/, built by tsc), not the sources as tsx transforms
     // them (its keepNames adds a call to every named closure): no hookgate-source condition, and a
     // tsconfig without the paths that map `hookgate` to src/.
-    execArgv: ['--import', 'tsx', ...(options.nodeArgs ?? [])],
+    ...(wrapper === undefined ? { execArgv: nodeArgs } : { execPath: wrapper, execArgv: [...wrapperArgs, process.execPath, ...nodeArgs] }),
     env: DIST_ENV,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc']
   })
@@ -59,7 +68,8 @@ export async function spawnServer (name: string, options: { cpu?: number, nodeAr
   if (pid === undefined) throw new Error(`could not start ${name}`)
   let ready: { url: string }
   try {
-    ready = await waitFor(child, 'ready', 60_000)
+    // Under a wrapper such as valgrind, starting takes minutes rather than seconds.
+    ready = await waitFor(child, 'ready', wrapper === undefined ? 60_000 : 600_000)
   } catch (err) {
     child.kill('SIGKILL')
     throw err
@@ -79,7 +89,7 @@ export async function spawnServer (name: string, options: { cpu?: number, nodeAr
     async close () {
       if (child.exitCode !== null || child.signalCode !== null) return
       child.send({ type: 'close' } satisfies ParentMessage)
-      const timer = setTimeout(() => { child.kill('SIGKILL') }, 10_000)
+      const timer = setTimeout(() => { child.kill('SIGKILL') }, wrapper === undefined ? 10_000 : 120_000)
       await exited
       clearTimeout(timer)
     }
