@@ -1,5 +1,5 @@
 /**
- * `npm run bench:instructions [-- --kib N] [--requests N] [server …]`: the instructions each server
+ * `npm run bench:instructions [-- --kib N] [--requests N] [--warmup N] [server …]`: the instructions each server
  * executes per request, counted by valgrind (cachegrind, no cache simulation), with the same
  * autocannon load as the benchmark. Unlike req/s, the count hardly depends on how busy the machine
  * is, so it can rank servers a few percent apart on a host too noisy to time them. It is not time:
@@ -22,12 +22,13 @@ import { requestSet } from './lib/requests.js'
 import { SERVERS } from './lib/servers.js'
 import { spawnServer } from './lib/spawn.js'
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { kib: { type: 'string', default: '1' }, requests: { type: 'string', default: '20000' } } })
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { kib: { type: 'string', default: '1' }, requests: { type: 'string', default: '20000' }, warmup: { type: 'string', default: '10000' } } })
 const bytes = Math.round(Number(values.kib) * 1024)
 const requests = Number(values.requests)
 if (!Number.isFinite(bytes) || bytes <= 0) throw new TypeError('--kib must be a positive number')
 if (!Number.isSafeInteger(requests) || requests <= 0) throw new TypeError('--requests must be a positive integer')
-const WARMUP = 10_000
+if (!Number.isSafeInteger(Number(values.warmup)) || Number(values.warmup) < 0) throw new TypeError('--warmup must be a whole number')
+const WARMUP = Number(values.warmup)
 /** V8's optimising compiler: one-off work that, with --predictable, runs on the main thread and lands in whichever run reaches it. */
 const TURBOFAN = 'v8::internal::compiler::'
 const names = positionals.length > 0 ? positionals : ['bare-fastify', 'optimum', 'hookgate-backchannel']
