@@ -18,7 +18,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { functionCounts, type FunctionCounts } from './lib/cachegrind.js'
 import { load } from './lib/load.js'
-import { requestSet } from './lib/requests.js'
+import { requestSet, type Scheme } from './lib/requests.js'
 import { SERVERS } from './lib/servers.js'
 import { spawnServer } from './lib/spawn.js'
 
@@ -48,7 +48,7 @@ try {
 const work = mkdtempSync(join(tmpdir(), 'hookgate-instructions-'))
 
 /** One run under valgrind: the warm-up, then `extra` genuine requests; the counts by function. */
-async function countedRun (name: string, scheme: (typeof specs)[number]['scheme'], extra: number): Promise<FunctionCounts> {
+async function countedRun (name: string, scheme: Scheme, extra: number): Promise<FunctionCounts> {
   const out = join(work, `${name}.${extra}.out`)
   const server = await spawnServer(name, {
     wrapper: ['valgrind', '--tool=cachegrind', '--cache-sim=no', `--cachegrind-out-file=${out}`, '--log-file=/dev/null'],
