@@ -48,3 +48,6 @@ export type SizeLabel = typeof SIZES[number]['label']
 /** Every server listens here and nowhere else. */
 export const HOST = '127.0.0.1'
 export const PATH = '/webhook'
+
+/** The busy work the calibration server adds to each accepted request, in µs. */
+export const CALIBRATION_EXTRA_US = 1.5

@@ -1,3 +1,4 @@
+import { CALIBRATION_EXTRA_US } from './config.js'
 import type { Scheme } from './requests.js'
 
 export type Role = 'ceiling' | 'optimum' | 'calibration' | 'hookgate' | 'peer'
@@ -11,13 +12,15 @@ export interface ServerSpec {
   /** The hand-written optimum it is measured against: `optimum` (HMAC) or `bread-optimum` (JWS + Basic). */
   readonly optimum: 'optimum' | 'bread-optimum'
   readonly description: string
+  /** A calibration server's known extra work per accepted request, in µs. */
+  readonly extraUs?: number
 }
 
 /** Every server, in the order each round visits them. */
 export const SERVERS: readonly ServerSpec[] = [
   { name: 'bare-fastify', role: 'ceiling', scheme: 'backchannel', optimum: 'optimum', description: "Fastify's default JSON route, no verification" },
   { name: 'optimum', role: 'optimum', scheme: 'backchannel', optimum: 'optimum', description: 'hand-written Fastify: buffer parser, createHmac + timingSafeEqual, JSON.parse, precompiled ajv, Map' },
-  { name: 'optimum-plus-1500ns', role: 'calibration', scheme: 'backchannel', optimum: 'optimum', description: 'the optimum plus 1.5 µs of busy work per accepted request: how much a small per-request cost shows in these ratios' },
+  { name: 'optimum-plus-1500ns', role: 'calibration', scheme: 'backchannel', optimum: 'optimum', description: 'the optimum plus 1.5 µs of busy work per accepted request: how much a small per-request cost shows in these ratios', extraUs: CALIBRATION_EXTRA_US },
   { name: 'hookgate-backchannel', role: 'hookgate', scheme: 'backchannel', optimum: 'optimum', description: 'hookgate Fastify plugin, backchannel() preset' },
   { name: 'hookgate-backchannel-express', role: 'hookgate', scheme: 'backchannel', optimum: 'optimum', description: 'hookgate Express adapter (Express 5), backchannel() preset' },
   { name: 'hookgate-github-node', role: 'hookgate', scheme: 'github', optimum: 'optimum', description: 'hookgate node:http adapter, github() preset: the framework and scheme of the octokit peer' },

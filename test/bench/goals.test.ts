@@ -1,0 +1,46 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { analyse, type Sample, type Samples } from '../../bench/lib/analyse.js'
+import { evaluateGoals } from '../../bench/lib/goals.js'
+import type { MicroResult } from '../../bench/micro/run.js'
+
+/** Six rounds of one server at `rps` req/s, every answer a 200. */
+function rounds (rps: readonly number[]): Sample[] {
+  return rps.map((value, round) => ({ round, rps: value, p50: 1, p99: 2, responses: value, statuses: { 200: value }, errors: 0, timeouts: 0 }))
+}
+
+function micro (handNs: number, receiveNs: number): MicroResult {
+  return { size: '1 KiB', bytes: 1024, backchannel: { 'hand: whole pipeline': handNs, 'hookgate: receive(), handler + schema': receiveNs }, bread: {}, allocated: undefined }
+}
+
+function expectedLine (samples: Samples, results: readonly MicroResult[]): string | undefined {
+  const goal = evaluateGoals(analyse(samples), samples, undefined, results)[0]
+  return goal?.details.map((d) => d.text).find((text) => text.startsWith('1 KiB, expected'))
+}
+
+test('the 1 KiB goal states the ratio that receive()\'s extra µs predict on the calibration\'s scale', () => {
+  // The calibration's 1.5 µs cost 15 % of the ratio in every round: 10 % per µs; receive() costs
+  // 1.2 µs more than the hand pipeline, so 1 - 1.2 × 0.10 = 0.880.
+  const samples: Samples = {
+    'genuine-1k': {
+      optimum: rounds([1000, 1100, 1200, 1000, 1100, 1200]),
+      'optimum-plus-1500ns': rounds([850, 935, 1020, 850, 935, 1020]),
+      'hookgate-backchannel': rounds([900, 990, 1080, 900, 990, 1080])
+    }
+  }
+  const line = expectedLine(samples, [micro(6500, 7700)])
+  assert.match(line ?? '', /costs 1\.20 µs per call more/)
+  assert.match(line ?? '', /10\.0 % of the ratio per µs/)
+  assert.match(line ?? '', /predicts 0\.880×$/)
+})
+
+test('no prediction where the calibration\'s effect is within the noise', () => {
+  const samples: Samples = {
+    'genuine-1k': {
+      optimum: rounds([1000, 1100, 1200, 1000, 1100, 1200]),
+      'optimum-plus-1500ns': rounds([1010, 1080, 1150, 990, 1120, 1180]),
+      'hookgate-backchannel': rounds([900, 990, 1080, 900, 990, 1080])
+    }
+  }
+  assert.equal(expectedLine(samples, [micro(6500, 7700)]), undefined)
+})
