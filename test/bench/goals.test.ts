@@ -31,16 +31,29 @@ test('the 1 KiB goal states the ratio that receive()\'s extra µs predict on the
   const line = expectedLine(samples, [micro(6500, 7700)])
   assert.match(line ?? '', /costs 1\.20 µs per call more/)
   assert.match(line ?? '', /10\.0 % of the ratio per µs/)
-  assert.match(line ?? '', /predicts 0\.880×$/)
+  assert.match(line ?? '', /predicts 0\.880× \(0\.880–0\.880 over the calibration's interval\)$/)
 })
 
-test('no prediction where the calibration\'s effect is within the noise', () => {
+test('no prediction where the calibration shows no slowdown', () => {
   const samples: Samples = {
     'genuine-1k': {
       optimum: rounds([1000, 1100, 1200, 1000, 1100, 1200]),
-      'optimum-plus-1500ns': rounds([1010, 1080, 1150, 990, 1120, 1180]),
+      'optimum-plus-1500ns': rounds([1010, 1110, 1190, 1000, 1120, 1210]),
       'hookgate-backchannel': rounds([900, 990, 1080, 900, 990, 1080])
     }
   }
   assert.equal(expectedLine(samples, [micro(6500, 7700)]), undefined)
+})
+
+test('the prediction\'s range follows the calibration\'s interval', () => {
+  // Calibration ratios 0.85, 0.85, 0.85, 0.90, 0.90, 0.90: median 0.875, interval 0.85–0.90, so
+  // 1.2 µs predict 1 - 1.2 × 0.125 / 1.5 = 0.900, from 0.880 (at 0.85) to 0.920 (at 0.90).
+  const samples: Samples = {
+    'genuine-1k': {
+      optimum: rounds([1000, 1000, 1000, 1000, 1000, 1000]),
+      'optimum-plus-1500ns': rounds([850, 850, 850, 900, 900, 900]),
+      'hookgate-backchannel': rounds([900, 900, 900, 900, 900, 900])
+    }
+  }
+  assert.match(expectedLine(samples, [micro(6500, 7700)]) ?? '', /predicts 0.900× \(0\.880–0\.920 over the calibration's interval\)$/)
 })
