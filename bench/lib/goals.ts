@@ -68,11 +68,18 @@ function wrongAnswers (tables: readonly Table[], workload: string, servers: read
 }
 
 /**
+ * The smallest difference between two whole-pipeline micro rows taken as real, relative to the hand
+ * pipeline: at 64 and 512 KiB the same code's row moved by up to 4 % from one run to the next.
+ */
+const MICRO_RESOLUTION = 0.05
+
+/**
  * The ratio hookgate's extra work in process predicts, on the calibration's scale: each µs a call
  * of receive() costs over the hand-written pipeline (micro benchmark, same size) should cost the
  * share of the ratio that the calibration's known extra µs cost; the calibration's interval gives the
- * prediction's range. Only where the calibration shows a slowdown (median below 1) and the micro
- * benchmark has a hand pipeline for the server's scheme; `undefined` otherwise.
+ * prediction's range. Only where the calibration shows a slowdown (median below 1), the micro
+ * benchmark has a hand pipeline for the server's scheme, and the difference is larger than the micro
+ * benchmark resolves; `undefined` otherwise.
  */
 function expectedRatio (micro: readonly MicroResult[], server: string, workload: Workload, scale: Ratio, extraUs: number | undefined): string | undefined {
   const scheme = SERVERS.find((s) => s.name === server)?.scheme
@@ -80,6 +87,7 @@ function expectedRatio (micro: readonly MicroResult[], server: string, workload:
   const hand = rows?.['hand: whole pipeline']
   const ours = rows?.['hookgate: receive(), handler + schema']
   if (hand === undefined || ours === undefined || extraUs === undefined || !(scale.median < 1)) return undefined
+  if (Math.abs(ours - hand) < MICRO_RESOLUTION * hand) return undefined
   const extra = (ours - hand) / 1000
   const predict = (calibration: number): string => (1 - extra * (1 - calibration) / extraUs).toFixed(3)
   const perUs = (1 - scale.median) / extraUs
@@ -116,9 +124,10 @@ function ratioGoal (tables: readonly Table[], micro: readonly MicroResult[], ser
     }
     // The scale: what a known small extra cost per request does to the same ratio in the same run.
     for (const calibration of SERVERS.filter((s) => s.role === 'calibration' && s.optimum === reference)) {
-      const scale = rowOf(table, calibration.name)?.vsOwnOptimum
+      const calibrationRow = rowOf(table, calibration.name)
+      const scale = calibrationRow?.vsOwnOptimum
       if (scale === undefined) continue
-      details.push({ text: `${workload.label}, calibration (informative): ${calibration.name} ${fmtRatio(scale, 3)}, CPU ${rowOf(table, calibration.name)?.cpuUs?.toFixed(1) ?? 'n/a'} µs per request` })
+      details.push({ text: `${workload.label}, calibration (informative): ${calibration.name} ${fmtRatio(scale, 3)}, CPU ${calibrationRow?.cpuUs?.toFixed(1) ?? 'n/a'} µs per request` })
       const expected = expectedRatio(micro, server, workload, scale, calibration.extraUs)
       if (expected !== undefined) details.push({ text: `${workload.label}, expected (informative): ${expected}`, explains: true })
     }

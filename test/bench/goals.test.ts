@@ -57,3 +57,15 @@ test('the prediction\'s range follows the calibration\'s interval', () => {
   }
   assert.match(expectedLine(samples, [micro(6500, 7700)]) ?? '', /predicts 0.900× \(0\.880–0\.920 over the calibration's interval\)$/)
 })
+
+test('no prediction from a micro difference within the micro benchmark\'s resolution', () => {
+  const samples: Samples = {
+    'genuine-1k': {
+      optimum: rounds([1000, 1100, 1200, 1000, 1100, 1200]),
+      'optimum-plus-1500ns': rounds([850, 935, 1020, 850, 935, 1020]),
+      'hookgate-backchannel': rounds([900, 990, 1080, 900, 990, 1080])
+    }
+  }
+  assert.equal(expectedLine(samples, [micro(6500, 6800)]), undefined)
+  assert.notEqual(expectedLine(samples, [micro(6500, 6900)]), undefined)
+})
