@@ -18,54 +18,35 @@ function expectedLine (samples: Samples, results: readonly MicroResult[]): strin
   return goal?.details.map((d) => d.text).find((text) => text.startsWith('1 KiB, expected'))
 }
 
+/** A 1 KiB run: the optimum, the calibration and hookgate-backchannel at these req/s, round by round. */
+function oneKiB (calibration: readonly number[], optimum: readonly number[] = [1000, 1100, 1200, 1000, 1100, 1200], hookgate: readonly number[] = [900, 990, 1080, 900, 990, 1080]): Samples {
+  return { 'genuine-1k': { optimum: rounds(optimum), 'optimum-plus-1500ns': rounds(calibration), 'hookgate-backchannel': rounds(hookgate) } }
+}
+
+/** The calibration 15 % below the optimum in every round. */
+const SLOWED = oneKiB([850, 935, 1020, 850, 935, 1020])
+
 test('the 1 KiB goal states the ratio that receive()\'s extra µs predict on the calibration\'s scale', () => {
   // The calibration's 1.5 µs cost 15 % of the ratio in every round: 10 % per µs; receive() costs
   // 1.2 µs more than the hand pipeline, so 1 - 1.2 × 0.10 = 0.880.
-  const samples: Samples = {
-    'genuine-1k': {
-      optimum: rounds([1000, 1100, 1200, 1000, 1100, 1200]),
-      'optimum-plus-1500ns': rounds([850, 935, 1020, 850, 935, 1020]),
-      'hookgate-backchannel': rounds([900, 990, 1080, 900, 990, 1080])
-    }
-  }
-  const line = expectedLine(samples, [micro(6500, 7700)])
+  const line = expectedLine(SLOWED, [micro(6500, 7700)])
   assert.match(line ?? '', /costs 1\.20 µs per call more/)
   assert.match(line ?? '', /10\.0 % of the ratio per µs/)
   assert.match(line ?? '', /predicts 0\.880× \(0\.880–0\.880 over the calibration's interval\)$/)
 })
 
 test('no prediction where the calibration shows no slowdown', () => {
-  const samples: Samples = {
-    'genuine-1k': {
-      optimum: rounds([1000, 1100, 1200, 1000, 1100, 1200]),
-      'optimum-plus-1500ns': rounds([1010, 1110, 1190, 1000, 1120, 1210]),
-      'hookgate-backchannel': rounds([900, 990, 1080, 900, 990, 1080])
-    }
-  }
-  assert.equal(expectedLine(samples, [micro(6500, 7700)]), undefined)
+  assert.equal(expectedLine(oneKiB([1010, 1110, 1190, 1000, 1120, 1210]), [micro(6500, 7700)]), undefined)
 })
 
 test('the prediction\'s range follows the calibration\'s interval', () => {
   // Calibration ratios 0.85, 0.85, 0.85, 0.90, 0.90, 0.90: median 0.875, interval 0.85–0.90, so
   // 1.2 µs predict 1 - 1.2 × 0.125 / 1.5 = 0.900, from 0.880 (at 0.85) to 0.920 (at 0.90).
-  const samples: Samples = {
-    'genuine-1k': {
-      optimum: rounds([1000, 1000, 1000, 1000, 1000, 1000]),
-      'optimum-plus-1500ns': rounds([850, 850, 850, 900, 900, 900]),
-      'hookgate-backchannel': rounds([900, 900, 900, 900, 900, 900])
-    }
-  }
-  assert.match(expectedLine(samples, [micro(6500, 7700)]) ?? '', /predicts 0.900× \(0\.880–0\.920 over the calibration's interval\)$/)
+  const samples = oneKiB([850, 850, 850, 900, 900, 900], [1000, 1000, 1000, 1000, 1000, 1000], [900, 900, 900, 900, 900, 900])
+  assert.match(expectedLine(samples, [micro(6500, 7700)]) ?? '', /predicts 0\.900× \(0\.880–0\.920 over the calibration's interval\)$/)
 })
 
 test('no prediction from a micro difference within the micro benchmark\'s resolution', () => {
-  const samples: Samples = {
-    'genuine-1k': {
-      optimum: rounds([1000, 1100, 1200, 1000, 1100, 1200]),
-      'optimum-plus-1500ns': rounds([850, 935, 1020, 850, 935, 1020]),
-      'hookgate-backchannel': rounds([900, 990, 1080, 900, 990, 1080])
-    }
-  }
-  assert.equal(expectedLine(samples, [micro(6500, 6800)]), undefined)
-  assert.notEqual(expectedLine(samples, [micro(6500, 6900)]), undefined)
+  assert.equal(expectedLine(SLOWED, [micro(6500, 6800)]), undefined)
+  assert.notEqual(expectedLine(SLOWED, [micro(6500, 6900)]), undefined)
 })
