@@ -31,8 +31,8 @@ test('the 1 KiB goal states the ratio that receive()\'s extra µs predict on the
   // 1.2 µs more than the hand pipeline, so 1 - 1.2 × 0.10 = 0.880.
   const line = expectedLine(SLOWED, [micro(6500, 7700)])
   assert.match(line ?? '', /costs 1\.20 µs per call more/)
-  assert.match(line ?? '', /10\.0 % of the ratio per µs/)
-  assert.match(line ?? '', /predicts 0\.880× \(0\.880–0\.880 over the calibration's interval\)$/)
+  assert.match(line ?? '', /cost 15\.0 % of the ratio, 10\.0 % per µs/)
+  assert.match(line ?? '', /predicts 0\.880× \(0\.880–0\.880 from the calibration's interval\)/)
 })
 
 test('no prediction where the calibration shows no slowdown', () => {
@@ -43,10 +43,26 @@ test('the prediction\'s range follows the calibration\'s interval', () => {
   // Calibration ratios 0.85, 0.85, 0.85, 0.90, 0.90, 0.90: median 0.875, interval 0.85–0.90, so
   // 1.2 µs predict 1 - 1.2 × 0.125 / 1.5 = 0.900, from 0.880 (at 0.85) to 0.920 (at 0.90).
   const samples = oneKiB([850, 850, 850, 900, 900, 900], [1000, 1000, 1000, 1000, 1000, 1000], [900, 900, 900, 900, 900, 900])
-  assert.match(expectedLine(samples, [micro(6500, 7700)]) ?? '', /predicts 0\.900× \(0\.880–0\.920 over the calibration's interval\)$/)
+  assert.match(expectedLine(samples, [micro(6500, 7700)]) ?? '', /predicts 0\.900× \(0\.880–0\.920 from the calibration's interval\)/)
 })
 
 test('no prediction from a micro difference within the micro benchmark\'s resolution', () => {
   assert.equal(expectedLine(SLOWED, [micro(6500, 6800)]), undefined)
   assert.notEqual(expectedLine(SLOWED, [micro(6500, 6900)]), undefined)
+})
+
+test('a peer comparison whose median is below 1 is the one the peers goal asks to profile', () => {
+  const samples: Samples = {
+    'genuine-1k': {
+      'hookgate-backchannel': rounds([900, 990, 1080, 900, 990, 1080]),
+      'fastify-raw-body': rounds([1000, 1100, 1200, 1000, 1100, 1200]),
+      standardwebhooks: rounds([500, 550, 600, 500, 550, 600])
+    }
+  }
+  const peers = evaluateGoals(analyse(samples), samples, undefined, [])[2]
+  assert.equal(peers?.profile?.server, 'hookgate-backchannel')
+  assert.equal(peers?.profile?.reference, 'fastify-raw-body')
+  assert.equal(peers?.profile?.workload.id, 'genuine-1k')
+  delete samples['genuine-1k']?.['fastify-raw-body']
+  assert.equal(evaluateGoals(analyse(samples), samples, undefined, [])[2]?.profile, undefined)
 })
