@@ -35,6 +35,8 @@ const ROOT = new URL('../../', import.meta.url).href
 /** Where a function lives: a hookgate source file, a package, a part of Node, or the engine itself. */
 function area (frame: CallFrame): string {
   const { url, functionName } = frame
+  // ajv compiles each schema with new Function: no URL, and a name numbered per process.
+  if (url === '' && /^validate\d*$/.test(functionName)) return 'ajv (compiled schemas)'
   if (url === '') return functionName.startsWith('(') ? functionName : `(native) ${functionName || 'anonymous'}`
   // Servers run hookgate from dist/ (compiled by tsc): name its files after their sources.
   if (url.startsWith(`${ROOT}dist/`)) return `hookgate src/${url.slice(ROOT.length + 5).replace(/\.js$/, '.ts')}`
