@@ -26,7 +26,7 @@ export interface Detail {
   readonly verdict?: Verdict
   /** The runs a settling round repeats: set only for measurements that are undecided. */
   readonly needs?: readonly Run[]
-  /** An informative line saying why a measurement falls where it does: kept beside the unsettled ones in the summary. */
+  /** An informative line saying why a measurement falls where it does: shown with the measured lines in docs/benchmarks.md. */
   readonly explains?: true
 }
 

@@ -39,7 +39,6 @@ export interface ReportInput {
 const int = (n: number): string => Math.round(n).toLocaleString('en')
 const us = (ns: number): string => (ns / 1000).toFixed(ns < 10_000 ? 2 : ns < 1e6 ? 1 : 0)
 const VERDICT_TEXT: Readonly<Record<Verdict, string>> = { met: 'met', 'not met': '**not met**', undecided: '**undecided**', 'not measured': 'not measured' }
-/** The measurements that miss or cannot tell. */
 
 function version (pkg: string): string {
   try {
@@ -138,24 +137,33 @@ function microTable (micro: readonly MicroResult[], group: 'backchannel' | 'brea
   return lines
 }
 
+/** The stages timed directly: their row for hookgate and for hand code (`undefined`: hand code has none). */
+const TIMED_STAGES: ReadonlyArray<readonly [string, string, string | undefined]> = [
+  ['verify', 'hookgate: verifier.verify()', 'hand: verify (hex, HMAC, timingSafeEqual)'],
+  ['parse', 'hookgate: parseJson() (core/json.ts)', 'hand: JSON.parse(body.toString())'],
+  ['envelope', 'hookgate: envelope.open()', undefined],
+  ['validate', 'ajv validate (createAjv: allErrors, formats)', 'hand: ajv validate (new Ajv())']
+]
+const WHOLE_PIPELINE = ['hookgate: receive(), handler + schema', 'hand: whole pipeline'] as const
+
 /**
  * hookgate's pipeline stages beside the same stage written by hand. Verify, parse (core/json.ts:
  * JSON.parse, or secure-json-parse when a prototype key could be spelled), envelope and validate
  * (an ajv from createAjv, as the receiver compiles)
- * are measured directly; "the rest" is the whole receive() minus those.
+ * are measured directly; "the rest", on each side, is its whole pipeline minus its stages.
  */
 function stageTable (micro: readonly MicroResult[]): string[] {
   const lines = ['| stage (µs) | ' + micro.map((m) => `${m.size} hookgate | ${m.size} hand`).join(' | ') + ' |', `|---|${micro.map(() => '---:|---:').join('|')}|`]
-  const get = (rows: MicroRows, name: string): number => rows[name] ?? Number.NaN
-  const measured = (r: MicroRows): number => get(r, 'hookgate: verifier.verify()') + get(r, 'hookgate: parseJson() (core/json.ts)') + get(r, 'hookgate: envelope.open()') + get(r, 'ajv validate (createAjv: allErrors, formats)')
-  const measuredByHand = (r: MicroRows): number => get(r, 'hand: verify (hex, HMAC, timingSafeEqual)') + get(r, 'hand: JSON.parse(body.toString())') + get(r, 'hand: ajv validate (new Ajv())')
+  const get = (rows: MicroRows, name: string | undefined): number => name === undefined ? Number.NaN : rows[name] ?? Number.NaN
+  /** Side 0 is hookgate, side 1 hand code. */
+  const rest = (rows: MicroRows, side: 0 | 1): number => TIMED_STAGES.reduce((left, stage) => {
+    const row = stage[side + 1]
+    return row === undefined ? left : left - get(rows, row)
+  }, get(rows, WHOLE_PIPELINE[side]))
   const stages: Array<[string, (r: MicroRows) => number, (r: MicroRows) => number]> = [
-    ['verify', (r) => get(r, 'hookgate: verifier.verify()'), (r) => get(r, 'hand: verify (hex, HMAC, timingSafeEqual)')],
-    ['parse', (r) => get(r, 'hookgate: parseJson() (core/json.ts)'), (r) => get(r, 'hand: JSON.parse(body.toString())')],
-    ['envelope', (r) => get(r, 'hookgate: envelope.open()'), () => Number.NaN],
-    ['validate', (r) => get(r, 'ajv validate (createAjv: allErrors, formats)'), (r) => get(r, 'hand: ajv validate (new Ajv())')],
-    ['dispatch and the rest (whole − the above)', (r) => get(r, 'hookgate: receive(), handler + schema') - measured(r), (r) => get(r, 'hand: whole pipeline') - measuredByHand(r)],
-    ['whole pipeline', (r) => get(r, 'hookgate: receive(), handler + schema'), (r) => get(r, 'hand: whole pipeline')]
+    ...TIMED_STAGES.map(([name, ours, hand]): [string, (r: MicroRows) => number, (r: MicroRows) => number] => [name, (r) => get(r, ours), (r) => get(r, hand)]),
+    ['dispatch and the rest (whole − the above)', (r) => rest(r, 0), (r) => rest(r, 1)],
+    ['whole pipeline', (r) => get(r, WHOLE_PIPELINE[0]), (r) => get(r, WHOLE_PIPELINE[1])]
   ]
   for (const [name, hookgate, hand] of stages) {
     lines.push(`| ${name} | ${micro.map((m) => `${us(hookgate(m.backchannel))} | ${Number.isNaN(hand(m.backchannel)) ? '–' : us(hand(m.backchannel))}`).join(' | ')} |`)
