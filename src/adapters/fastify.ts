@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import type { Ajv } from 'ajv'
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'

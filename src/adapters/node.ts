@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { HookgateError } from '../core/errors.js'
 import type { Logger } from '../core/types.js'

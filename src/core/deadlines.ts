@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks'
+
 /** One entry of the queue; pass it to `settle()` once its work has finished. */
 export interface Pending {
   readonly deadline: number

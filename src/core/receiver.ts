@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import type { Ajv } from 'ajv'
 import { DeadlineQueue } from './deadlines.js'
 import { HookgateError, refusal, type ValidationIssue } from './errors.js'
@@ -317,7 +318,8 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
       const events = this.provider.envelope.open(parsed.value, request)
       if (events instanceof HookgateError) return this.reject(events, options)
 
-      const routes: Array<Route<E, C> | undefined> = []
+      // Sized at once: an empty array grown by push() costs a reallocation on every request.
+      const routes = new Array<Route<E, C> | undefined>(events.length)
       for (let e = 0; e < events.length; e++) {
         const event = events[e] as E
         const route = this.#routes.match(event.type, event.source)
@@ -328,7 +330,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
         if (errors !== undefined) {
           return this.reject(refusal('HOOKGATE_PAYLOAD_INVALID', { eventId: event.id, errors, reason: `schema of "${route?.pattern ?? '*'}"` }), options, events)
         }
-        routes.push(route)
+        routes[e] = route
       }
 
       let handled = 0

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import { HookgateError, refusal } from '../core/errors.js'
 import { headerEntries } from '../core/headers.js'
 import { isJsonMediaType, jsonMediaType } from '../core/media-type.js'

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { refusal } from '../core/errors.js'
 import type { InboundRequest, Verifier } from '../core/types.js'

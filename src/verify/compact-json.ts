@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import { parseJson } from '../core/json.js'
 
 const QUOTE = 0x22

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { refusal, type HookgateError } from '../core/errors.js'
 import type { InboundRequest, Verifier, VerifyResult } from '../core/types.js'

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import { createHmac, KeyObject, timingSafeEqual } from 'node:crypto'
 import {
   createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, flattenedVerify, importJWK,

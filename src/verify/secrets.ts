@@ -1,3 +1,5 @@
+import { Buffer } from 'node:buffer'
+
 /** A shared secret, as text (UTF-8) or bytes. */
 export type Secret = string | Uint8Array
 
