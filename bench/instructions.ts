@@ -1,41 +1,65 @@
 /**
- * `npm run bench:instructions [-- --kib N] [--requests N] [--warmup N] [server …]`: the instructions each server
- * executes per request, counted by valgrind (cachegrind, no cache simulation), with the same
- * autocannon load as the benchmark. Unlike req/s, the count hardly depends on how busy the machine
- * is, so it can rank servers a few percent apart on a host too noisy to time them. It is not time:
- * it ignores cache misses, syscalls' cost and GC pauses, so the goals stay judged on req/s.
+ * `npm run bench:instructions [-- --kib N] [--requests N] [--warmup N] [--calls N] [--pipelines a,b] [--in-process] [server …]`:
+ * the instructions each server executes per request, counted by valgrind (callgrind) with the same
+ * autocannon load as the benchmark; and, without HTTP, the instructions per call of receive() and of
+ * the same job written by hand (bench/micro/repeat.ts). Unlike req/s, the counts hardly depend on how
+ * busy the machine is, so they rank code about a thousand instructions apart (about a tenth of a
+ * microsecond) where timing cannot. They are not time: cache misses, syscalls' cost and GC pauses do
+ * not show, so the goals stay judged on req/s.
  *
- * Each server runs twice under valgrind, at once: both runs serve the same warm-up, one then serves
- * `--requests` more, and the difference, divided by them, is the cost of a warm request. V8 runs with
- * --predictable (compilation and GC on the main thread), so that two runs count alike. Writes
- * bench/instructions.md. Needs valgrind (Debian: apt-get install valgrind); takes about 3 minutes per
- * server at 1 KiB, on 2 cores.
+ * Each server or pipeline runs twice under valgrind, at once: both runs do the same warm-up, one then
+ * serves `--requests` more (or makes `--calls` more calls), and the difference, divided by them, is
+ * the cost of a warm request (`--in-process`: the pipelines only). V8 runs with --predictable
+ * (compilation and GC on the main thread), so that two runs count alike, and with --perf-basic-prof,
+ * whose map names the JavaScript functions valgrind cannot. Writes bench/instructions.md. Needs
+ * valgrind (Debian: apt-get install valgrind); takes 1 to 2.5 minutes per server or pipeline at
+ * 1 KiB, on 2 cores.
  */
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFile, execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
-import { functionCounts, type FunctionCounts } from './lib/cachegrind.js'
+import { fileURLToPath } from 'node:url'
+import { parseArgs, promisify } from 'node:util'
+import { callgrindPid, functionCounts, parsePerfMap, type FunctionCounts } from './lib/callgrind.js'
 import { load } from './lib/load.js'
 import { requestSet, type Scheme } from './lib/requests.js'
 import { SERVERS } from './lib/servers.js'
-import { spawnServer } from './lib/spawn.js'
+import { DIST_ENV, spawnServer } from './lib/spawn.js'
+import { PIPELINES, type Pipeline } from './micro/repeat.js'
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { kib: { type: 'string', default: '1' }, requests: { type: 'string', default: '20000' }, warmup: { type: 'string', default: '10000' } } })
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    kib: { type: 'string', default: '1' },
+    requests: { type: 'string', default: '20000' },
+    warmup: { type: 'string', default: '10000' },
+    calls: { type: 'string', default: '20000' },
+    pipelines: { type: 'string', default: Object.keys(PIPELINES).join(',') },
+    'in-process': { type: 'boolean', default: false }
+  }
+})
 const bytes = Math.round(Number(values.kib) * 1024)
 const requests = Number(values.requests)
+const calls = Number(values.calls)
 if (!Number.isFinite(bytes) || bytes <= 0) throw new TypeError('--kib must be a positive number')
 if (!Number.isSafeInteger(requests) || requests <= 0) throw new TypeError('--requests must be a positive integer')
+if (!Number.isSafeInteger(calls) || calls <= 0) throw new TypeError('--calls must be a positive integer')
 if (!Number.isSafeInteger(Number(values.warmup)) || Number(values.warmup) < 0) throw new TypeError('--warmup must be a whole number')
 const WARMUP = Number(values.warmup)
+/** Calls before the counted ones, in process: enough for every function on the path to be optimised. */
+const CALL_WARMUP = 20_000
 /** V8's optimising compiler: one-off work that, with --predictable, runs on the main thread and lands in whichever run reaches it. */
 const TURBOFAN = 'v8::internal::compiler::'
-const names = positionals.length > 0 ? positionals : ['bare-fastify', 'optimum', 'hookgate-backchannel']
+const names = values['in-process'] ? [] : positionals.length > 0 ? positionals : ['bare-fastify', 'optimum', 'hookgate-backchannel']
 const specs = names.map((name) => {
   const spec = SERVERS.find((s) => s.name === name)
   if (spec === undefined) throw new TypeError(`unknown server "${name}": ${SERVERS.map((s) => s.name).join(', ')}`)
   return spec
+})
+const pipelines = (values.pipelines === '' ? [] : values.pipelines.split(',')).map((name) => {
+  if (!Object.hasOwn(PIPELINES, name)) throw new TypeError(`unknown pipeline "${name}": ${Object.keys(PIPELINES).join(', ')}`)
+  return name as Pipeline
 })
 
 try {
@@ -46,14 +70,30 @@ try {
 }
 
 const work = mkdtempSync(join(tmpdir(), 'hookgate-instructions-'))
+const REPEAT = fileURLToPath(new URL('./micro/repeat.ts', import.meta.url))
+/**
+ * Node's flags under valgrind: the same work in both runs, and a map that names the JIT-compiled
+ * code (which also turns V8's log on: it goes nowhere, not into an isolate-*.log per process here).
+ */
+const NODE_FLAGS = ['--predictable', '--perf-basic-prof', '--logfile=/dev/null', '--no-logfile-per-isolate']
 
-/** One run under valgrind: the warm-up, then `extra` genuine requests; the counts by function. */
-async function countedRun (name: string, scheme: Scheme, extra: number): Promise<FunctionCounts> {
+function callgrind (out: string): string[] {
+  return ['valgrind', '--tool=callgrind', '--dump-instr=yes', '--compress-pos=no', '--compress-strings=no', `--callgrind-out-file=${out}`, '--log-file=/dev/null']
+}
+
+/** The counts of one finished run, its JavaScript named from the perf map the process left (then removed). */
+function countsOf (out: string): FunctionCounts {
+  const text = readFileSync(out, 'utf8')
+  const mapFile = `/tmp/perf-${callgrindPid(text) ?? 0}.map`
+  const perfMap = existsSync(mapFile) ? parsePerfMap(readFileSync(mapFile, 'utf8')) : []
+  rmSync(mapFile, { force: true })
+  return functionCounts(text, perfMap)
+}
+
+/** One server under valgrind: the warm-up, then `extra` genuine requests. */
+async function serverRun (name: string, scheme: Scheme, extra: number): Promise<FunctionCounts> {
   const out = join(work, `${name}.${extra}.out`)
-  const server = await spawnServer(name, {
-    wrapper: ['valgrind', '--tool=cachegrind', '--cache-sim=no', `--cachegrind-out-file=${out}`, '--log-file=/dev/null'],
-    nodeArgs: ['--predictable']
-  })
+  const server = await spawnServer(name, { wrapper: callgrind(out), nodeArgs: NODE_FLAGS })
   try {
     const { genuine } = requestSet(scheme, bytes)
     for (const amount of [WARMUP, extra]) {
@@ -65,60 +105,99 @@ async function countedRun (name: string, scheme: Scheme, extra: number): Promise
   } finally {
     await server.close()
   }
-  return functionCounts(readFileSync(out, 'utf8'))
+  return countsOf(out)
+}
+
+/** One pipeline under valgrind, in a process of its own: the warm-up, then `extra` calls. */
+async function pipelineRun (name: Pipeline, extra: number): Promise<FunctionCounts> {
+  const out = join(work, `${name}.${extra}.out`)
+  const [command = 'valgrind', ...args] = callgrind(out)
+  const nodeArgs = [...NODE_FLAGS, '--import', 'tsx', REPEAT, name, String(bytes), String(extra), String(CALL_WARMUP)]
+  await promisify(execFile)(command, [...args, process.execPath, ...nodeArgs], { env: DIST_ENV })
+  return countsOf(out)
 }
 
 interface Counted {
   readonly name: string
-  /** Everything but the optimising compiler, per request. */
-  readonly perRequest: number
+  /** Everything but the optimising compiler, per request or call. */
+  readonly each: number
   readonly compiler: number
   readonly byFunction: ReadonlyMap<string, number>
 }
 
-const counted: Counted[] = []
-for (const spec of specs) {
+/** Runs `run` with none and with `amount` more requests or calls at once, and counts what the `amount` cost each. */
+async function counted (name: string, amount: number, run: (extra: number) => Promise<FunctionCounts>): Promise<Counted> {
   const started = Date.now()
-  const [base, loaded] = await Promise.all([countedRun(spec.name, spec.scheme, 0), countedRun(spec.name, spec.scheme, requests)])
+  const [base, loaded] = await Promise.all([run(0), run(amount)])
   const byFunction = new Map<string, number>()
-  for (const fn of new Set([...base.keys(), ...loaded.keys()])) byFunction.set(fn, ((loaded.get(fn) ?? 0) - (base.get(fn) ?? 0)) / requests)
-  let perRequest = 0
+  for (const fn of new Set([...base.keys(), ...loaded.keys()])) byFunction.set(fn, ((loaded.get(fn) ?? 0) - (base.get(fn) ?? 0)) / amount)
+  let each = 0
   let compiler = 0
   for (const [fn, count] of byFunction) {
     if (fn.includes(TURBOFAN)) compiler += count
-    else perRequest += count
+    else each += count
   }
-  counted.push({ name: spec.name, perRequest, compiler, byFunction })
-  console.log(`${spec.name}: ${Math.round(perRequest).toLocaleString('en-US')} instructions per request, and ${Math.round(compiler).toLocaleString('en-US')} compiling (${Math.round((Date.now() - started) / 1000)} s)`)
+  console.log(`${name}: ${Math.round(each).toLocaleString('en-US')} instructions each, and ${Math.round(compiler).toLocaleString('en-US')} compiling (${Math.round((Date.now() - started) / 1000)} s)`)
+  return { name, each, compiler, byFunction }
 }
+
+const servers: Counted[] = []
+for (const spec of specs) servers.push(await counted(spec.name, requests, async (extra) => await serverRun(spec.name, spec.scheme, extra)))
+const inProcess: Counted[] = []
+for (const name of pipelines) inProcess.push(await counted(name, calls, async (extra) => await pipelineRun(name, extra)))
 rmSync(work, { recursive: true, force: true })
 
 const k = (n: number): string => (n / 1000).toFixed(1)
-const optimum = counted.find((c) => c.name === 'optimum')
+
+/** The functions whose counts differ most between `base` and `other`, as table lines. */
+function differenceTable (base: Counted, other: Counted, rows: number): string[] {
+  const lines = [`| function | ${base.name} | ${other.name} | difference |`, '|---|---:|---:|---:|']
+  const differences = [...new Set([...other.byFunction.keys(), ...base.byFunction.keys()])]
+    .filter((fn) => !fn.includes(TURBOFAN))
+    .map((fn) => [fn, base.byFunction.get(fn) ?? 0, other.byFunction.get(fn) ?? 0] as const)
+    .sort((a, b) => Math.abs(b[2] - b[1]) - Math.abs(a[2] - a[1]))
+    .slice(0, rows)
+  for (const [fn, own, theirs] of differences) lines.push(`| \`${fn.slice(0, 90).replaceAll('|', '\\|')}\` | ${Math.round(own)} | ${Math.round(theirs)} | ${theirs - own >= 0 ? '+' : ''}${Math.round(theirs - own)} |`)
+  return [...lines, '']
+}
+
+const NAMES = '`JS` rows are JavaScript, named from V8\'s perf map (optimised unless marked; what TurboFan inlined counts in its caller); `Builtins_` are V8\'s; the rest C/C++'
+const optimum = servers.find((c) => c.name === 'optimum')
 const lines = [
   '# Instructions per request',
   '',
   '_Written by `npm run bench:instructions` (bench/instructions.ts); do not edit by hand._',
   '',
-  `- ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, valgrind cachegrind; ${values.kib} KiB genuine bodies, ${requests.toLocaleString('en-US')} requests after ${WARMUP.toLocaleString('en-US')} of warm-up, 16 connections`,
-  '- What the server process executes per request: Node\'s HTTP parsing, Fastify, the receiving code, V8\'s builtins and its garbage collector; V8\'s optimising compiler (TurboFan) is counted apart, since it is one-off work that normally runs on another thread and, with --predictable, lands in whichever run reaches it. Not time: a cache miss or a syscall counts as an instruction or a few. A garbage collection of the old generation lands in one run or the other, so compare differences of a few percent, not a few instructions.',
-  '',
-  '| server | thousand instructions per request | optimum ÷ this | TurboFan, thousand per request |',
-  '|---|---:|---:|---:|',
-  ...counted.map((c) => `| ${c.name} | ${k(c.perRequest)} | ${optimum === undefined ? 'n/a' : (optimum.perRequest / c.perRequest).toFixed(3)} | ${k(c.compiler)} |`),
+  `- ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, valgrind callgrind; ${values.kib} KiB genuine bodies`,
+  '- What a process executes per request or call: Node\'s HTTP parsing, Fastify, the receiving code, V8\'s builtins and its garbage collector; V8\'s optimising compiler (TurboFan) is counted apart, since it is one-off work that normally runs on another thread and, with --predictable, lands in whichever run reaches it. Not time: a cache miss or a syscall counts as an instruction or a few. Where a garbage collection of the old generation lands differs between runs: over HTTP, compare differences of a few percent; in process, of more than about a thousand instructions per call (the same receive() counted 130.4k to 131.4k in three runs).',
   ''
 ]
-for (const c of counted) {
-  if (optimum === undefined || c === optimum || c.name === 'bare-fastify') continue
-  lines.push(`Where ${c.name} executes more than optimum, by function (\`???\` is JIT-compiled JavaScript, which valgrind cannot name; \`Builtins_\` are V8's; the rest C/C++), instructions per request:`, '')
-  lines.push('| function | optimum | ' + c.name + ' | difference |', '|---|---:|---:|---:|')
-  const differences = [...new Set([...c.byFunction.keys(), ...optimum.byFunction.keys()])]
-    .filter((fn) => !fn.includes(TURBOFAN))
-    .map((fn) => [fn, optimum.byFunction.get(fn) ?? 0, c.byFunction.get(fn) ?? 0] as const)
-    .sort((a, b) => Math.abs(b[2] - b[1]) - Math.abs(a[2] - a[1]))
-    .slice(0, 15)
-  for (const [fn, own, theirs] of differences) lines.push(`| \`${fn.slice(0, 90).replaceAll('|', '\\|')}\` | ${Math.round(own)} | ${Math.round(theirs)} | ${theirs - own >= 0 ? '+' : ''}${Math.round(theirs - own)} |`)
-  lines.push('')
+if (servers.length > 0) {
+  lines.push(
+    `## Over HTTP: ${requests.toLocaleString('en-US')} requests after ${WARMUP.toLocaleString('en-US')} of warm-up, 16 connections`,
+    '',
+    '| server | thousand instructions per request | optimum ÷ this | TurboFan, thousand per request |',
+    '|---|---:|---:|---:|',
+    ...servers.map((c) => `| ${c.name} | ${k(c.each)} | ${optimum === undefined ? 'n/a' : (optimum.each / c.each).toFixed(3)} | ${k(c.compiler)} |`),
+    ''
+  )
+  for (const c of servers) {
+    if (optimum === undefined || c === optimum || c.name === 'bare-fastify') continue
+    lines.push(`Where ${c.name} executes more than optimum, by function (${NAMES}), instructions per request:`, '', ...differenceTable(optimum, c, 15))
+  }
+}
+const hand = inProcess.find((c) => c.name === 'hand')
+if (inProcess.length > 0) {
+  lines.push(
+    `## In process, no HTTP: ${calls.toLocaleString('en-US')} calls after ${CALL_WARMUP.toLocaleString('en-US')} of warm-up (bench/micro/repeat.ts)`,
+    '',
+    '| pipeline | what it is | thousand instructions per call | hand ÷ this |',
+    '|---|---|---:|---:|',
+    ...inProcess.map((c) => `| ${c.name} | ${PIPELINES[c.name as Pipeline]} | ${k(c.each)} | ${hand === undefined ? 'n/a' : (hand.each / c.each).toFixed(3)} |`),
+    ''
+  )
+  const receive = inProcess.find((c) => c.name === 'receive')
+  if (hand !== undefined && receive !== undefined) lines.push(`Where receive() executes more than the hand-written pipeline, by function (${NAMES}), instructions per call:`, '', ...differenceTable(hand, receive, 25))
 }
 writeFileSync(new URL('./instructions.md', import.meta.url), lines.join('\n'))
 console.log('wrote bench/instructions.md')
