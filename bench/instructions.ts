@@ -1,11 +1,12 @@
 /**
  * `npm run bench:instructions [-- --kib N] [--requests N] [--warmup N] [--calls N] [--pipelines a,b] [--in-process] [server …]`:
  * the instructions each server executes per request, counted by valgrind (callgrind) with the same
- * autocannon load as the benchmark; and, without HTTP, the instructions per call of receive() and of
- * the same job written by hand (bench/micro/repeat.ts). Unlike req/s, the counts hardly depend on how
- * busy the machine is, so they rank code about a thousand instructions apart (about a tenth of a
- * microsecond) where timing cannot. They are not time: cache misses, syscalls' cost and GC pauses do
- * not show, so the goals stay judged on req/s.
+ * autocannon load as the benchmark; and, without HTTP, the instructions, simulated cache misses and
+ * mispredicted branches per call of receive() and of the same job written by hand
+ * (bench/micro/repeat.ts). Unlike req/s, the counts hardly depend on how busy the machine is, so
+ * they rank code about two thousand instructions apart (about a quarter of a microsecond) where
+ * timing cannot. They are not time: syscalls' cost and GC pauses do not show, and cache misses only as
+ * simulated, so the goals stay judged on req/s.
  *
  * Each server or pipeline runs twice under valgrind, at once: both runs do the same warm-up, one then
  * serves `--requests` more (or makes `--calls` more calls), and the difference, divided by them, is
@@ -21,7 +22,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs, promisify } from 'node:util'
-import { callgrindPid, functionCounts, parsePerfMap, type FunctionCounts } from './lib/callgrind.js'
+import { callgrindPid, eventTotals, functionCounts, parsePerfMap, type FunctionCounts } from './lib/callgrind.js'
 import { load } from './lib/load.js'
 import { requestSet, type Scheme } from './lib/requests.js'
 import { SERVERS } from './lib/servers.js'
@@ -73,25 +74,34 @@ const work = mkdtempSync(join(tmpdir(), 'hookgate-instructions-'))
 const REPEAT = fileURLToPath(new URL('./micro/repeat.ts', import.meta.url))
 /**
  * Node's flags under valgrind: the same work in both runs, and a map that names the JIT-compiled
- * code (which also turns V8's log on: it goes nowhere, not into an isolate-*.log per process here).
+ * code. That also turns V8's log on, which goes to the work directory (with /dev/null as its file,
+ * V8 writes it to stdout; without a file, an isolate-*.log per process lands here).
  */
-const NODE_FLAGS = ['--predictable', '--perf-basic-prof', '--logfile=/dev/null', '--no-logfile-per-isolate']
+const NODE_FLAGS = ['--predictable', '--perf-basic-prof', `--logfile=${join(work, 'v8.log')}`, '--no-logfile-per-isolate']
 
-function callgrind (out: string): string[] {
-  return ['valgrind', '--tool=callgrind', '--dump-instr=yes', '--compress-pos=no', '--compress-strings=no', `--callgrind-out-file=${out}`, '--log-file=/dev/null']
+/** Valgrind's command; `simulate` adds its cache and branch-predictor simulation (slower). */
+function callgrind (out: string, simulate = false): string[] {
+  const simulation = simulate ? ['--cache-sim=yes', '--branch-sim=yes'] : []
+  return ['valgrind', '--tool=callgrind', ...simulation, '--dump-instr=yes', '--compress-pos=no', '--compress-strings=no', `--callgrind-out-file=${out}`, '--log-file=/dev/null']
+}
+
+/** What one finished run executed: instructions by function, and the run's total of each event. */
+interface RunCounts {
+  readonly functions: FunctionCounts
+  readonly events: ReadonlyMap<string, number>
 }
 
 /** The counts of one finished run, its JavaScript named from the perf map the process left (then removed). */
-function countsOf (out: string): FunctionCounts {
+function countsOf (out: string): RunCounts {
   const text = readFileSync(out, 'utf8')
   const mapFile = `/tmp/perf-${callgrindPid(text) ?? 0}.map`
   const perfMap = existsSync(mapFile) ? parsePerfMap(readFileSync(mapFile, 'utf8')) : []
   rmSync(mapFile, { force: true })
-  return functionCounts(text, perfMap)
+  return { functions: functionCounts(text, perfMap), events: eventTotals(text) }
 }
 
 /** One server under valgrind: the warm-up, then `extra` genuine requests. */
-async function serverRun (name: string, scheme: Scheme, extra: number): Promise<FunctionCounts> {
+async function serverRun (name: string, scheme: Scheme, extra: number): Promise<RunCounts> {
   const out = join(work, `${name}.${extra}.out`)
   const server = await spawnServer(name, { wrapper: callgrind(out), nodeArgs: NODE_FLAGS })
   try {
@@ -108,10 +118,10 @@ async function serverRun (name: string, scheme: Scheme, extra: number): Promise<
   return countsOf(out)
 }
 
-/** One pipeline under valgrind, in a process of its own: the warm-up, then `extra` calls. */
-async function pipelineRun (name: Pipeline, extra: number): Promise<FunctionCounts> {
+/** One pipeline under valgrind, in a process of its own, with cache simulation: the warm-up, then `extra` calls. */
+async function pipelineRun (name: Pipeline, extra: number): Promise<RunCounts> {
   const out = join(work, `${name}.${extra}.out`)
-  const [command = 'valgrind', ...args] = callgrind(out)
+  const [command = 'valgrind', ...args] = callgrind(out, true)
   const nodeArgs = [...NODE_FLAGS, '--import', 'tsx', REPEAT, name, String(bytes), String(extra), String(CALL_WARMUP)]
   await promisify(execFile)(command, [...args, process.execPath, ...nodeArgs], { env: DIST_ENV })
   return countsOf(out)
@@ -123,14 +133,22 @@ interface Counted {
   readonly each: number
   readonly compiler: number
   readonly byFunction: ReadonlyMap<string, number>
+  /** Each event callgrind collected (all of them, the compiler's work included), per request or call. */
+  readonly events: ReadonlyMap<string, number>
+}
+
+/** What the `amount` extra requests or calls of `loaded` cost each, key by key. */
+function perUnit (base: ReadonlyMap<string, number>, loaded: ReadonlyMap<string, number>, amount: number): Map<string, number> {
+  const each = new Map<string, number>()
+  for (const key of new Set([...base.keys(), ...loaded.keys()])) each.set(key, ((loaded.get(key) ?? 0) - (base.get(key) ?? 0)) / amount)
+  return each
 }
 
 /** Runs `run` with none and with `amount` more requests or calls at once, and counts what the `amount` cost each. */
-async function counted (name: string, amount: number, run: (extra: number) => Promise<FunctionCounts>): Promise<Counted> {
+async function counted (name: string, amount: number, run: (extra: number) => Promise<RunCounts>): Promise<Counted> {
   const started = Date.now()
   const [base, loaded] = await Promise.all([run(0), run(amount)])
-  const byFunction = new Map<string, number>()
-  for (const fn of new Set([...base.keys(), ...loaded.keys()])) byFunction.set(fn, ((loaded.get(fn) ?? 0) - (base.get(fn) ?? 0)) / amount)
+  const byFunction = perUnit(base.functions, loaded.functions, amount)
   let each = 0
   let compiler = 0
   for (const [fn, count] of byFunction) {
@@ -138,7 +156,7 @@ async function counted (name: string, amount: number, run: (extra: number) => Pr
     else each += count
   }
   console.log(`${name}: ${Math.round(each).toLocaleString('en-US')} instructions each, and ${Math.round(compiler).toLocaleString('en-US')} compiling (${Math.round((Date.now() - started) / 1000)} s)`)
-  return { name, each, compiler, byFunction }
+  return { name, each, compiler, byFunction, events: perUnit(base.events, loaded.events, amount) }
 }
 
 const servers: Counted[] = []
@@ -169,7 +187,7 @@ const lines = [
   '_Written by `npm run bench:instructions` (bench/instructions.ts); do not edit by hand._',
   '',
   `- ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, valgrind callgrind; ${values.kib} KiB genuine bodies`,
-  '- What a process executes per request or call: Node\'s HTTP parsing, Fastify, the receiving code, V8\'s builtins and its garbage collector; V8\'s optimising compiler (TurboFan) is counted apart, since it is one-off work that normally runs on another thread and, with --predictable, lands in whichever run reaches it. Not time: a cache miss or a syscall counts as an instruction or a few. Where a garbage collection of the old generation lands differs between runs: over HTTP, compare differences of a few percent; in process, of more than about a thousand instructions per call (the same receive() counted 130.4k to 131.4k in three runs).',
+  '- What a process executes per request or call: Node\'s HTTP parsing, Fastify, the receiving code, V8\'s builtins and its garbage collector; V8\'s optimising compiler (TurboFan) is counted apart, since it is one-off work that normally runs on another thread and, with --predictable, lands in whichever run reaches it. Not time: a cache miss or a syscall counts as an instruction or a few. Where a garbage collection of the old generation lands differs between runs: over HTTP, compare differences of a few percent; in process, of more than about two thousand instructions per call (over five runs the same code counted 130.4k to 131.5k per receive() call, and 122.4k to 124.5k per hand-written one).',
   ''
 ]
 if (servers.length > 0) {
@@ -191,9 +209,14 @@ if (inProcess.length > 0) {
   lines.push(
     `## In process, no HTTP: ${calls.toLocaleString('en-US')} calls after ${CALL_WARMUP.toLocaleString('en-US')} of warm-up (bench/micro/repeat.ts)`,
     '',
-    '| pipeline | what it is | thousand instructions per call | hand ÷ this |',
-    '|---|---|---:|---:|',
-    ...inProcess.map((c) => `| ${c.name} | ${PIPELINES[c.name as Pipeline]} | ${k(c.each)} | ${hand === undefined ? 'n/a' : (hand.each / c.each).toFixed(3)} |`),
+    '| pipeline | what it is | thousand instructions per call | hand ÷ this | instruction-cache misses | data-cache misses | mispredicted branches |',
+    '|---|---|---:|---:|---:|---:|---:|',
+    ...inProcess.map((c) => {
+      const event = (...names: string[]): string => Math.round(names.reduce((sum, name) => sum + (c.events.get(name) ?? 0), 0)).toLocaleString('en-US')
+      return `| ${c.name} | ${PIPELINES[c.name as Pipeline]} | ${k(c.each)} | ${hand === undefined ? 'n/a' : (hand.each / c.each).toFixed(3)} | ${event('I1mr')} | ${event('D1mr', 'D1mw')} | ${event('Bcm', 'Bim')} |`
+    }),
+    '',
+    'Misses and mispredictions per call are valgrind\'s simulation (first-level caches as it reads them off this CPU; its branch predictor is a simple model). Each costs several to a few dozen cycles where an instruction costs a fraction of one, so a pipeline that misses more is slower than its instruction count alone says. They include the compiler\'s work, a few percent here.',
     ''
   )
   const receive = inProcess.find((c) => c.name === 'receive')

@@ -53,6 +53,17 @@ function lookup (objects: readonly CodeObject[], address: number): CodeObject | 
   return undefined
 }
 
+/**
+ * The whole run's count of each event callgrind collected (`events:` names them, `summary:` counts
+ * them): `Ir` always; with `--cache-sim=yes --branch-sim=yes` also the simulated cache misses (`I1mr`,
+ * `D1mr`, `D1mw`, …) and mispredicted branches (`Bcm` conditional, `Bim` indirect).
+ */
+export function eventTotals (text: string): ReadonlyMap<string, number> {
+  const names = /^events: (.+)$/m.exec(text)?.[1]?.trim().split(/\s+/) ?? []
+  const counts = /^summary: (.+)$/m.exec(text)?.[1]?.trim().split(/\s+/).map(Number) ?? []
+  return new Map(names.map((name, i) => [name, counts[i] ?? 0]))
+}
+
 /** The process id callgrind recorded, whose perf map names its JIT code. */
 export function callgrindPid (text: string): number | undefined {
   const match = /^pid: (\d+)$/m.exec(text)
@@ -74,6 +85,7 @@ export function functionCounts (text: string, perfMap: readonly CodeObject[] = [
         callCost = false
         continue
       }
+      // "<address> <line> <Ir> [<other events>…]": the first event is always Ir.
       const [address = '', , cost = '0'] = line.split(' ')
       const name = object === '???' ? lookup(perfMap, parseInt(address, 16))?.name ?? '???' : fn
       counts.set(name, (counts.get(name) ?? 0) + Number(cost))

@@ -142,7 +142,7 @@ const TIMED_STAGES: ReadonlyArray<readonly [string, string, string | undefined]>
   ['verify', 'hookgate: verifier.verify()', 'hand: verify (hex, HMAC, timingSafeEqual)'],
   ['parse', 'hookgate: parseJson() (core/json.ts)', 'hand: JSON.parse(body.toString())'],
   ['envelope', 'hookgate: envelope.open()', undefined],
-  ['validate', 'ajv validate (createAjv: allErrors, formats)', 'hand: ajv validate (new Ajv())']
+  ['validate', 'ajv validate (createAjv: ajv-formats)', 'hand: ajv validate (new Ajv())']
 ]
 const WHOLE_PIPELINE = ['hookgate: receive(), handler + schema', 'hand: whole pipeline'] as const
 

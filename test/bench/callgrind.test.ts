@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { callgrindPid, functionCounts, parsePerfMap } from '../../bench/lib/callgrind.js'
+import { callgrindPid, eventTotals, functionCounts, parsePerfMap } from '../../bench/lib/callgrind.js'
 
 const PERF_MAP = [
   '3f00 40 JS:*#receive file:///work/hookgate/dist/core/receiver.js:181:19',
@@ -37,4 +37,10 @@ test('callgrind output is summed by function; JIT code is named from the perf ma
 test('without a perf map, JIT code is one ??? entry', () => {
   const text = ['ob=???', 'fn=0x1', '0x1 0 4', '0x2 0 6'].join('\n')
   assert.deepEqual(Object.fromEntries(functionCounts(text)), { '???': 10 })
+})
+
+test('with cache and branch simulation, functions are still counted in Ir, and the run\'s totals are read by event', () => {
+  const text = ['events: Ir I1mr D1mr Bcm', 'ob=/usr/bin/node', 'fn=Builtins_StringIndexOf', '0x10 0 120 3 1 2', '0x14 0 30 0 0 1', 'summary: 150 3 1 3', 'totals: 150 3 1 3'].join('\n')
+  assert.deepEqual(Object.fromEntries(functionCounts(text)), { Builtins_StringIndexOf: 150 })
+  assert.deepEqual(Object.fromEntries(eventTotals(text)), { Ir: 150, I1mr: 3, D1mr: 1, Bcm: 3 })
 })
