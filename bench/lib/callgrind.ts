@@ -11,7 +11,7 @@ export type FunctionCounts = ReadonlyMap<string, number>
 
 interface CodeObject { readonly start: number, readonly end: number, readonly name: string }
 
-/** The code objects of a perf map, sorted by address. A later entry at the same address (code moved by GC, then reused) wins. */
+/** The code objects of a perf map, by address; of two at one address (freed by GC, then reused), the later. */
 export function parsePerfMap (text: string): readonly CodeObject[] {
   const byStart = new Map<number, CodeObject>()
   for (const line of text.split('\n')) {
@@ -26,10 +26,10 @@ export function parsePerfMap (text: string): readonly CodeObject[] {
 }
 
 /**
- * `JS:*#receive file:///…/dist/core/receiver.js:181:19` → `JS #receive (dist/core/receiver.js:181)`; CommonJS
- * modules come as bare paths (`/…/node_modules/fastify/lib/hooks.js:231:20`).
- * V8's tier marks (`*` optimised, `^` baseline, `~` interpreted, `+` Maglev) are kept after the name:
- * code that is not optimised on a hot path is worth knowing about.
+ * `JS:*#receive file:///…/dist/core/receiver.js:181:19` → `JS #receive (dist/core/receiver.js:181)`;
+ * CommonJS modules come as bare paths (`/…/node_modules/fastify/lib/hooks.js:231:20`). V8's tier
+ * marks (`*` optimised, `^` baseline, `~` interpreted, `+` Maglev) are kept after the name: code
+ * that is not optimised on a hot path is worth knowing about.
  */
 function readableName (name: string): string {
   const js = /^JS:([*^~+]?)(\S*) (.*?)(?::(\d+):\d+)?$/.exec(name)
