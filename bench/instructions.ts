@@ -5,14 +5,15 @@
  * mispredicted branches per call of receive() and of the same job written by hand
  * (bench/micro/repeat.ts). Unlike req/s, the counts hardly depend on how busy the machine is, so
  * they rank code about two thousand instructions apart (about a quarter of a microsecond) where
- * timing cannot. They are not time: syscalls' cost and GC pauses do not show, and cache misses only as
- * simulated, so the goals stay judged on req/s.
+ * timing cannot. They are not time: the GC's work is counted but not its pauses, syscalls are not,
+ * and cache misses only as simulated, so the goals stay judged on req/s.
  *
  * Each server or pipeline runs twice under valgrind, at once: both runs do the same warm-up, one then
  * serves `--requests` more (or makes `--calls` more calls), and the difference, divided by them, is
- * the cost of a warm request (`--in-process`: the pipelines only). V8 runs with --predictable
- * (compilation and GC on the main thread), so that two runs count alike, and with --perf-basic-prof,
- * whose map names the JavaScript functions valgrind cannot. Writes bench/instructions.md. Needs
+ * the cost of a warm request (`--warmup` is the servers'; a pipeline warms up for 20,000 calls;
+ * `--in-process`: the pipelines only). V8 runs with --predictable (compilation and GC on the main
+ * thread), so that two runs count alike, and with --perf-basic-prof, whose map names the JavaScript
+ * functions valgrind cannot. Writes bench/instructions.md. Needs
  * valgrind (Debian: apt-get install valgrind); takes 1 to 2.5 minutes per server or pipeline at
  * 1 KiB, on 2 cores.
  */
@@ -23,6 +24,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs, promisify } from 'node:util'
 import { callgrindPid, eventTotals, functionCounts, parsePerfMap, type FunctionCounts } from './lib/callgrind.js'
+import { CONFIG } from './lib/config.js'
 import { load } from './lib/load.js'
 import { requestSet, type Scheme } from './lib/requests.js'
 import { SERVERS } from './lib/servers.js'
@@ -179,7 +181,16 @@ function differenceTable (base: Counted, other: Counted, rows: number): string[]
   return [...lines, '']
 }
 
-const NAMES = '`JS` rows are JavaScript, named from V8\'s perf map (optimised unless marked; what TurboFan inlined counts in its caller); `Builtins_` are V8\'s; the rest C/C++'
+const NAMES = '`JS` rows are JavaScript, named from V8\'s perf map (optimised unless marked; what TurboFan inlined counts in its caller); `Builtins_` are V8\'s; `???` is JIT code the map does not cover; the rest C/C++'
+/** Below these, two counts of the same code have differed between runs. */
+const HTTP_NOISE = 0.03
+const IN_PROCESS_NOISE = 2000
+
+const percent = (value: number, base: number): string => `${value >= base ? '+' : '−'}${(Math.abs(value / base - 1) * 100).toFixed(1)} %`
+const signed = (n: number): string => `${n >= 0 ? '+' : '−'}${Math.abs(Math.round(n)).toLocaleString('en-US')}`
+const event = (c: Counted, ...names: string[]): number => names.reduce((sum, name) => sum + (c.events.get(name) ?? 0), 0)
+const MISSES = [['instruction-cache misses', ['I1mr']], ['data-cache misses', ['D1mr', 'D1mw']], ['mispredicted branches', ['Bcm', 'Bim']]] as const
+
 const optimum = servers.find((c) => c.name === 'optimum')
 const lines = [
   '# Instructions per request',
@@ -187,21 +198,30 @@ const lines = [
   '_Written by `npm run bench:instructions` (bench/instructions.ts); do not edit by hand._',
   '',
   `- ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, valgrind callgrind; ${values.kib} KiB genuine bodies`,
-  '- What a process executes per request or call: Node\'s HTTP parsing, Fastify, the receiving code, V8\'s builtins and its garbage collector; V8\'s optimising compiler (TurboFan) is counted apart, since it is one-off work that normally runs on another thread and, with --predictable, lands in whichever run reaches it. Not time: a cache miss or a syscall counts as an instruction or a few. Where a garbage collection of the old generation lands differs between runs: over HTTP, compare differences of a few percent; in process, of more than about two thousand instructions per call (over five runs the same code counted 130.4k to 131.5k per receive() call, and 122.4k to 124.5k per hand-written one).',
+  '- Counted: what a process executes per request (over HTTP) or per call (in process): Node\'s HTTP parsing, Fastify, the receiving code, V8\'s builtins, and its garbage collector\'s work (not the wall time of its pauses). The optimising compiler\'s functions (`v8::internal::compiler::`) are counted apart: with --predictable it compiles on the main thread whenever a function is optimised again, in whichever run gets there.',
+  '- Not time: a cache miss or a syscall counts as an instruction or a few; the in-process table adds the misses valgrind simulates.',
+  `- Precision: each figure is the difference between two runs, and where a collection of the old generation lands differs between them. Over HTTP, differences under about ${HTTP_NOISE * 100} % are noise (the same two servers have moved 4 % apart between runs); in process, under about ${IN_PROCESS_NOISE.toLocaleString('en-US')} instructions per call; the simulated misses move by a few percent. A negative count in one column is such noise: that run did less there than its baseline run.`,
   ''
 ]
 if (servers.length > 0) {
   lines.push(
-    `## Over HTTP: ${requests.toLocaleString('en-US')} requests after ${WARMUP.toLocaleString('en-US')} of warm-up, 16 connections`,
+    `## Over HTTP: ${requests.toLocaleString('en-US')} requests after ${WARMUP.toLocaleString('en-US')} of warm-up, ${CONFIG.connections} connections`,
     '',
-    '| server | thousand instructions per request | optimum ÷ this | TurboFan, thousand per request |',
-    '|---|---:|---:|---:|',
-    ...servers.map((c) => `| ${c.name} | ${k(c.each)} | ${optimum === undefined ? 'n/a' : (optimum.each / c.each).toFixed(3)} | ${k(c.compiler)} |`),
+    '| server | what it is | thousand instructions per request | optimum ÷ this (above 1: fewer than optimum) | compiler, thousand per request |',
+    '|---|---|---:|---:|---:|',
+    ...servers.map((c) => `| ${c.name} | ${SERVERS.find((spec) => spec.name === c.name)?.description ?? ''} | ${k(c.each)} | ${optimum === undefined ? 'n/a' : (optimum.each / c.each).toFixed(3)} | ${k(c.compiler)} |`),
     ''
   )
   for (const c of servers) {
     if (optimum === undefined || c === optimum || c.name === 'bare-fastify') continue
-    lines.push(`Where ${c.name} executes more than optimum, by function (${NAMES}), instructions per request:`, '', ...differenceTable(optimum, c, 15))
+    const within = Math.abs(c.each / optimum.each - 1) < HTTP_NOISE
+    lines.push(
+      `${c.name} executes ${percent(c.each, optimum.each)} instructions per request against optimum${within ? ', within the noise: over HTTP the counts cannot place a difference this small' : ''}.`,
+      '',
+      `Largest differences from optimum by function, either sign (${NAMES}), instructions per request:`,
+      '',
+      ...differenceTable(optimum, c, 15)
+    )
   }
 }
 const hand = inProcess.find((c) => c.name === 'hand')
@@ -209,18 +229,25 @@ if (inProcess.length > 0) {
   lines.push(
     `## In process, no HTTP: ${calls.toLocaleString('en-US')} calls after ${CALL_WARMUP.toLocaleString('en-US')} of warm-up (bench/micro/repeat.ts)`,
     '',
-    '| pipeline | what it is | thousand instructions per call | hand ÷ this | instruction-cache misses | data-cache misses | mispredicted branches |',
+    `| pipeline | what it is | thousand instructions per call | hand ÷ this | ${MISSES.map(([label]) => `${label} per call`).join(' | ')} |`,
     '|---|---|---:|---:|---:|---:|---:|',
-    ...inProcess.map((c) => {
-      const event = (...names: string[]): string => Math.round(names.reduce((sum, name) => sum + (c.events.get(name) ?? 0), 0)).toLocaleString('en-US')
-      return `| ${c.name} | ${PIPELINES[c.name as Pipeline]} | ${k(c.each)} | ${hand === undefined ? 'n/a' : (hand.each / c.each).toFixed(3)} | ${event('I1mr')} | ${event('D1mr', 'D1mw')} | ${event('Bcm', 'Bim')} |`
-    }),
+    ...inProcess.map((c) => `| ${c.name} | ${PIPELINES[c.name as Pipeline]} | ${k(c.each)} | ${hand === undefined ? 'n/a' : (hand.each / c.each).toFixed(3)} | ${MISSES.map(([, names]) => Math.round(event(c, ...names)).toLocaleString('en-US')).join(' | ')} |`),
     '',
-    'Misses and mispredictions per call are valgrind\'s simulation (first-level caches as it reads them off this CPU; its branch predictor is a simple model). Each costs several to a few dozen cycles where an instruction costs a fraction of one, so a pipeline that misses more is slower than its instruction count alone says. They include the compiler\'s work, a few percent here.',
+    'Misses and mispredictions are valgrind\'s simulation (first-level caches as it reads them off this CPU; its branch predictor is a simple model), the compiler\'s work included. Each costs several to a few dozen cycles where an instruction costs a fraction of one, so a pipeline that misses more is slower than its instruction count alone says.',
     ''
   )
   const receive = inProcess.find((c) => c.name === 'receive')
-  if (hand !== undefined && receive !== undefined) lines.push(`Where receive() executes more than the hand-written pipeline, by function (${NAMES}), instructions per call:`, '', ...differenceTable(hand, receive, 25))
+  for (const c of inProcess) {
+    const base = c === receive ? hand : receive
+    if (base === undefined || c === hand) continue
+    const difference = c.each - base.each
+    const misses = MISSES.map(([label, names]) => `${signed(event(c, ...names) - event(base, ...names))} ${label} (${percent(event(c, ...names), event(base, ...names))})`).join(', ')
+    lines.push(Math.abs(difference) < IN_PROCESS_NOISE
+      ? `- ${c.name} against ${base.name}: ${signed(difference)} instructions per call, within the noise: not resolved.`
+      : `- ${c.name} against ${base.name}: ${signed(difference)} instructions per call (${percent(c.each, base.each)}), and ${misses}.`)
+  }
+  lines.push('')
+  if (hand !== undefined && receive !== undefined) lines.push(`Largest differences from the hand-written pipeline by function, either sign (${NAMES}), instructions per call:`, '', ...differenceTable(hand, receive, 25))
 }
 writeFileSync(new URL('./instructions.md', import.meta.url), lines.join('\n'))
 console.log('wrote bench/instructions.md')

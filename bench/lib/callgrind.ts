@@ -37,7 +37,8 @@ function readableName (name: string): string {
   const [, tier = '', fn = '', where = '', line] = js
   const file = where.replace(/^(?:file:\/\/)?\/.*?\/(dist|src|bench|node_modules)\//, '$1/')
   const tierNote = tier === '*' ? '' : ` [${tier === '^' ? 'baseline' : tier === '~' ? 'interpreted' : 'maglev'}]`
-  return `JS ${fn === '' ? '(anonymous)' : fn}${tierNote} (${file}${line === undefined ? '' : `:${line}`})`
+  // Code that tsx compiled on the fly reports line 1 for every function: no line then.
+  return `JS ${fn === '' ? '(anonymous)' : fn}${tierNote} (${file}${line === undefined || line === '1' ? '' : `:${line}`})`
 }
 
 function lookup (objects: readonly CodeObject[], address: number): CodeObject | undefined {
