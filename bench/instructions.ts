@@ -169,6 +169,8 @@ rmSync(work, { recursive: true, force: true })
 
 const k = (n: number): string => (n / 1000).toFixed(1)
 
+const signed = (n: number): string => `${n >= 0 ? '+' : '−'}${Math.abs(Math.round(n)).toLocaleString('en-US')}`
+
 /** The functions whose counts differ most between `base` and `other`, as table lines. */
 function differenceTable (base: Counted, other: Counted, rows: number): string[] {
   const lines = [`| function | ${base.name} | ${other.name} | difference |`, '|---|---:|---:|---:|']
@@ -177,7 +179,7 @@ function differenceTable (base: Counted, other: Counted, rows: number): string[]
     .map((fn) => [fn, base.byFunction.get(fn) ?? 0, other.byFunction.get(fn) ?? 0] as const)
     .sort((a, b) => Math.abs(b[2] - b[1]) - Math.abs(a[2] - a[1]))
     .slice(0, rows)
-  for (const [fn, own, theirs] of differences) lines.push(`| \`${fn.slice(0, 90).replaceAll('|', '\\|')}\` | ${Math.round(own)} | ${Math.round(theirs)} | ${theirs - own >= 0 ? '+' : ''}${Math.round(theirs - own)} |`)
+  for (const [fn, own, theirs] of differences) lines.push(`| \`${fn.slice(0, 90).replaceAll('|', '\\|')}\` | ${Math.round(own)} | ${Math.round(theirs)} | ${signed(theirs - own)} |`)
   return [...lines, '']
 }
 
@@ -187,7 +189,6 @@ const HTTP_NOISE = 0.03
 const IN_PROCESS_NOISE = 2000
 
 const percent = (value: number, base: number): string => `${value >= base ? '+' : '−'}${(Math.abs(value / base - 1) * 100).toFixed(1)} %`
-const signed = (n: number): string => `${n >= 0 ? '+' : '−'}${Math.abs(Math.round(n)).toLocaleString('en-US')}`
 const event = (c: Counted, ...names: string[]): number => names.reduce((sum, name) => sum + (c.events.get(name) ?? 0), 0)
 const MISSES = [['instruction-cache misses', ['I1mr']], ['data-cache misses', ['D1mr', 'D1mw']], ['mispredicted branches', ['Bcm', 'Bim']]] as const
 
