@@ -52,6 +52,12 @@ if (!Number.isSafeInteger(Number(values.warmup)) || Number(values.warmup) < 0) t
 const WARMUP = Number(values.warmup)
 /** Calls before the counted ones, in process: enough for every function on the path to be optimised. */
 const CALL_WARMUP = 20_000
+/**
+ * Seconds a request may take under valgrind, which runs Node 20 to 50 times slower: at 512 KiB and
+ * 16 connections, early requests (while valgrind translates code it has not seen and V8 has not yet
+ * optimised it) took longer than autocannon's usual 20 s, and the run stopped on the missing responses.
+ */
+const VALGRIND_TIMEOUT = 300
 /** V8's optimising compiler: one-off work that, with --predictable, runs on the main thread and lands in whichever run reaches it. */
 const TURBOFAN = 'v8::internal::compiler::'
 const names = values['in-process'] ? [] : positionals.length > 0 ? positionals : ['bare-fastify', 'optimum', 'hookgate-backchannel']
@@ -110,7 +116,7 @@ async function serverRun (name: string, scheme: Scheme, extra: number): Promise<
     const { genuine } = requestSet(scheme, bytes)
     for (const amount of [WARMUP, extra]) {
       if (amount === 0) continue
-      const result = await load(server.url, [genuine], { amount })
+      const result = await load(server.url, [genuine], { amount }, VALGRIND_TIMEOUT)
       const accepted = Object.entries(result.statuses).filter(([status]) => status.startsWith('2')).reduce((sum, [, count]) => sum + count, 0)
       if (accepted !== amount) throw new Error(`${name}: ${accepted} of ${amount} genuine requests accepted (${JSON.stringify(result.statuses)})`)
     }

@@ -29,15 +29,16 @@ export async function loadMeasured (server: { url: string, pid: number }, reques
 /**
  * Drives `url` with autocannon (16 connections, no pipelining) for `seconds`, or for `amount`
  * requests. The connections cycle through `requests` in order, so [genuine, forged] is a 50 % mix.
+ * A response slower than `timeoutSeconds` counts as a timeout, not as a response.
  */
-export async function load (url: string, requests: readonly BenchRequest[], limit: { seconds: number } | { amount: number }): Promise<LoadResult> {
+export async function load (url: string, requests: readonly BenchRequest[], limit: { seconds: number } | { amount: number }, timeoutSeconds = 20): Promise<LoadResult> {
   const target = new URL(url)
   if (target.hostname !== '127.0.0.1') throw new Error(`refusing to load ${url}: the benchmark only targets 127.0.0.1`)
   const result = await autocannon({
     url,
     connections: CONFIG.connections,
     pipelining: 1,
-    timeout: 20,
+    timeout: timeoutSeconds,
     ...('seconds' in limit ? { duration: limit.seconds } : { amount: limit.amount }),
     requests: requests.map((r) => ({ method: r.method, path: r.path, headers: r.headers, body: r.body }))
   })
