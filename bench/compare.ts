@@ -10,7 +10,7 @@ import { CONFIG } from './lib/config.js'
 import { load, loadMeasured } from './lib/load.js'
 import { profileServer } from './lib/profile.js'
 import { requestSet, type Scheme } from './lib/requests.js'
-import { SERVERS, type ServerSpec } from './lib/servers.js'
+import { SERVERS, serverSpec, type ServerSpec } from './lib/servers.js'
 import { median, medianInterval } from './lib/timing.js'
 import { pin, spawnServer, type ServerProcess } from './lib/spawn.js'
 
@@ -18,10 +18,7 @@ const { values, positionals } = parseArgs({ allowPositionals: true, options: { k
 const bytes = Math.round(Number(values.kib) * 1024)
 if (!Number.isFinite(bytes) || bytes <= 0) throw new TypeError('--kib must be a positive number')
 if (positionals.length === 0) throw new TypeError(`name the servers to compare: ${SERVERS.map((s) => s.name).join(', ')}`)
-const specs = positionals.map((name): ServerSpec => {
-  // A file of bench/servers/ that is not in the report (an experiment) is taken as --scheme's hookgate server.
-  return SERVERS.find((s) => s.name === name) ?? { name, role: 'hookgate', scheme: values.scheme as Scheme, optimum: 'optimum', description: name }
-})
+const specs = positionals.map((name) => serverSpec(name, values.scheme as Scheme))
 
 pin(process.pid, 0)
 if (values.profile) {

@@ -1,5 +1,6 @@
 /**
  * `npm run bench:instructions [-- --kib N] [--requests N] [--warmup N] [--calls N] [--pipelines a,b] [--in-process] [server …]`:
+ * (a server may be any file of bench/servers/, an unlisted experiment too)
  * the instructions each server executes per request, counted by valgrind (callgrind) with the same
  * autocannon load as the benchmark; and, without HTTP, the instructions, simulated cache misses and
  * mispredicted branches per call of receive() and of the same job written by hand
@@ -27,7 +28,7 @@ import { callgrindPid, eventTotals, functionCounts, parsePerfMap, type FunctionC
 import { CONFIG } from './lib/config.js'
 import { load } from './lib/load.js'
 import { requestSet, type Scheme } from './lib/requests.js'
-import { SERVERS } from './lib/servers.js'
+import { serverSpec } from './lib/servers.js'
 import { DIST_ENV, spawnServer } from './lib/spawn.js'
 import { PIPELINES, type Pipeline } from './micro/repeat.js'
 
@@ -61,11 +62,7 @@ const VALGRIND_TIMEOUT = 300
 /** V8's optimising compiler: one-off work that, with --predictable, runs on the main thread and lands in whichever run reaches it. */
 const TURBOFAN = 'v8::internal::compiler::'
 const names = values['in-process'] ? [] : positionals.length > 0 ? positionals : ['bare-fastify', 'optimum', 'hookgate-backchannel']
-const specs = names.map((name) => {
-  const spec = SERVERS.find((s) => s.name === name)
-  if (spec === undefined) throw new TypeError(`unknown server "${name}": ${SERVERS.map((s) => s.name).join(', ')}`)
-  return spec
-})
+const specs = names.map((name) => serverSpec(name, 'backchannel'))
 const pipelines = (values.pipelines === '' ? [] : values.pipelines.split(',')).map((name) => {
   if (!Object.hasOwn(PIPELINES, name)) throw new TypeError(`unknown pipeline "${name}": ${Object.keys(PIPELINES).join(', ')}`)
   return name as Pipeline
@@ -217,7 +214,7 @@ if (servers.length > 0) {
     '',
     '| server | what it is | thousand instructions per request | optimum ÷ this (above 1: fewer than optimum) | compiler, thousand per request |',
     '|---|---|---:|---:|---:|',
-    ...servers.map((c) => `| ${c.name} | ${SERVERS.find((spec) => spec.name === c.name)?.description ?? ''} | ${k(c.each)} | ${optimum === undefined ? 'n/a' : (optimum.each / c.each).toFixed(3)} | ${k(c.compiler)} |`),
+    ...servers.map((c) => `| ${c.name} | ${specs.find((spec) => spec.name === c.name)?.description ?? ''} | ${k(c.each)} | ${optimum === undefined ? 'n/a' : (optimum.each / c.each).toFixed(3)} | ${k(c.compiler)} |`),
     ''
   )
   for (const c of servers) {

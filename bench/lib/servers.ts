@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { CALIBRATION_EXTRA_US } from './config.js'
 import type { Scheme } from './requests.js'
 
@@ -32,3 +33,16 @@ export const SERVERS: readonly ServerSpec[] = [
   { name: 'cloudevents', role: 'peer', scheme: 'cloudevents-hmac', optimum: 'optimum', description: 'cloudevents SDK HTTP.toEvent in Fastify, after an HMAC over the raw body' },
   { name: 'express-raw', role: 'peer', scheme: 'backchannel', optimum: 'optimum', description: 'Express 5: express.raw() + HMAC + JSON.parse + ajv' }
 ]
+
+/**
+ * The server of that name; a file of bench/servers/ that is not in the report (an experiment, say
+ * x-something.ts) is taken as `scheme`'s hookgate server, so the tools can time or count it too.
+ */
+export function serverSpec (name: string, scheme: Scheme): ServerSpec {
+  const listed = SERVERS.find((s) => s.name === name)
+  if (listed !== undefined) return listed
+  if (!existsSync(new URL(`../servers/${name}.ts`, import.meta.url))) {
+    throw new TypeError(`unknown server "${name}": ${SERVERS.map((s) => s.name).join(', ')}, or a file of bench/servers/`)
+  }
+  return { name, role: 'hookgate', scheme, optimum: scheme === 'bread' ? 'bread-optimum' : 'optimum', description: name }
+}
