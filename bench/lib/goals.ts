@@ -3,6 +3,7 @@ import { CONFIG } from './config.js'
 import type { MemoryResult } from './memory.js'
 import type { MicroResult } from '../micro/run.js'
 import { SERVERS } from './servers.js'
+import { stageTimes } from './stages.js'
 import { median } from './timing.js'
 import { SIZE_WORKLOADS, WORKLOADS, type Workload } from './workloads.js'
 
@@ -94,6 +95,17 @@ function expectedRatio (micro: readonly MicroResult[], server: string, workload:
   return `receive() costs ${extra.toFixed(2)} µs per call more than the hand-written pipeline (micro benchmark, no HTTP). On the calibration server's scale (${extraUs} µs more per request cost ${((1 - scale.median) * 100).toFixed(1)} % of the ratio, ${(perUs * 100).toFixed(1)} % per µs), that alone predicts ${predict(scale.median)}× (${predict(scale.low)}–${predict(scale.high)} from the calibration's interval); a measured ratio clearly below the prediction would point at cost outside receive(), in the adapter or HTTP`
 }
 
+/** receive() against hand code stage by stage (Backchannel), with what hookgate does there that hand code does not. */
+function stageDifferences (micro: readonly MicroResult[], workload: Workload): string | undefined {
+  const rows = micro.find((m) => m.bytes === workload.bytes)?.backchannel
+  if (rows === undefined) return undefined
+  const parts = stageTimes(rows).filter((stage) => stage.extra !== '').map((stage) => {
+    const difference = (stage.hookgate - (Number.isNaN(stage.hand) ? 0 : stage.hand)) / 1000
+    return `${stage.name.replace(/ \(.*\)$/, '')} ${difference >= 0 ? '+' : '−'}${Math.abs(difference).toFixed(2)} µs (${stage.extra})`
+  })
+  return parts.join('; ')
+}
+
 function ratioGoal (tables: readonly Table[], micro: readonly MicroResult[], server: string, reference: string, threshold: number, title: string): Goal {
   const details: Detail[] = []
   const verdicts: Verdict[] = []
@@ -130,7 +142,10 @@ function ratioGoal (tables: readonly Table[], micro: readonly MicroResult[], ser
       if (scale === undefined) continue
       details.push({ text: `${workload.label}, calibration (informative): ${calibration.name} ${fmtRatio(scale, 3)}, CPU ${calibrationRow?.cpuUs?.toFixed(1) ?? 'n/a'} µs per request` })
       const expected = expectedRatio(micro, server, workload, scale, calibration.extraUs)
-      if (expected !== undefined) details.push({ text: `${workload.label}, expected (informative): ${expected}`, explains: true })
+      if (expected === undefined) continue
+      details.push({ text: `${workload.label}, expected (informative): ${expected}`, explains: true })
+      const stages = stageDifferences(micro, workload)
+      if (stages !== undefined) details.push({ text: `${workload.label}, where receive()'s extra time goes (informative; micro benchmark, no HTTP: hookgate − hand code per stage, and what hookgate does there that hand code does not): ${stages}`, explains: true })
     }
   }
   const verdict = combine(verdicts)

@@ -6,6 +6,7 @@ import { fmtRatio, type Goal, type Verdict } from './goals.js'
 import type { MemoryResult } from './memory.js'
 import type { ProfileEntry, ProfileSummary } from './profile.js'
 import { SERVERS, type ServerSpec } from './servers.js'
+import { stageTimes } from './stages.js'
 import type { MicroResult, MicroRows } from '../micro/run.js'
 import { SIZE_WORKLOADS } from './workloads.js'
 
@@ -137,36 +138,12 @@ function microTable (micro: readonly MicroResult[], group: 'backchannel' | 'brea
   return lines
 }
 
-/** The stages timed directly: their row for hookgate and for hand code (`undefined`: hand code has none). */
-const TIMED_STAGES: ReadonlyArray<readonly [string, string, string | undefined]> = [
-  ['verify', 'hookgate: verifier.verify()', 'hand: verify (hex, HMAC, timingSafeEqual)'],
-  ['parse', 'hookgate: parseJson() (core/json.ts)', 'hand: JSON.parse(body.toString())'],
-  ['envelope', 'hookgate: envelope.open()', undefined],
-  ['validate', 'ajv validate (createAjv: ajv-formats)', 'hand: ajv validate (new Ajv())']
-]
-const WHOLE_PIPELINE = ['hookgate: receive(), handler + schema', 'hand: whole pipeline'] as const
-
-/**
- * hookgate's pipeline stages beside the same stage written by hand. Verify, parse (core/json.ts:
- * JSON.parse, or secure-json-parse when a prototype key could be spelled), envelope and validate
- * (an ajv from createAjv, as the receiver compiles)
- * are measured directly; "the rest", on each side, is its whole pipeline minus its stages.
- */
+/** hookgate's pipeline stages beside the same stage written by hand (bench/lib/stages.ts). */
 function stageTable (micro: readonly MicroResult[]): string[] {
   const lines = ['| stage (µs) | ' + micro.map((m) => `${m.size} hookgate | ${m.size} hand`).join(' | ') + ' |', `|---|${micro.map(() => '---:|---:').join('|')}|`]
-  const get = (rows: MicroRows, name: string | undefined): number => name === undefined ? Number.NaN : rows[name] ?? Number.NaN
-  /** Side 0 is hookgate, side 1 hand code. */
-  const rest = (rows: MicroRows, side: 0 | 1): number => TIMED_STAGES.reduce((left, stage) => {
-    const row = stage[side + 1]
-    return row === undefined ? left : left - get(rows, row)
-  }, get(rows, WHOLE_PIPELINE[side]))
-  const stages: Array<[string, (r: MicroRows) => number, (r: MicroRows) => number]> = [
-    ...TIMED_STAGES.map(([name, ours, hand]): [string, (r: MicroRows) => number, (r: MicroRows) => number] => [name, (r) => get(r, ours), (r) => get(r, hand)]),
-    ['dispatch and the rest (whole − the above)', (r) => rest(r, 0), (r) => rest(r, 1)],
-    ['whole pipeline', (r) => get(r, WHOLE_PIPELINE[0]), (r) => get(r, WHOLE_PIPELINE[1])]
-  ]
-  for (const [name, hookgate, hand] of stages) {
-    lines.push(`| ${name} | ${micro.map((m) => `${us(hookgate(m.backchannel))} | ${Number.isNaN(hand(m.backchannel)) ? '–' : us(hand(m.backchannel))}`).join(' | ')} |`)
+  const times = micro.map((m) => stageTimes(m.backchannel))
+  for (const [i, stage] of (times[0] ?? []).entries()) {
+    lines.push(`| ${stage.name} | ${times.map((t) => `${us(t[i]?.hookgate ?? Number.NaN)} | ${Number.isNaN(t[i]?.hand ?? Number.NaN) ? '–' : us(t[i]?.hand ?? Number.NaN)}`).join(' | ')} |`)
   }
   return lines
 }

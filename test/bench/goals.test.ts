@@ -51,6 +51,31 @@ test('no prediction from a micro difference within the micro benchmark\'s resolu
   assert.notEqual(expectedLine(SLOWED, [micro(6500, 6900)]), undefined)
 })
 
+test('beside the prediction, the 1 KiB goal says where receive()\'s extra time goes, stage by stage against hand code', () => {
+  const rows = {
+    'hand: whole pipeline': 7000,
+    'hookgate: receive(), handler + schema': 7900,
+    'hand: verify (hex, HMAC, timingSafeEqual)': 2500,
+    'hookgate: verifier.verify()': 2900,
+    'hand: JSON.parse(body.toString())': 3500,
+    'hookgate: parseJson() (core/json.ts)': 3600,
+    'hookgate: envelope.open()': 70,
+    'hand: ajv validate (new Ajv())': 80,
+    'ajv validate (createAjv: ajv-formats)': 80
+  }
+  const samples = SLOWED
+  const goal = evaluateGoals(analyse(samples), samples, undefined, [{ ...micro(7000, 7900), backchannel: rows }])[0]
+  const line = goal?.details.map((d) => d.text).find((text) => text.startsWith('1 KiB, where receive()')) ?? ''
+  assert.match(line, /verify \+0\.40 µs \(finds the header by name/)
+  assert.match(line, /parse \+0\.10 µs/)
+  // Hand code has no envelope stage: all of hookgate's counts.
+  assert.match(line, /envelope \+0\.07 µs/)
+  assert.match(line, /validate \+0\.00 µs/)
+  // The rest is each whole minus its stages: (7900 − 2900 − 3600 − 70 − 80) − (7000 − 2500 − 3500 − 80) = 1250 − 920.
+  assert.match(line, /dispatch and the rest \+0\.33 µs \(checks the media type/)
+  assert.doesNotMatch(line, /whole pipeline/)
+})
+
 test('a peer comparison whose median is below 1 is the one the peers goal asks to profile', () => {
   const samples: Samples = {
     'genuine-1k': {
