@@ -1,7 +1,6 @@
 /**
- * `npm run bench:instructions [-- --kib N] [--requests N] [--warmup N] [--calls N] [--pipelines a,b] [--in-process] [server …]`:
- * (a server may be any file of bench/servers/, an unlisted experiment too)
- * the instructions each server executes per request, counted by valgrind (callgrind) with the same
+ * `npm run bench:instructions [-- --kib N] [--requests N] [--warmup N] [--calls N] [--pipelines a,b] [--in-process] [server …]`
+ * (a server is any file of bench/servers/, an unlisted experiment too): the instructions each server executes per request, counted by valgrind (callgrind) with the same
  * autocannon load as the benchmark; and, without HTTP, the instructions, simulated cache misses and
  * mispredicted branches per call of receive() and of the same job written by hand
  * (bench/micro/repeat.ts). Unlike req/s, the counts hardly depend on how busy the machine is, so
