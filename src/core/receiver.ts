@@ -515,13 +515,24 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     return this.#ownAjv
   }
 
-  /** User hooks are for metrics: one that throws is logged, and never changes the sender's reply. */
+  /**
+   * User hooks are for metrics: one that throws, or returns a promise that rejects (an async hook),
+   * is logged, and never changes the sender's reply nor becomes an unhandled rejection.
+   */
   #notify<T> (hook: ((value: T, context: C) => void) | undefined, value: T, options: ReceiveOptions<C>, log: Logger): void {
     if (hook === undefined) return
+    const failed = (err: unknown): void => {
+      try {
+        log.error({ err }, 'a hookgate onEvent/onRejected hook failed')
+      } catch {
+        // A logger that throws must not take the process down either.
+      }
+    }
     try {
-      hook(value, options.context as C)
+      const result: unknown = hook(value, options.context as C)
+      if (isThenable(result)) result.then(undefined, failed)
     } catch (err) {
-      log.error({ err }, 'a hookgate onEvent/onRejected hook threw')
+      failed(err)
     }
   }
 }

@@ -182,6 +182,35 @@ test('onEvent and onRejected see every outcome with the context; a hook that thr
   assert.deepEqual(seen, ['event evt_1 c1', 'rejected HOOKGATE_SIGNATURE_INVALID c2'])
 })
 
+test('an async onEvent or onRejected hook that rejects is logged, and is no unhandled rejection (which would end the process)', async () => {
+  const unhandled: unknown[] = []
+  const record = (reason: unknown): void => { unhandled.push(reason) }
+  process.on('unhandledRejection', record)
+  try {
+    const { receiver } = setup({
+      onEvent: async () => { throw new Error('metrics backend down') },
+      onRejected: async () => { throw new Error('metrics backend down') }
+    })
+    const log = recordingLogger()
+    assert.equal((await receiver.receive(BODY, signBackchannel(BODY, SECRET), { log })).status, 200)
+    assert.equal((await receiver.receive(BODY, signBackchannel(BODY, 'x'), { log })).status, 401)
+    // Node reports an unhandled rejection after the microtask queue drains: give it a macrotask.
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.deepEqual(unhandled, [])
+    const failures = log.lines.filter(([level, , msg]) => level === 'error' && msg === 'a hookgate onEvent/onRejected hook failed')
+    assert.equal(failures.length, 2)
+    assert.match(String((failures[0]?.[1].err as Error).message), /metrics backend down/)
+  } finally {
+    process.off('unhandledRejection', record)
+  }
+})
+
+test('a logger that throws while reporting a failed hook changes nothing either', async () => {
+  const throwing: Logger = { debug () {}, info () {}, warn () { throw new Error('log sink down') }, error () { throw new Error('log sink down') } }
+  const { receiver } = setup({ onEvent: () => { throw new Error('metrics broke') } })
+  assert.equal((await receiver.receive(BODY, signBackchannel(BODY, SECRET), { log: throwing })).status, 200)
+})
+
 test('the clock is injectable, and backchannel({ maxAge }) refuses old events with 401', async () => {
   const receiver = createReceiver(backchannel({ secret: SECRET, maxAge: 300 }), { now: () => (EVENT.created_at + 301) * 1000 })
   const outcome = await receiver.receive(BODY, signBackchannel(BODY, SECRET))
