@@ -3,6 +3,7 @@ import { parseJson } from '../core/json.js'
 
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
+const COLON = 0x3a
 
 function isWhitespace (byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09
@@ -12,14 +13,31 @@ function isNumberByte (byte: number): boolean {
   return (byte >= 0x30 && byte <= 0x39) || byte === 0x2d || byte === 0x2b || byte === 0x2e || byte === 0x45 || byte === 0x65
 }
 
+/**
+ * Whether the string between `start` and `end` (its quotes excluded) is an object key spelled in
+ * digits only, such as "42": JSON.parse puts those keys first, in ascending order, so the compact
+ * form can list them elsewhere than the body. (Any digits, not just array indices: 'other' only
+ * sends the body to the exact re-serialisation.)
+ */
+function isIndexKey (body: Buffer, start: number, end: number): boolean {
+  if (end === start || end - start > 10) return false
+  for (let i = start; i < end; i++) {
+    const byte = body[i] as number
+    if (byte < 0x30 || byte > 0x39) return false
+  }
+  let next = end + 1
+  while (next < body.length && isWhitespace(body[next] as number)) next++
+  return body[next] === COLON
+}
+
 /** How a body may differ from its compact re-serialisation `JSON.stringify(JSON.parse(body))`. */
 export type CompactDifference = 'none' | 'whitespace' | 'other'
 
 /**
  * How `JSON.stringify(JSON.parse(body))` could differ from `body`: `'none'` (it is the body itself,
  * duplicate keys aside), `'whitespace'` (only whitespace outside strings: the body pretty-printed),
- * or `'other'`: a `\/` or `\u` escape (stringify writes those characters raw), or a number not in
- * its shortest form (`1.0`, `1e2`, `-0`). A linear scan, no allocation: a forged compact body then
+ * or `'other'`: a `\/` or `\u` escape (stringify writes those characters raw), a number not in
+ * its shortest form (`1.0`, `1e2`, `-0`), or a key in digits (which JSON.parse reorders). A linear scan, no allocation: a forged compact body then
  * costs one scan, not a parse, a serialisation and a second MAC.
  */
 export function compactDifference (body: Buffer): CompactDifference {
@@ -37,6 +55,7 @@ export function compactDifference (body: Buffer): CompactDifference {
         nextBackslash = body.indexOf(BACKSLASH, nextBackslash + 2)
       }
       if (end === -1) return 'other'
+      if (isIndexKey(body, i + 1, end)) return 'other'
       i = end
     } else if (isWhitespace(byte)) {
       whitespace = true

@@ -39,6 +39,18 @@ test('a pretty-printed body signed over its compact serialisation is accepted (B
   assert.deepEqual(seen, [{ id: 'evt_1NqbZ3', createdAt: 1708456260 }], '"created" is read as the creation time')
 })
 
+test('a body whose keys JSON.parse reorders (keys in digits), signed over its compact serialisation, is accepted, compact or pretty-printed', async () => {
+  const seen: unknown[] = []
+  const receiver = createReceiver(backchannel({ secret: SECRET }), { idempotency: false }).on('order.paid', (event) => { seen.push(event.data) })
+  for (const text of ['{"id":"e","type":"order.paid","data":{"v":{"b":1,"1":2}}}', '{\n  "id": "e",\n  "type": "order.paid",\n  "data": { "v": { "b": 1, "1": 2 } }\n}']) {
+    const body = Buffer.from(text)
+    const signedOver = Buffer.from(JSON.stringify(JSON.parse(text)))
+    assert.notDeepEqual(signedOver, body)
+    assert.equal((await receiver.receive(body, signBackchannel(signedOver, SECRET))).status, 200, text)
+  }
+  assert.deepEqual(seen, [{ v: { 1: 2, b: 1 } }, { v: { 1: 2, b: 1 } }])
+})
+
 test('the compact fallback does not accept a signature over different content', async () => {
   const { body, headers } = loadFixture('backchannel', 'order-paid-pretty')
   const changed = Buffer.from(body.toString('utf8').replace('4200', '4201'))

@@ -17,9 +17,24 @@ test('whitespace outside strings, \\/ and \\u escapes, and non-shortest numbers 
   }
 })
 
+test('keys in digits do too: JSON.parse lists them first, in ascending order', () => {
+  for (const text of ['{"b":1,"1":2}', '{"2":1,"1":2}', '{"v":{"b":1, "10" :2}}']) {
+    assert.equal(differs(text), true, text)
+  }
+  assert.notEqual(JSON.stringify(JSON.parse('{"b":1,"1":2}')), '{"b":1,"1":2}')
+  // Digits as a value, or a key with other characters, reorder nothing.
+  for (const text of ['{"a":"12","b":["1","2"]}', '{"a1":1,"1a":2}']) assert.equal(differs(text), false, text)
+  assert.equal(compactDifference(Buffer.from('{ "b": 1, "1": 2 }')), 'other', 'not just whitespace: the stripped body would keep the order')
+})
+
 test('property: when the scan says "no difference", the compact form is exactly the body', () => {
+  // Objects written key by key in the generated order, digit keys included, as a sender in another language might.
+  const key = fc.oneof(fc.string({ maxLength: 4 }), fc.nat({ max: 9999 }).map(String))
+  const handWritten = fc.uniqueArray(fc.tuple(key, fc.jsonValue({ maxDepth: 1 })), { selector: ([k]) => k, maxLength: 6 })
+    .map((entries) => `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`)
   const texts = fc.oneof(
     fc.jsonValue().map((v) => JSON.stringify(v)),
+    handWritten,
     fc.tuple(fc.jsonValue(), fc.integer({ min: 1, max: 4 })).map(([v, indent]) => JSON.stringify(v, null, indent)),
     fc.json()
   )
