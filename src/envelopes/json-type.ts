@@ -136,7 +136,8 @@ export function jsonTypeEnvelope (options: JsonTypeEnvelopeOptions = {}): Envelo
       let createdAt: number | undefined
       for (const path of createdPaths) {
         const value = atPath(payload, path)
-        if (value === undefined) continue
+        // null is how many serialisers write an optional field they have no value for.
+        if (value === undefined || value === null) continue
         createdAt = creationSeconds(value)
         if (createdAt === undefined) return invalid('the creation time must be integer Unix seconds or an RFC 3339 date-time', id)
         break

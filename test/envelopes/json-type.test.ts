@@ -81,6 +81,9 @@ test('maxAge refuses events created too long ago or too far ahead, and accepts t
   assert.equal(code(open({ id: 'e', type: 't', data: {}, created_at: now - 301 }, 300)), 'HOOKGATE_TIMESTAMP_OUT_OF_TOLERANCE')
   assert.equal(code(open({ id: 'e', type: 't', data: {}, created_at: now + 301 }, 300)), 'HOOKGATE_TIMESTAMP_OUT_OF_TOLERANCE')
   assert.ok(Array.isArray(open({ id: 'e', type: 't', data: {}, created_at: 1 })), 'no bound without maxAge')
+  const nulled = open({ id: 'e', type: 't', data: {}, created_at: null, created: now - 10 }, 300)
+  assert.equal((nulled as readonly JsonTypeEvent[])[0]?.createdAt, now - 10, 'a null created_at is absent: the next place is read')
+  assert.equal((open({ id: 'e', type: 't', data: {}, created_at: null }, 300) as readonly JsonTypeEvent[])[0]?.createdAt, undefined)
 })
 
 test('maxAge must be a positive number', () => {
