@@ -1,7 +1,8 @@
 import type { Provider } from '../core/types.js'
 import { cloudEventsEnvelope, type CloudEvent, type CloudEventsMode } from '../envelopes/cloudevents.js'
 import { basicAuthVerifier, type BasicCredentials } from '../verify/basic-auth.js'
-import { detachedJwsVerifier, type DetachedJwsOptions, type JwsAlgorithm } from '../verify/jws-detached.js'
+import { scopedJwsVerifier, type DetachedJwsOptions, type JwsAlgorithm } from '../verify/jws-detached.js'
+import { toleranceOption } from '../verify/timestamp.js'
 
 /** A Bread Payments event: a CloudEvent whose data carries `identity.tenantID`. */
 export type BreadEvent<TData = unknown> = CloudEvent<TData>
@@ -46,19 +47,21 @@ export function bread (options: BreadOptions): Provider<BreadEvent> {
   if (options.basicAuth === undefined) {
     throw new TypeError('bread(): "basicAuth" is required: the ce-* headers carrying the event id and type are protected by it alone')
   }
-  const { basicAuth, tolerance = 300, algorithms = ['HS256'], modes = ['binary'], keys, jwks, jwksUrl, jwksOptions, getKey } = options
+  const { basicAuth, algorithms = ['HS256'], modes = ['binary'], keys, jwks, jwksUrl, jwksOptions, getKey } = options
+  const tolerance = toleranceOption(options.tolerance, 300, 'tolerance')
   // Only the key-source options are passed on, so no stray option can change the header or timestamp rules.
   const keySource = Object.fromEntries(Object.entries({ keys, jwks, jwksUrl, jwksOptions, getKey }).filter(([, value]) => value !== undefined))
   return Object.freeze({
     name: 'bread',
     verifiers: Object.freeze([
       basicAuthVerifier({ credentials: basicAuth, realm: 'bread-webhooks' }),
-      detachedJwsVerifier({
+      // Option errors name bread()'s own options ("keys"), not the verifier's ("jws.keys").
+      scopedJwsVerifier({
         header: BREAD_SIGNATURE_HEADER,
         algorithms,
         ...keySource,
         timestamp: { header: BREAD_TIMESTAMP_HEADER, parameter: 'Timestamp', tolerance }
-      })
+      }, { owner: 'bread()', prefix: '' })
     ]),
     envelope: cloudEventsEnvelope({ modes }),
     dataSchema: BREAD_IDENTITY_SCHEMA

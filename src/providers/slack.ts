@@ -1,5 +1,6 @@
 import type { Provider } from '../core/types.js'
 import type { JsonTypeEvent } from '../envelopes/json-type.js'
+import { toleranceOption } from '../verify/timestamp.js'
 import { hmacPreset, type SecretOptions } from './hmac-preset.js'
 
 /** A Slack Events API callback: `data` is the inner `event`, `type` its type (`app_mention`), `id` the `event_id`. */
@@ -15,6 +16,6 @@ export function slack (options: SecretOptions & { tolerance?: number }): Provide
     header: 'x-slack-signature',
     format: { kind: 'single', prefix: 'v0=' },
     signedContent: 'v0:{timestamp}:{body}',
-    timestamp: { header: 'x-slack-request-timestamp', unit: 's', tolerance: options?.tolerance ?? 300 }
+    timestamp: { header: 'x-slack-request-timestamp', unit: 's', tolerance: toleranceOption(options?.tolerance, 300, 'tolerance') }
   }, { id: { path: 'event_id' }, type: { path: 'event.type' }, data: { path: 'event' }, createdAt: ['event_time'] })
 }

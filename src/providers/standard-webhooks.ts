@@ -1,5 +1,6 @@
 import type { Provider } from '../core/types.js'
 import type { JsonTypeEvent } from '../envelopes/json-type.js'
+import { toleranceOption } from '../verify/timestamp.js'
 import { hmacPreset, type SecretOptions } from './hmac-preset.js'
 
 /** A Standard Webhooks event: `{ type, timestamp, data }`, id in `webhook-id`. */
@@ -27,7 +28,7 @@ export function standardWebhooks (options: StandardWebhooksOptions): Provider<St
     secretPrefix: 'whsec_',
     secretEncoding: 'base64',
     signedContent: `{header:${prefix}-id}.{timestamp}.{body}`,
-    timestamp: { header: `${prefix}-timestamp`, unit: 's', tolerance: options?.tolerance ?? 300 }
+    timestamp: { header: `${prefix}-timestamp`, unit: 's', tolerance: toleranceOption(options?.tolerance, 300, 'tolerance') }
   }, { id: { header: `${prefix}-id` }, type: { path: 'type' }, data: { path: 'data' }, createdAt: [] })
 }
 

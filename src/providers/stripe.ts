@@ -1,5 +1,6 @@
 import type { Provider } from '../core/types.js'
 import type { JsonTypeEvent } from '../envelopes/json-type.js'
+import { toleranceOption } from '../verify/timestamp.js'
 import { hmacPreset, type SecretOptions } from './hmac-preset.js'
 
 /**
@@ -20,6 +21,6 @@ export function stripe (options: SecretOptions & { tolerance?: number }): Provid
     header: 'stripe-signature',
     format: { kind: 'pairs', key: 'v1', timestampKey: 't', separator: ',', assign: '=' },
     signedContent: '{timestamp}.{body}',
-    timestamp: { unit: 's', tolerance: options?.tolerance ?? 300 }
+    timestamp: { unit: 's', tolerance: toleranceOption(options?.tolerance, 300, 'tolerance') }
   }, { id: { path: 'id' }, type: { path: 'type' }, data: [{ path: 'data' }, 'body'], createdAt: ['created'] })
 }

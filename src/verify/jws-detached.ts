@@ -176,18 +176,26 @@ function fromKeySet (lookup: (header: JWSHeaderParameters, jws: FlattenedJWSInpu
   }
 }
 
-function keyResolver (options: DetachedJwsOptions): KeyResolver {
+/** How option errors name the options: `owner` for the whole, `prefix` before each option's path. */
+export interface OptionScope {
+  readonly owner: string
+  readonly prefix: string
+}
+
+const JWS_SCOPE: OptionScope = { owner: '"jws"', prefix: 'jws.' }
+
+function keyResolver (options: DetachedJwsOptions, scope: OptionScope): KeyResolver {
   const sources = (['keys', 'jwks', 'jwksUrl', 'getKey'] as const).filter((name) => options[name] !== undefined)
   if (sources.length !== 1) {
-    throw new TypeError(`"jws" needs exactly one of "keys", "jwks", "jwksUrl" or "getKey"; got ${sources.length === 0 ? 'none' : sources.join(', ')}`)
+    throw new TypeError(`${scope.owner} needs exactly one of "keys", "jwks", "jwksUrl" or "getKey"; got ${sources.length === 0 ? 'none' : sources.join(', ')}`)
   }
   const imported: ImportCache = new WeakMap()
   if (options.keys !== undefined) {
-    if (options.keys === null || typeof options.keys !== 'object') throw new TypeError('"jws.keys" must be an object of keys by kid')
+    if (options.keys === null || typeof options.keys !== 'object') throw new TypeError(`"${scope.prefix}keys" must be an object of keys by kid`)
     // A Map, so that a `kid` such as "__proto__" or "constructor" can only find a configured key.
     const byKid = new Map<string, JwsKey>(Object.entries(options.keys))
-    if (byKid.size === 0) throw new TypeError('"jws.keys" must hold at least one key')
-    for (const [kid, key] of byKid) checkKey(key, `jws.keys.${kid}`)
+    if (byKid.size === 0) throw new TypeError(`"${scope.prefix}keys" must hold at least one key`)
+    for (const [kid, key] of byKid) checkKey(key, `${scope.prefix}keys.${kid}`)
     const secrets = new Map<string, Uint8Array>()
     for (const [kid, key] of byKid) if (typeof key === 'string') secrets.set(kid, Buffer.from(key, 'utf8'))
     return (header) => {
@@ -199,7 +207,7 @@ function keyResolver (options: DetachedJwsOptions): KeyResolver {
     }
   }
   if (options.jwks !== undefined) {
-    if (options.jwks === null || !Array.isArray(options.jwks.keys)) throw new TypeError('"jws.jwks" must be a JWK Set: { keys: [...] }')
+    if (options.jwks === null || !Array.isArray(options.jwks.keys)) throw new TypeError(`"${scope.prefix}jwks" must be a JWK Set: { keys: [...] }`)
     return fromKeySet(createLocalJWKSet(options.jwks))
   }
   if (options.jwksUrl !== undefined) {
@@ -207,13 +215,13 @@ function keyResolver (options: DetachedJwsOptions): KeyResolver {
     try {
       url = new URL(options.jwksUrl)
     } catch {
-      throw new TypeError('"jws.jwksUrl" must be an absolute URL')
+      throw new TypeError(`"${scope.prefix}jwksUrl" must be an absolute URL`)
     }
     const { cooldown = 30, maxAge = 600, timeout = 5000 } = options.jwksOptions ?? {}
     return fromKeySet(createRemoteJWKSet(url, { cooldownDuration: cooldown * 1000, cacheMaxAge: maxAge * 1000, timeoutDuration: timeout }))
   }
   const getKey = options.getKey
-  if (typeof getKey !== 'function') throw new TypeError('"jws.getKey" must be a function')
+  if (typeof getKey !== 'function') throw new TypeError(`"${scope.prefix}getKey" must be a function`)
   return async (header) => {
     let key: JwsKey | undefined
     try {
@@ -261,29 +269,34 @@ function decodeHeader (segment: string): JWSHeaderParameters | undefined {
  * computed, so a forged request costs little and never causes a key fetch.
  */
 export function detachedJwsVerifier (options: DetachedJwsOptions): Verifier {
-  if (options === null || typeof options !== 'object') throw new TypeError('"jws" options must be an object')
+  return scopedJwsVerifier(options, JWS_SCOPE)
+}
+
+/** detachedJwsVerifier() whose option errors name the options as `scope` does: how a preset passing its own options through has them named after its own. */
+export function scopedJwsVerifier (options: DetachedJwsOptions, scope: OptionScope): Verifier {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${scope.owner} options must be an object`)
   const { header, algorithms = ['HS256'], timestamp } = options
   if (typeof header !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) {
-    throw new TypeError('"jws.header" must be a non-empty HTTP header name')
+    throw new TypeError(`"${scope.prefix}header" must be a non-empty HTTP header name`)
   }
-  if (!Array.isArray(algorithms) || algorithms.length === 0) throw new TypeError('"jws.algorithms" must be a non-empty list')
+  if (!Array.isArray(algorithms) || algorithms.length === 0) throw new TypeError(`"${scope.prefix}algorithms" must be a non-empty list`)
   for (const alg of algorithms) {
-    if (String(alg).toLowerCase() === 'none') throw new TypeError('"jws.algorithms" must not include "none": an unsigned JWS proves nothing')
-    if (!KNOWN_ALGORITHMS.has(alg)) throw new TypeError(`"jws.algorithms" has an unknown algorithm "${String(alg)}"; known: ${[...KNOWN_ALGORITHMS].join(', ')}`)
+    if (String(alg).toLowerCase() === 'none') throw new TypeError(`"${scope.prefix}algorithms" must not include "none": an unsigned JWS proves nothing`)
+    if (!KNOWN_ALGORITHMS.has(alg)) throw new TypeError(`"${scope.prefix}algorithms" has an unknown algorithm "${String(alg)}"; known: ${[...KNOWN_ALGORITHMS].join(', ')}`)
   }
   const allowed: ReadonlySet<string> = new Set(algorithms)
-  const resolveKey = keyResolver(options)
+  const resolveKey = keyResolver(options, scope)
   const headerName = header.toLowerCase()
 
   let timeHeader: string | undefined
   let timeParameter = 'Timestamp'
   let tolerance = 300
   if (timestamp !== undefined) {
-    if (typeof timestamp.header !== 'string' || timestamp.header === '') throw new TypeError('"jws.timestamp.header" must be a header name')
+    if (typeof timestamp.header !== 'string' || timestamp.header === '') throw new TypeError(`"${scope.prefix}timestamp.header" must be a header name`)
     timeHeader = timestamp.header.toLowerCase()
     timeParameter = timestamp.parameter ?? 'Timestamp'
-    if (typeof timeParameter !== 'string' || timeParameter === '' || timeParameter === 'b64') throw new TypeError('"jws.timestamp.parameter" must be a header parameter name')
-    tolerance = toleranceOption(timestamp.tolerance, 300, 'jws.timestamp.tolerance')
+    if (typeof timeParameter !== 'string' || timeParameter === '' || timeParameter === 'b64') throw new TypeError(`"${scope.prefix}timestamp.parameter" must be a header parameter name`)
+    tolerance = toleranceOption(timestamp.tolerance, 300, `${scope.prefix}timestamp.tolerance`)
   }
   // jose checks that every `crit` entry is one of these and is integrity protected; b64 is built in.
   const crit = timeHeader === undefined ? {} : { [timeParameter]: true }

@@ -163,10 +163,12 @@ test('signBread() agrees with jose: same protected header and key give the same 
   assert.equal(headers['x-jws-signature'], `${h}..${s}`)
 })
 
-test('bad options throw at creation', () => {
+test('bad options throw at creation, naming bread()\'s own options (not the verifier\'s "jws.…")', () => {
   assert.throws(() => bread({ keys: { [KID]: SECRET } } as unknown as BreadOptions), { name: 'TypeError', message: /"basicAuth" is required/ })
-  assert.throws(() => bread({ basicAuth: BASIC_AUTH } as BreadOptions), { name: 'TypeError', message: /exactly one of "keys"/ })
-  assert.throws(() => bread({ ...OPTIONS, algorithms: ['none' as 'HS256'] }), { name: 'TypeError', message: /"none"/ })
-  assert.throws(() => bread({ ...OPTIONS, tolerance: -5 }), { name: 'TypeError', message: /tolerance/ })
+  assert.throws(() => bread({ basicAuth: BASIC_AUTH } as BreadOptions), { name: 'TypeError', message: /^bread\(\) needs exactly one of "keys"/ })
+  assert.throws(() => bread({ ...OPTIONS, keys: {} }), { name: 'TypeError', message: /^"keys" must hold at least one key/ })
+  assert.throws(() => bread({ ...OPTIONS, keys: { [KID]: '' } }), { name: 'TypeError', message: new RegExp(`^"keys\\.${KID}" must not be empty`) })
+  assert.throws(() => bread({ ...OPTIONS, algorithms: ['none' as 'HS256'] }), { name: 'TypeError', message: /^"algorithms" must not include "none"/ })
+  for (const tolerance of [-5, 0, Number.NaN]) assert.throws(() => bread({ ...OPTIONS, tolerance }), { name: 'TypeError', message: /^"tolerance" must be a positive number of seconds/ })
   assert.throws(() => bread({ ...OPTIONS, basicAuth: { username: 'u', password: '' } }), { name: 'TypeError', message: /password/ })
 })

@@ -200,3 +200,10 @@ describe('shopify', () => {
     assert.equal((await run(shopify({ secret }), flipped(body), headers)).status, 401)
   })
 })
+
+test('a bad tolerance is named as the preset\'s own option, not the verifier\'s "hmac.timestamp.tolerance"', () => {
+  for (const make of [(tolerance: number) => stripe({ secret: 'whsec_x', tolerance }), (tolerance: number) => slack({ secret: 's', tolerance }), (tolerance: number) => standardWebhooks({ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', tolerance })]) {
+    assert.throws(() => make(0), { name: 'TypeError', message: /^"tolerance" must be a positive number of seconds/ })
+    assert.ok(make(60).verifiers.length > 0)
+  }
+})
