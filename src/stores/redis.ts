@@ -60,7 +60,13 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     // ioredis is an optional peer: loaded only when the store opens its own connection.
     this.#client = client !== undefined
       ? Promise.resolve(client)
-      : import('ioredis').then(({ Redis: Client }) => new Client(url as string, OWN_CLIENT_OPTIONS))
+      : import('ioredis').then(({ Redis: Client }) => {
+        const own = new Client(url as string, OWN_CLIENT_OPTIONS)
+        // Connection errors reach the sender as the failed command's 503, logged by the receiver; with
+        // no listener, ioredis would print each one to the console, past the application's logger.
+        own.on('error', () => {})
+        return own
+      })
     this.#client.catch(() => {})
     this.#prefix = prefix
     this.#timeout = timeout

@@ -245,6 +245,21 @@ test('while Redis is unreachable, concurrent deliveries share one wait for the c
   assert.deepEqual(warnings.filter((name) => name === 'MaxListenersExceededWarning'), [])
 })
 
+test('a store that opened its own connection keeps Redis\'s connection errors off the console: they reach the sender as 503 and the logger', async (t) => {
+  const printed: unknown[][] = []
+  t.mock.method(console, 'error', (...args: unknown[]) => { printed.push(args) })
+  const store = redisStore({ url: 'redis://127.0.0.1:1', timeout: 300 })
+  t.after(async () => { await store.close() })
+  const receiver = createReceiver(backchannel({ secret: SECRET }), { idempotency: { store } }).on('*', () => {})
+  const logged: string[] = []
+  const log: Logger = { debug () {}, info () {}, warn () {}, error (obj: object) { logged.push(String((obj as { code?: string }).code)) } }
+  assert.equal((await receiver.receive(...delivery('evt_quiet'), { log })).status, 503)
+  assert.deepEqual(logged, ['HOOKGATE_STORE_UNAVAILABLE'])
+  // ioredis retries the connection in the background: give it time to fail again.
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  assert.deepEqual(printed.filter((args) => String(args[0]).includes('[ioredis]')), [])
+})
+
 test('a Redis client made with lazyConnect is connected by the first delivery', async (t) => {
   const { client, prefix } = isolatedRedisClient(t, { lazyConnect: true })
   assert.equal(client.status, 'wait')
