@@ -35,3 +35,13 @@ test('npm run build emits every entry of the exports map, with declarations, and
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root })
   assert.deepEqual(JSON.parse(stdout), { plugin: 'function', status: 200, core: 'function', error: 'function' })
 })
+
+test('every relative link in the README points to a file the package ships, so the links work from node_modules', async () => {
+  const { stdout } = await run('npm', ['pack', '--dry-run', '--ignore-scripts', '--json'], { cwd: root })
+  const [packed] = JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>
+  const shipped = new Set(packed?.files.map((file) => file.path))
+  const readme = readFileSync(new URL('README.md', root), 'utf8')
+  const links = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((match) => match[1] as string).filter((link) => !/^[a-z]+:/.test(link))
+  assert.ok(links.length > 0)
+  for (const link of links) assert.ok(shipped.has(link.replace(/^\.\//, '')), `${link} is linked from the README but not in the package`)
+})
