@@ -12,6 +12,8 @@ test('media types are lower-cased and stripped of parameters', () => {
 test('a charset other than UTF-8 is refused', () => {
   assert.equal(jsonMediaType('application/json; charset=latin1'), undefined)
   assert.equal(jsonMediaType('application/json; charset=utf-16'), undefined)
+  assert.equal(jsonMediaType('application/json; charset=UTF-8; charset=latin1'), undefined, 'every charset given counts, not just the first')
+  assert.equal(jsonMediaType('application/json; charset=utf-8; charset="UTF-8"'), 'application/json')
 })
 
 test('JSON and +json suffixes are JSON; everything else is not', () => {
