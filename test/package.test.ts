@@ -36,12 +36,19 @@ test('npm run build emits every entry of the exports map, with declarations, and
   assert.deepEqual(JSON.parse(stdout), { plugin: 'function', status: 200, core: 'function', error: 'function' })
 })
 
-test('every relative link in the README points to a file the package ships, so the links work from node_modules', async () => {
+test('every relative link in the shipped Markdown (README, docs/) points to a file the package ships, so the links work from node_modules', async () => {
   const { stdout } = await run('npm', ['pack', '--dry-run', '--ignore-scripts', '--json'], { cwd: root })
   const [packed] = JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>
   const shipped = new Set(packed?.files.map((file) => file.path))
-  const readme = readFileSync(new URL('README.md', root), 'utf8')
-  const links = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((match) => match[1] as string).filter((link) => !/^[a-z]+:/.test(link))
-  assert.ok(links.length > 0)
-  for (const link of links) assert.ok(shipped.has(link.replace(/^\.\//, '')), `${link} is linked from the README but not in the package`)
+  const pages = [...shipped].filter((path) => path.endsWith('.md') && (path === 'README.md' || path.startsWith('docs/')))
+  assert.ok(pages.includes('README.md') && pages.includes('docs/getting-started.md'))
+  for (const page of pages) {
+    const text = readFileSync(new URL(page, root), 'utf8')
+    // Inline links and images; a title after the target ("…" or '…') is not part of it.
+    const targets = [...text.matchAll(/\]\(\s*<?([^)\s>#]+)/g)].map((match) => match[1] as string).filter((target) => !/^[a-z][a-z0-9+.-]*:/i.test(target))
+    for (const target of targets) {
+      const resolved = new URL(target, new URL(page, 'file:///package/')).pathname.replace(/^\/package\//, '')
+      assert.ok(shipped.has(resolved), `${page} links ${target}, which the package does not ship`)
+    }
+  }
 })

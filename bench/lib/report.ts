@@ -143,7 +143,7 @@ function stageTable (micro: readonly MicroResult[]): string[] {
   const lines = ['| stage (µs) | ' + micro.map((m) => `${m.size} hookgate | ${m.size} hand`).join(' | ') + ' |', `|---|${micro.map(() => '---:|---:').join('|')}|`]
   const times = micro.map((m) => stageTimes(m.backchannel))
   for (const [i, stage] of (times[0] ?? []).entries()) {
-    lines.push(`| ${stage.name} | ${times.map((t) => `${us(t[i]?.hookgate ?? Number.NaN)} | ${Number.isNaN(t[i]?.hand ?? Number.NaN) ? '–' : us(t[i]?.hand ?? Number.NaN)}`).join(' | ')} |`)
+    lines.push(`| ${stage.name} | ${times.map((t) => `${us(t[i]?.hookgate ?? Number.NaN)} | ${t[i]?.hand === undefined ? '–' : us(t[i].hand)}`).join(' | ')} |`)
   }
   return lines
 }

@@ -24,18 +24,20 @@ const REST: Omit<Stage, 'rows'> = { name: 'dispatch and the rest (whole − the 
 export interface StageTime {
   readonly name: string
   readonly hookgate: number
-  /** `NaN` where hand code has no such stage. */
-  readonly hand: number
+  /** `undefined` where hand code has no such stage (`NaN`, on either side, where the results lack a row). */
+  readonly hand: number | undefined
   readonly extra: string
 }
 
 /** µs per call of each stage, hookgate beside hand code; "the rest", on each side, is its whole pipeline minus its timed stages. */
 export function stageTimes (rows: MicroRows): StageTime[] {
   const get = (name: string | undefined): number => name === undefined ? Number.NaN : rows[name] ?? Number.NaN
-  const timed = TIMED_STAGES.map((stage) => ({ name: stage.name, hookgate: get(stage.rows[0]), hand: get(stage.rows[1]), extra: stage.extra }))
-  const rest = (side: 0 | 1): number => timed.reduce((left, stage) => {
-    const time = side === 0 ? stage.hookgate : stage.hand
-    return Number.isNaN(time) ? left : left - time
+  const timed = TIMED_STAGES.map((stage) => ({ name: stage.name, hookgate: get(stage.rows[0]), hand: stage.rows[1] === undefined ? undefined : get(stage.rows[1]), extra: stage.extra }))
+  // A stage hand code does not have is left out of its rest; a row missing from the results makes
+  // the rest NaN rather than slip into it.
+  const rest = (side: 0 | 1): number => timed.reduce((left, time: StageTime) => {
+    const own = side === 0 ? time.hookgate : time.hand
+    return own === undefined ? left : left - own
   }, get(WHOLE_PIPELINE[side]))
   return [...timed, { ...REST, hookgate: rest(0), hand: rest(1) }, { name: 'whole pipeline', hookgate: get(WHOLE_PIPELINE[0]), hand: get(WHOLE_PIPELINE[1]), extra: '' }]
 }

@@ -521,18 +521,11 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
    */
   #notify<T> (hook: ((value: T, context: C) => void) | undefined, value: T, options: ReceiveOptions<C>, log: Logger): void {
     if (hook === undefined) return
-    const failed = (err: unknown): void => {
-      try {
-        log.error({ err }, 'a hookgate onEvent/onRejected hook failed')
-      } catch {
-        // A logger that throws must not take the process down either.
-      }
-    }
     try {
       const result: unknown = hook(value, options.context as C)
-      if (isThenable(result)) result.then(undefined, failed)
+      if (isThenable(result)) result.then(undefined, (err: unknown) => { hookFailed(err, log) })
     } catch (err) {
-      failed(err)
+      hookFailed(err, log)
     }
   }
 }
@@ -540,6 +533,14 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
 /** `.on(pattern, handler)` and `.on(pattern, options, handler)`, as `[options, handler]`; shared by the adapters' `on()`. */
 export function handlerArguments<H> (optionsOrHandler: HandlerOptions | H, maybeHandler: H | undefined): [HandlerOptions, H | undefined] {
   return typeof optionsOrHandler === 'function' ? [{}, optionsOrHandler] : [optionsOrHandler as HandlerOptions, maybeHandler]
+}
+
+function hookFailed (err: unknown, log: Logger): void {
+  try {
+    log.error({ err }, 'a hookgate onEvent/onRejected hook failed')
+  } catch {
+    // A logger that throws must not take the process down either.
+  }
 }
 
 /** A handler's throw or rejection, as the failure to report. */

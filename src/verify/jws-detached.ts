@@ -231,7 +231,7 @@ function keyResolver (options: DetachedJwsOptions, scope: OptionScope): KeyResol
     }
     if (key === undefined) return invalid('unknown kid')
     try {
-      checkKey(key, 'the key returned by jws.getKey')
+      checkKey(key, `the key returned by ${scope.prefix}getKey`)
     } catch (err) {
       return unavailable(err)
     }

@@ -74,6 +74,11 @@ test('beside the prediction, the 1 KiB goal says where receive()\'s extra time g
   // The rest is each whole minus its stages: (7900 − 2900 − 3600 − 70 − 80) − (7000 − 2500 − 3500 − 80) = 1250 − 920.
   assert.match(line, /dispatch and the rest \+0\.33 µs \(checks the media type/)
   assert.doesNotMatch(line, /whole pipeline/)
+  assert.equal(goal?.details.filter((d) => d.text.startsWith('1 KiB, where receive()')).length, 1)
+  // A row missing from the results (a renamed stage, say) leaves the line out instead of folding it into "the rest".
+  const { 'hookgate: envelope.open()': _dropped, ...missing } = rows
+  const without = evaluateGoals(analyse(samples), samples, undefined, [{ ...micro(7000, 7900), backchannel: missing }])[0]
+  assert.equal(without?.details.some((d) => d.text.startsWith('1 KiB, where receive()')), false)
 })
 
 test('a peer comparison whose median is below 1 is the one the peers goal asks to profile', () => {

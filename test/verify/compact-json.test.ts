@@ -25,6 +25,7 @@ test('keys in digits do too: JSON.parse lists them first, in ascending order', (
   // Digits as a value, or a key with other characters, reorder nothing.
   for (const text of ['{"a":"12","b":["1","2"]}', '{"a1":1,"1a":2}']) assert.equal(differs(text), false, text)
   assert.equal(compactDifference(Buffer.from('{ "b": 1, "1": 2 }')), 'other', 'not just whitespace: the stripped body would keep the order')
+  assert.equal(compactDifference(Buffer.from('{"b":1,"1" :2}')), 'other', 'whitespace between the key and its colon')
 })
 
 test('property: when the scan says "no difference", the compact form is exactly the body', () => {
