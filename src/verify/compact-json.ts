@@ -37,8 +37,9 @@ export type CompactDifference = 'none' | 'whitespace' | 'other'
  * How `JSON.stringify(JSON.parse(body))` could differ from `body`: `'none'` (it is the body itself,
  * duplicate keys aside), `'whitespace'` (only whitespace outside strings: the body pretty-printed),
  * or `'other'`: a `\/` or `\u` escape (stringify writes those characters raw), a number not in
- * its shortest form (`1.0`, `1e2`, `-0`), or a key in digits (which JSON.parse reorders). A linear scan, no allocation: a forged compact body then
- * costs one scan, not a parse, a serialisation and a second MAC.
+ * its shortest form (`1.0`, `1e2`, `-0`), or a key in digits (which JSON.parse reorders). A linear
+ * scan, no allocation: a forged compact body then costs one scan, not a parse, a serialisation and
+ * a second MAC.
  */
 export function compactDifference (body: Buffer): CompactDifference {
   let whitespace = false
