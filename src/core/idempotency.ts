@@ -77,6 +77,8 @@ export function resolveIdempotency (options: IdempotencyOptions | false | undefi
   }
   const ttl = positiveMs(options?.ttl, DEFAULT_DONE_TTL, 'idempotency.ttl')
   // CloudEvents 1.0: source + id is what is unique; plain events have only an id.
-  const key = (event: WebhookEvent): string => event.source === undefined ? `${namespace}:${event.id}` : `${namespace}:${event.source}\u0000${event.id}`
+  // The source's length first: a separator alone could be spelled inside a (percent-decoded) source
+  // or id, and two different events would then share a key.
+  const key = (event: WebhookEvent): string => event.source === undefined ? `${namespace}:${event.id}` : `${namespace}:${event.source.length}:${event.source}:${event.id}`
   return { store: store ?? new MemoryIdempotencyStore({ now }), owned: store === undefined, key, lease, ttl, failOpen: failOpen === true }
 }

@@ -2,7 +2,7 @@ import { describe, test, type TestContext } from 'node:test'
 import type { Redis } from 'ioredis'
 import assert from 'node:assert/strict'
 import { createReceiver, type ReceiverOptions } from '../../src/core/receiver.js'
-import type { IdempotencyStore } from '../../src/core/idempotency.js'
+import { resolveIdempotency, type IdempotencyStore } from '../../src/core/idempotency.js'
 import type { Logger } from '../../src/core/types.js'
 import { backchannel, type BackchannelEvent } from '../../src/providers/index.js'
 import { memoryStore } from '../../src/stores/memory.js'
@@ -308,4 +308,13 @@ test('de-duplication can be turned off, and its options are validated', () => {
   assert.throws(() => createReceiver(provider, { idempotency: { store: {} as IdempotencyStore } }), { name: 'TypeError', message: /"idempotency.store"/ })
   assert.throws(() => redisStore({}), { name: 'TypeError', message: /exactly one of/ })
   assert.throws(() => redisStore({ url: 'http://x' }), { name: 'TypeError', message: /redis:\/\// })
+})
+
+test('CloudEvents keys keep source and id apart: a separator spelled inside a (percent-decoded) source or id cannot make two events share one key', () => {
+  const resolved = resolveIdempotency(undefined, 'bread', 30_000, Date.now)
+  const a = { id: 'x\u0000y', type: 't', source: 'src', data: {} }
+  const b = { id: 'y', type: 't', source: 'src\u0000x', data: {} }
+  const c = { id: 'y', type: 't', source: 'src:1:x', data: {} }
+  const keys = [a, b, c, { ...c, source: 'src', id: '1:x:y' }].map((event) => resolved?.key(event))
+  assert.equal(new Set(keys).size, keys.length, keys.join(' | '))
 })
