@@ -30,6 +30,55 @@ function isIndexKey (body: Buffer, start: number, end: number): boolean {
   return body[next] === COLON
 }
 
+function isDigit (byte: number | undefined): boolean {
+  return byte !== undefined && byte >= 0x30 && byte <= 0x39
+}
+
+/**
+ * Whether a number that is not a plain integer (`-12.5`, `1.5e-7`) is spelled as `String(Number(token))`
+ * writes it, decided without converting it: a forged body of a million `1.5`s would otherwise cost a
+ * string and a conversion each, more than a genuine body costs to parse. A spelling with at most 15
+ * significant digits is the shortest of its value (a double keeps 15 digits exactly, so no shorter
+ * spelling has the same value); what is left is String()'s layout: no leading zero, no trailing zero
+ * after the point, and an exponent (`d.ddde-7`, `de+21`) exactly below 1e-6 and from 1e21 on.
+ * `false` only means "not decided here".
+ */
+function isShortestDecimal (body: Buffer, start: number, end: number): boolean {
+  const integerStart = body[start] === 0x2d ? start + 1 : start
+  let point = integerStart
+  while (isDigit(body[point])) point++
+  const integerDigits = point - integerStart
+  if (integerDigits === 0) return false
+  let fractionEnd = point
+  if (body[point] === 0x2e) {
+    fractionEnd = point + 1
+    while (isDigit(body[fractionEnd])) fractionEnd++
+    if (fractionEnd === point + 1 || body[fractionEnd - 1] === 0x30) return false
+  }
+  if (fractionEnd === end) return fractionEnd !== point && isShortestFixed(body, integerStart, point, end)
+  // An exponent: one digit before the point, not zero, then e+ or e- and the exponent without leading zeros.
+  if (integerDigits !== 1 || body[integerStart] === 0x30 || (body[fractionEnd] !== 0x65) || (fractionEnd === point ? 1 : fractionEnd - point) > 15) return false
+  const sign = body[fractionEnd + 1]
+  if ((sign !== 0x2b && sign !== 0x2d) || body[fractionEnd + 2] === 0x30 || end - fractionEnd - 2 < 1 || end - fractionEnd - 2 > 3) return false
+  let exponent = 0
+  for (let i = fractionEnd + 2; i < end; i++) {
+    if (!isDigit(body[i])) return false
+    exponent = exponent * 10 + (body[i] as number) - 0x30
+  }
+  // Away from the ends of the double's range: subnormals keep fewer digits, and 1e308 and up overflow.
+  return sign === 0x2b ? exponent >= 21 && exponent <= 307 : exponent >= 7 && exponent <= 307
+}
+
+/** A decimal with a point and no exponent (`12.5`, `0.000125`): its digits up to 15, and 1e-6 or more. */
+function isShortestFixed (body: Buffer, integerStart: number, point: number, end: number): boolean {
+  if (body[integerStart] !== 0x30) return point - integerStart + (end - point - 1) <= 15
+  if (point - integerStart !== 1) return false
+  // 0.000ddd: the zeros after the point are not significant, and from six of them on String() writes an exponent.
+  let zeros = 0
+  while (body[point + 1 + zeros] === 0x30) zeros++
+  return zeros <= 5 && end - point - 1 - zeros <= 15
+}
+
 /** How a body may differ from its compact re-serialisation `JSON.stringify(JSON.parse(body))`. */
 export type CompactDifference = 'none' | 'whitespace' | 'other'
 
@@ -38,8 +87,8 @@ export type CompactDifference = 'none' | 'whitespace' | 'other'
  * duplicate keys aside), `'whitespace'` (only whitespace outside strings: the body pretty-printed),
  * or `'other'`: a `\/` or `\u` escape (stringify writes those characters raw), a number not in
  * its shortest form (`1.0`, `1e2`, `-0`), or a key in digits (which JSON.parse reorders). A linear
- * scan, no allocation: a forged compact body then costs one scan, not a parse, a serialisation and
- * a second MAC.
+ * scan, with no allocation for integers and plain decimals: a forged compact body then costs one
+ * scan, not a parse, a serialisation and a second MAC.
  */
 export function compactDifference (body: Buffer): CompactDifference {
   let whitespace = false
@@ -71,7 +120,7 @@ export function compactDifference (body: Buffer): CompactDifference {
       // An integer without a leading zero and within 15 digits is already in its shortest form.
       const digits = end - i - (byte === 0x2d ? 1 : 0)
       const leadingZero = body[end - digits] === 0x30 && digits > 1
-      if (!plainInteger || leadingZero || digits > 15 || (byte === 0x2d && digits === 0)) {
+      if ((!plainInteger || leadingZero || digits > 15 || (byte === 0x2d && digits === 0)) && !isShortestDecimal(body, i, end)) {
         const token = body.toString('latin1', i, end)
         if (String(Number(token)) !== token) return 'other'
       }

@@ -47,6 +47,32 @@ test('property: when the scan says "no difference", the compact form is exactly 
   }), { numRuns: 3000 })
 })
 
+test('property: numbers in every spelling (fixed, precision, padded, shortest) are told apart exactly as JSON.stringify writes them', () => {
+  const spelling = fc.tuple(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 1, max: 21 }), fc.constantFrom('fixed', 'precision', 'shortest', 'padded'))
+    .map(([value, digits, precision, kind]) => {
+      if (kind === 'fixed') return value.toFixed(digits)
+      if (kind === 'precision') return value.toPrecision(precision)
+      if (kind === 'padded') return `${String(value)}${String(value).includes('.') ? '0' : ''}`
+      return String(value)
+    })
+  const small = fc.tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 9 }), fc.integer({ min: 1, max: 6 })).map(([n, zeros, digits]) => `0.${'0'.repeat(zeros)}${String(n).slice(0, digits)}`)
+  // Around the 15 digits a double keeps: many of these have a shorter spelling of the same value.
+  const long = fc.tuple(fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 14, maxLength: 18 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 12 }))
+    .map(([digits, last, point]) => { const all = [1 + (digits[0] ?? 0) % 9, ...digits.slice(1), last].join(''); return `${all.slice(0, point)}.${all.slice(point)}` })
+  // Exponent spellings near and far from String()'s own: sign or not, leading zeros, E, the range's ends.
+  const scientific = fc.tuple(fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 0, maxLength: 17 }), fc.integer({ min: 0, max: 9 }), fc.integer({ min: -330, max: 330 }), fc.constantFrom('e+', 'e-', 'e', 'E+', 'e+0', 'e-0'))
+    .map(([fraction, lead, exponent, mark]) => {
+      const digits = fraction.join('')
+      const written = mark.endsWith('-') || mark.endsWith('-0') ? -Math.abs(exponent) : Math.abs(exponent)
+      const tail = mark === 'e' ? `e${written}` : `${mark}${Math.abs(written)}`
+      return `${lead}${digits === '' ? '' : `.${digits}`}${tail}`
+    })
+  fc.assert(fc.property(fc.oneof(spelling, small, long, scientific), fc.boolean(), (token, negative) => {
+    const text = `[${negative && !token.startsWith('-') ? '-' : ''}${token}]`
+    assert.equal(differs(text), JSON.stringify(JSON.parse(text)) !== text, text)
+  }), { numRuns: 20_000 })
+})
+
 test('compactForm gives up (no throw) on bodies too deep to re-serialise, or not JSON', () => {
   assert.equal(compactForm(Buffer.from('['.repeat(20_000) + ']'.repeat(20_000)), 'other'), undefined)
   assert.equal(compactForm(Buffer.from('{"a":'), 'other'), undefined)
