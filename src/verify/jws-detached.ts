@@ -116,9 +116,22 @@ const HMAC_DIGESTS: Readonly<Record<string, string | undefined>> = Object.assign
  */
 function hmacSignatureMatches (digest: string, key: Uint8Array | KeyObject, jws: DetachedJws): boolean {
   const expected = createHmac(digest, key).update(jws.protected).update('.').update(jws.payload).digest()
-  // jose decodes the signature leniently too (atob ignores the unused bits of the last character).
+  // The signature's unused bits were checked with its shape (unusedBitsClear), as jose does not.
   const given = Buffer.from(jws.signature, 'base64url')
   return given.length === expected.length && timingSafeEqual(given, expected)
+}
+
+/**
+ * Whether the last character of a base64url text leaves the bits it does not use at zero, as every
+ * encoder writes them. Decoders (Buffer's, and jose's atob) ignore those bits, so without this one
+ * signature would have up to 16 accepted spellings (security.md: one spelling per signature).
+ */
+function unusedBitsClear (text: string): boolean {
+  const unused = text.length % 4 === 2 ? 0b1111 : text.length % 4 === 3 ? 0b11 : 0
+  if (unused === 0) return true
+  const last = text.charCodeAt(text.length - 1)
+  const value = last === 0x2d ? 62 : last === 0x5f ? 63 : last >= 0x61 ? last - 0x61 + 26 : last >= 0x41 ? last - 0x41 : last - 0x30 + 52
+  return (value & unused) === 0
 }
 
 /** Imported JWKs, per JWK object and algorithm; the object, not a header value, is the identity. */
@@ -357,6 +370,7 @@ export function scopedJwsVerifier (options: DetachedJwsOptions, scope: OptionSco
       if (!BASE64URL.test(protectedPart) || !BASE64URL.test(signature) || protectedPart.length % 4 === 1 || signature.length % 4 === 1) {
         return invalid('the JWS is not base64url')
       }
+      if (!unusedBitsClear(signature)) return invalid('the signature is not canonical base64url')
       const jwsHeader = decodeHeader(protectedPart)
       if (jwsHeader === undefined) return invalid('the protected header is not a JSON object')
       const early = precheck(request, jwsHeader)

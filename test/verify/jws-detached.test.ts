@@ -167,6 +167,24 @@ test('attack: malformed compact serialisations are refused before any crypto', a
   for (const [value, reason] of cases) assertRefused(await verify(value), undefined, reason)
 })
 
+test('a signature has one accepted spelling: the unused bits of its last base64url character must be zero', async () => {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+  for (const bits of [256, 384, 512]) {
+    const jws = hs(headerFor({ alg: `HS${bits}` }), BODY, SECRET, bits)
+    assert.equal(await verify(jws, { algorithms: [`HS${bits}`] }), undefined, `HS${bits} as signed`)
+    const signature = jws.split('.')[2] as string
+    const unused = signature.length % 4 === 2 ? 15 : signature.length % 4 === 3 ? 3 : 0
+    const last = alphabet.indexOf(signature.at(-1) as string)
+    // Every other character with the same used bits decodes to the same bytes.
+    const respellings = [...alphabet].filter((_c, value) => value !== last && (value & ~unused) === (last & ~unused))
+    assert.equal(respellings.length, unused, `HS${bits}: ${signature.length} characters`)
+    for (const c of respellings) {
+      assert.deepEqual(Buffer.from(`${signature.slice(0, -1)}${c}`, 'base64url'), Buffer.from(signature, 'base64url'), 'the decoder ignores the unused bits')
+      assertRefused(await verify(`${jws.slice(0, -1)}${c}`, { algorithms: [`HS${bits}`] }), undefined, /not canonical/)
+    }
+  }
+})
+
 test('key rotation: several kids live at once; a removed one no longer verifies', async () => {
   const keys = { [KID]: SECRET, 'kid-2': 'second-secret' }
   assert.equal(await verify(hs(headerFor({ kid: 'kid-2' }), BODY, 'second-secret'), { keys }), undefined)

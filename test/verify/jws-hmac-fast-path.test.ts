@@ -1,6 +1,7 @@
 // HS256/384/512 detached JWS are checked with node:crypto instead of jose. These properties hold that
-// fast path to jose: for every generated JWS it accepts exactly what jose accepts, both through the
-// verifier (a CryptoKey sends it down jose's path) and against jose's flattenedVerify called bare.
+// fast path to jose: for every generated JWS it accepts exactly what jose accepts (of signatures in
+// their canonical spelling), both through the verifier (a CryptoKey sends it down jose's path) and
+// against jose's flattenedVerify called bare.
 import assert from 'node:assert/strict'
 import { createHmac, createSecretKey, webcrypto } from 'node:crypto'
 import { test } from 'node:test'
@@ -99,7 +100,11 @@ for (const alg of ALGORITHMS) {
         const signRaw = payloadForm === 'as the header says' ? header.b64 === false : payloadForm === 'raw'
         const signature = createHmac(`sha${signBits}`, secret).update(`${protectedPart}.`).update(signRaw ? body : body.toString('base64url')).digest('base64url')
         const jws = mutate(protectedPart, signature, m)
-        const expected = await joseAccepts(jws, body, cryptoKey, alg)
+        // jose also accepts a signature whose last character has its unused bits set; hookgate holds
+        // every signature to its one canonical spelling (security.md), on either path.
+        const [, , given = ''] = jws.split('.')
+        const canonical = Buffer.from(given, 'base64url').toString('base64url') === given
+        const expected = canonical && await joseAccepts(jws, body, cryptoKey, alg)
         assert.equal(await accepts(throughJose, jws, body), expected, `through jose: ${jws}`)
         assert.equal(await accepts(fastWithText, jws, body), expected, `fast path, text secret: ${jws}`)
         assert.equal(await accepts(fastWithKeyObject, jws, body), expected, `fast path, KeyObject: ${jws}`)
