@@ -142,7 +142,9 @@ export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingM
         return
       }
       const allow = receiver.handshakeEnabled ? 'POST, OPTIONS' : 'POST'
-      write(response, { status: path !== undefined && pathOf(request.url) !== path ? 404 : 405, headers: { allow } }, false)
+      // A body still arriving is not read: close, as for the other refusals made before reading.
+      const bodyPending = !request.complete && (request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0)
+      write(response, { status: path !== undefined && pathOf(request.url) !== path ? 404 : 405, headers: { allow } }, request.httpVersionMajor === 1 && bodyPending)
       return
     }
     handle(request, response).catch((err: unknown) => {

@@ -1,6 +1,6 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createHmac } from 'node:crypto'
 import http2 from 'node:http2'
@@ -49,6 +49,24 @@ test('with a path: other paths get 404, or go to next() when mounted as middlewa
   assert.equal((await post(`${chained}/elsewhere`)).status, 418)
   assert.equal((await post(`${chained}/hook`)).status, 200)
   assert.equal(passedOn, 1)
+})
+
+test('a 404 or 405 answered while a body is still arriving closes the connection instead of reading it without limit; one without a body keeps it', async (t) => {
+  const url = await listen(t, webhooks(backchannel({ secret: SECRET }), { path: '/bc', bodyLimit: 1000 }))
+  const streaming = async (method: string, path: string): Promise<[number, string | undefined]> => await new Promise((resolve, reject) => {
+    const request = httpRequest(`${url}${path}`, { method, headers: { 'transfer-encoding': 'chunked', 'content-type': 'application/json' } }, (response) => {
+      response.resume()
+      resolve([response.statusCode ?? 0, response.headers.connection])
+      request.destroy()
+    })
+    request.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'ECONNRESET') reject(err) })
+    request.write('x'.repeat(5000)) // more than bodyLimit, and the body never ends
+  })
+  assert.deepEqual(await streaming('GET', '/bc'), [405, 'close'])
+  assert.deepEqual(await streaming('POST', '/other'), [404, 'close'])
+  const plain = await fetch(`${url}/bc`)
+  assert.equal(plain.status, 405)
+  assert.notEqual(plain.headers.get('connection'), 'close')
 })
 
 test('a bad path option throws at creation', () => {
