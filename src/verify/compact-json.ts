@@ -9,6 +9,10 @@ function isWhitespace (byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09
 }
 
+function isDigit (byte: number | undefined): boolean {
+  return byte !== undefined && byte >= 0x30 && byte <= 0x39
+}
+
 function isNumberByte (byte: number): boolean {
   return (byte >= 0x30 && byte <= 0x39) || byte === 0x2d || byte === 0x2b || byte === 0x2e || byte === 0x45 || byte === 0x65
 }
@@ -21,17 +25,10 @@ function isNumberByte (byte: number): boolean {
  */
 function isIndexKey (body: Buffer, start: number, end: number): boolean {
   if (end === start || end - start > 10) return false
-  for (let i = start; i < end; i++) {
-    const byte = body[i] as number
-    if (byte < 0x30 || byte > 0x39) return false
-  }
+  for (let i = start; i < end; i++) if (!isDigit(body[i])) return false
   let next = end + 1
   while (next < body.length && isWhitespace(body[next] as number)) next++
   return body[next] === COLON
-}
-
-function isDigit (byte: number | undefined): boolean {
-  return byte !== undefined && byte >= 0x30 && byte <= 0x39
 }
 
 /**
