@@ -8,6 +8,7 @@ import { DEFAULT_BODY_LIMIT, handlerArguments, Receiver, receivePrechecked, type
 import type { EventFor, EventMap, EventWithSchema, OpenEventMap, PatternFor, SchemaLike } from '../core/typing.js'
 import { describePattern, type EventPattern } from '../core/registry.js'
 import { createAjv } from '../core/schemas.js'
+import { connectionClosing, isClosing, markClosing } from './closing-connections.js'
 import type { Handler, Outcome, Provider, WebhookEvent } from '../core/types.js'
 
 declare module 'fastify' {
@@ -111,7 +112,8 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
       // Refuse what the headers already condemn (not the sender's JSON, an encoding or charset, a
       // Content-Length over the limit) before the body is read. Callback style: no promise per request.
       onRequest: (request, reply, done) => {
-        const early = receiver.precheck(request.headers)
+        const http1 = request.raw.httpVersionMajor === 1
+        const early = http1 && isClosing(request.raw.socket) ? connectionClosing() : receiver.precheck(request.headers)
         if (early === undefined) {
           done()
           return
@@ -119,7 +121,10 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
         // The body stays unread: close the connection (as Fastify does after a body it refuses), or
         // Node would go on reading and discarding however much the client sends. HTTP/1 only: HTTP/2
         // has no such header (Node warns and drops it) and resets the stream itself.
-        if (request.raw.httpVersionMajor === 1) reply.header('connection', 'close')
+        if (http1) {
+          reply.header('connection', 'close')
+          markClosing(request.raw.socket)
+        }
         send(reply, receiver.reject(early, { context: request, log: request.log }))
       }
     }, (request, reply) => {

@@ -6,6 +6,7 @@ import { handlerArguments, Receiver, receivePrechecked, type EventMapFor, type H
 import type { EventFor, EventMap, EventWithSchema, OpenEventMap, PatternFor, SchemaLike } from '../core/typing.js'
 import type { EventPattern } from '../core/registry.js'
 import type { HandshakeOutcome, Handler, Outcome, Provider, WebhookEvent } from '../core/types.js'
+import { connectionClosing, isClosing, markClosing } from './closing-connections.js'
 import { readBody } from './read-body.js'
 
 export interface NodeEndpointOptions<E extends WebhookEvent, Req, Events extends SchemaMap = SchemaMap> extends ReceiverOptions<E, Req, Events> {
@@ -47,7 +48,10 @@ function write (response: ServerResponse, outcome: Outcome | HandshakeOutcome, c
   if (text !== '') headers['content-type'] = 'application/json; charset=utf-8'
   // A refusal sent before the body was read in full closes the connection, so the sender stops
   // streaming instead of the server reading (and discarding) the rest.
-  if (close) headers.connection = 'close'
+  if (close) {
+    headers.connection = 'close'
+    markClosing(response.socket)
+  }
   response.writeHead(outcome.status, headers)
   response.end(text)
 }
@@ -114,6 +118,10 @@ export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingM
     }
     // Closing after a refusal is HTTP/1's; HTTP/2 has no Connection header.
     const http1 = request.httpVersionMajor === 1
+    if (http1 && isClosing(request.socket)) {
+      write(response, receiver.reject(connectionClosing(), context), true)
+      return
+    }
     const early = receiver.precheck(request.headers)
     if (early !== undefined) {
       write(response, receiver.reject(early, context), http1)

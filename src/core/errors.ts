@@ -21,6 +21,7 @@ export const ERROR_CATALOGUE = {
   HOOKGATE_SECRETS_UNAVAILABLE: { status: 503, message: 'verification secrets are unavailable' },
   HOOKGATE_STORE_UNAVAILABLE: { status: 503, message: 'the idempotency store is unavailable' },
   HOOKGATE_SHUTTING_DOWN: { status: 503, message: 'the receiver is shutting down' },
+  HOOKGATE_CONNECTION_CLOSING: { status: 503, message: 'the connection is closing after an earlier refusal' },
   HOOKGATE_BODY_ALREADY_PARSED: { status: 500, message: 'the request body was read before hookgate could verify it' },
   HOOKGATE_INTERNAL: { status: 500, message: 'internal error' }
 } as const satisfies Record<string, { readonly status: number, readonly message: string }>
