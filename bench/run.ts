@@ -15,7 +15,7 @@ import { memoryRun, type MemoryResult } from './lib/memory.js'
 import { profileServer } from './lib/profile.js'
 import { benchmarksDoc, resultsMarkdown, type CheckOutcome, type ProfilePair } from './lib/report.js'
 import { requestSet } from './lib/requests.js'
-import { SERVERS, type ServerSpec } from './lib/servers.js'
+import { SERVERS, timedOn, type ServerSpec } from './lib/servers.js'
 import { pin, spawnServer, type ServerProcess } from './lib/spawn.js'
 import { WORKLOADS } from './lib/workloads.js'
 import { runMicro } from './micro/run.js'
@@ -81,7 +81,7 @@ async function timeRound (round: number, samples: Samples, wanted?: readonly Run
     const byServer = (samples[workload.id] ??= {})
     const line: string[] = []
     for (const { spec, server } of roundOrder(round)) {
-      if (wanted !== undefined && !wanted.some((run) => run.workload === workload.id && run.server === spec.name)) continue
+      if (!timedOn(spec, workload.id) || (wanted !== undefined && !wanted.some((run) => run.workload === workload.id && run.server === spec.name))) continue
       // Built now: Bread's and Standard Webhooks' signed timestamps must be fresh.
       const result = await loadMeasured(server, workload.pick(requestSet(spec.scheme, workload.bytes)), { seconds: CONFIG.duration })
       ;(byServer[spec.name] ??= []).push({ ...result, round })

@@ -5,7 +5,7 @@ import { CONFIG } from './config.js'
 import { fmtRatio, type Goal, type Verdict } from './goals.js'
 import type { MemoryResult } from './memory.js'
 import type { ProfileEntry, ProfileSummary } from './profile.js'
-import { SERVERS, type ServerSpec } from './servers.js'
+import { SERVERS, timedOn, type ServerSpec } from './servers.js'
 import { stageTimes } from './stages.js'
 import type { MicroResult, MicroRows } from '../micro/run.js'
 import { SIZE_WORKLOADS } from './workloads.js'
@@ -196,13 +196,14 @@ export function resultsMarkdown (input: ReportInput): string {
 function headline (tables: readonly Table[], name: string): string[] {
   return SIZE_WORKLOADS.map((w) => {
     const row: Row | undefined = tables.find((t) => t.workload.id === w.id)?.rows.find((r) => r.spec.name === name)
-    return row === undefined ? 'n/a' : `${int(row.rps)} (${row.vsOwnOptimum?.median.toFixed(2) ?? 'n/a'}×)`
+    if (row === undefined) return SERVERS.some((s) => s.name === name && !timedOn(s, w.id)) ? 'not run' : 'n/a'
+    return `${int(row.rps)} (${row.vsOwnOptimum?.median.toFixed(2) ?? 'n/a'}×)`
   })
 }
 
 function calibrationNote (): string {
-  const calibration = SERVERS.find((s) => s.role === 'calibration')
-  return calibration?.extraUs === undefined ? '' : ` \`${calibration.name}\` is a calibration server, not a contender: the optimum plus ${calibration.extraUs} µs of busy work per accepted request, so its ratio shows, in the same run, what a known small cost per request does to these ratios.`
+  const calibrations = SERVERS.filter((s) => s.role === 'calibration')
+  return calibrations.length === 0 ? '' : ` ${calibrations.map((s) => `\`${s.name}\``).join(' and ')} are calibration servers, not contenders: ${calibrations.map((s) => s.description).join('; ')}. Their ratios show, in the same run, what a known small cost per request does to these ratios.`
 }
 
 export function benchmarksDoc (input: ReportInput): string {
