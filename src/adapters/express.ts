@@ -22,3 +22,4 @@ export function webhooks<E extends WebhookEvent, const Events extends SchemaMap 
   // Typed by the signature above; the shared implementation works on the open map.
   return createNodeEndpoint<E, Request, Response>(provider, options as unknown as NodeEndpointOptions<E, Request>) as never
 }
+export { expectContinue } from './expect-continue.js'

@@ -181,3 +181,4 @@ export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingM
 export function webhooks<E extends WebhookEvent, const Events extends SchemaMap = Record<never, never>> (provider: Provider<E>, options?: NodeEndpointOptions<E, IncomingMessage, Events>): NodeWebhookEndpoint<E, IncomingMessage, ServerResponse, EventMapFor<Events>> {
   return createNodeEndpoint<E, IncomingMessage, ServerResponse, EventMapFor<Events>>(provider, options as unknown as NodeEndpointOptions<E, IncomingMessage>)
 }
+export { expectContinue } from './expect-continue.js'

@@ -1,12 +1,12 @@
 // Type tests for the public surface: `npm run typecheck` (part of `npm test`) compiles this file.
 // Each `@ts-expect-error` line must stay an error; each `Equals` must stay true.
 import Fastify, { type FastifyRequest } from 'fastify'
-import hookgate, { HookgateError, createReceiver, type HookgateErrorCode, type Outcome, type Verifier, type WebhookEndpoint, type WebhookEvent } from 'hookgate'
+import hookgate, { HookgateError, createReceiver, expectContinue, type HookgateErrorCode, type Outcome, type Verifier, type WebhookEndpoint, type WebhookEvent } from 'hookgate'
 import { backchannel, bread, type BackchannelEvent, type BackchannelEventType } from 'hookgate/providers'
-import { webhooks as expressWebhooks } from 'hookgate/express'
-import { webhooks as nodeWebhooks } from 'hookgate/node'
+import { expectContinue as expressExpectContinue, webhooks as expressWebhooks } from 'hookgate/express'
+import { expectContinue as nodeExpectContinue, webhooks as nodeWebhooks } from 'hookgate/node'
 import express, { type Request as ExpressRequest } from 'express'
-import { createServer, type IncomingMessage } from 'node:http'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { backchannelRequest, signBackchannel } from 'hookgate/testing'
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false
@@ -84,6 +84,13 @@ const nodeEndpoint = nodeWebhooks(bread({ keys: { k: 's' }, basicAuth: { usernam
     expectType<Equals<typeof req, IncomingMessage>>(true)
   })
 createServer(nodeEndpoint)
+// expectContinue takes an HTTP/1 server (Fastify's app.server, Express's app.listen(), createServer()) and returns it.
+expectType<Equals<ReturnType<typeof expectContinue>, Server>>(true)
+expectContinue(app.server)
+expressExpectContinue(express().listen(0))
+nodeExpectContinue(createServer(nodeEndpoint))
+// @ts-expect-error not an HTTP/1 server
+expectContinue({})
 // @ts-expect-error bread needs basicAuth
 bread({ keys: { k: 's' } })
 
