@@ -15,7 +15,7 @@ import { memoryRun, type MemoryResult } from './lib/memory.js'
 import { profileServer } from './lib/profile.js'
 import { benchmarksDoc, resultsMarkdown, type CheckOutcome, type ProfilePair } from './lib/report.js'
 import { requestSet } from './lib/requests.js'
-import { SERVERS, timedOn, type ServerSpec } from './lib/servers.js'
+import { SERVERS, type ServerSpec } from './lib/servers.js'
 import { pin, spawnServer, type ServerProcess } from './lib/spawn.js'
 import { WORKLOADS } from './lib/workloads.js'
 import { runMicro } from './micro/run.js'
@@ -81,7 +81,7 @@ async function timeRound (round: number, samples: Samples, wanted?: readonly Run
     const byServer = (samples[workload.id] ??= {})
     const line: string[] = []
     for (const { spec, server } of roundOrder(round)) {
-      if (!timedOn(spec, workload.id) || (wanted !== undefined && !wanted.some((run) => run.workload === workload.id && run.server === spec.name))) continue
+      if (wanted !== undefined && !wanted.some((run) => run.workload === workload.id && run.server === spec.name)) continue
       // Built now: Bread's and Standard Webhooks' signed timestamps must be fresh.
       const result = await loadMeasured(server, workload.pick(requestSet(spec.scheme, workload.bytes)), { seconds: CONFIG.duration })
       ;(byServer[spec.name] ??= []).push({ ...result, round })
@@ -122,12 +122,19 @@ try {
   // interval narrows. The set is chosen once and kept until the time is up: stopping each comparison
   // as soon as its interval cleared the threshold would pick the rounds by peeking at them. Fresh
   // processes again; a round pairs whatever it measured together.
+  // A round starts only if it should end by settleUntil: the first is estimated from the timed
+  // rounds (their time per run, for as many runs as it repeats), each later one from the one before.
   const wanted = undecidedRuns(evaluateGoals(analyse(samples), samples, memory, micro))
+  const runsPerRound = Object.values(samples).reduce((runs, byServer) => runs + Object.keys(byServer).length, 0)
+  const secondsPerRound = ((phases.throughput ?? 0) + (phases['start, check, warm-up (every round)'] ?? 0)) / CONFIG.rounds
+  let estimate = secondsPerRound * wanted.length / Math.max(1, runsPerRound)
   let settling = 0
-  for (let round = CONFIG.rounds + 1; wanted.length > 0 && Date.now() - started < CONFIG.settleUntil * 1000; round++) {
+  for (let round = CONFIG.rounds + 1; wanted.length > 0 && (Date.now() - started) / 1000 + estimate < CONFIG.settleUntil; round++) {
+    const roundStarted = Date.now()
     await startRound(round, new Set(wanted.map((run) => run.server)))
     await timeRound(round, samples, wanted)
     await stopRound()
+    estimate = (Date.now() - roundStarted) / 1000
     settling++
   }
   phase('settling rounds')

@@ -1,6 +1,6 @@
 import { CONFIG } from './config.js'
 import { rowOf, type Table } from './analyse.js'
-import { SERVERS, timedOn } from './servers.js'
+import { SERVERS } from './servers.js'
 import { SIZE_WORKLOADS } from './workloads.js'
 
 const COLORS = ['#4c78a8', '#f58518', '#54a24b']
@@ -49,8 +49,7 @@ export function throughputChart (tables: readonly Table[], rounds: number): stri
       const row = rowOf(tables.find((t) => t.workload.id === w.id), spec.name)
       const y = y0 + i * (bar + gap)
       if (row?.vsBare === undefined) {
-        const reason = timedOn(spec, w.id) ? 'not measured' : 'not run at this size'
-        out.push(`<text x="${label + 4}" y="${y + bar - 1}" fill="${timedOn(spec, w.id) ? '#a00' : '#777'}" font-size="10">${reason}</text>`)
+        out.push(`<text x="${label + 4}" y="${y + bar - 1}" fill="#a00" font-size="10">not measured</text>`)
         return
       }
       const v = row.vsBare.median

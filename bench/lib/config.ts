@@ -22,10 +22,10 @@ export const CONFIG = {
   rounds: envNumber('BENCH_ROUNDS', 6),
   /**
    * Seconds into the run until which extra rounds are timed for the comparisons the rounds above
-   * left undecided (only their servers, only their workloads); what is left after it (the profiles
-   * and the report) takes well under a minute.
+   * left undecided (only their servers, only their workloads); a round starts only if it should end
+   * by then. What is left after it (the profiles and the report) takes well under a minute.
    */
-  settleUntil: envNumber('BENCH_SETTLE_UNTIL', 500),
+  settleUntil: envNumber('BENCH_SETTLE_UNTIL', 520),
   connections: envNumber('BENCH_CONNECTIONS', 16),
   /** Requests in the long memory run. */
   memoryRequests: envNumber('BENCH_MEMORY_REQUESTS', 200_000),

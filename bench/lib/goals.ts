@@ -93,7 +93,7 @@ function expectedRatio (micro: readonly MicroResult[], server: string, workload:
   const extra = (ours - hand) / 1000
   const predict = (calibration: number): string => (1 - extra * (1 - calibration) / extraUs).toFixed(3)
   const perUs = (1 - scale.median) / extraUs
-  return `receive() costs ${extra.toFixed(2)} µs per call more than the hand-written pipeline (micro benchmark, no HTTP). On the calibration server's scale (${extraUs} µs more per request cost ${((1 - scale.median) * 100).toFixed(1)} % of the ratio, ${(perUs * 100).toFixed(1)} % per µs), that alone predicts ${predict(scale.median)}× (${predict(scale.low)}–${predict(scale.high)} from the calibration's interval); a measured ratio clearly below the prediction would point at cost outside receive(), in the adapter or HTTP`
+  return `receive() costs ${extra.toFixed(2)} µs per call more than the hand-written pipeline (micro benchmark, no HTTP). On the calibration server's scale (${extraUs} µs more per request lowered the ratio by ${(1 - scale.median).toFixed(3)}, ${perUs.toFixed(3)} per µs), that alone predicts ${predict(scale.median)}× (${predict(scale.low)}–${predict(scale.high)} from the calibration's interval); a measured ratio clearly below the prediction would point at cost outside receive(), in the adapter or HTTP`
 }
 
 /** receive() against hand code stage by stage (Backchannel), with what hookgate does there that hand code does not. */
@@ -107,32 +107,6 @@ function stageDifferences (micro: readonly MicroResult[], workload: Workload): s
   return stages.map((stage, i) => {
     const difference = differences[i] as number
     return `${stage.name.replace(/ \(.*\)$/, '')} ${difference >= 0 ? '+' : '−'}${Math.abs(difference).toFixed(2)} µs (${stage.extra})`
-  }).join('; ')
-}
-
-/**
- * What a µs of work in process costs in server CPU over HTTP, for each calibration server and for
- * the hookgate server: its extra CPU per request over the optimum in this run, divided by its extra
- * time per call in process (the busy one's constant, the code one's micro row, receive() minus the
- * hand pipeline). Equal work costs more over HTTP the more code and data it runs through, which the
- * request path around it must then fetch again; the two calibrations bracket that. Only where every
- * calibration and the server were timed and each in-process difference is measurably above zero.
- */
-function costOverHttp (table: Table | undefined, micro: readonly MicroResult[], server: string, reference: string, workload: Workload): string | undefined {
-  const rows = micro.find((m) => m.bytes === workload.bytes)?.backchannel
-  const referenceCpu = rowOf(table, reference)?.cpuUs
-  if (rows === undefined || referenceCpu === undefined) return undefined
-  const hand = rows['hand: whole pipeline']
-  const ours = rows['hookgate: receive(), handler + schema']
-  const entries: Array<{ label: string, inProcess: number | undefined, cpu: number | undefined }> = SERVERS
-    .filter((s) => s.role === 'calibration' && s.optimum === reference)
-    .map((s) => ({ label: `${s.name} ${s.extraUs === undefined ? 'runs' : 'busies'}`, inProcess: s.extraUs ?? (s.microRow === undefined ? undefined : (rows[s.microRow] ?? Number.NaN) / 1000), cpu: rowOf(table, s.name)?.cpuUs }))
-  if (hand === undefined || ours === undefined || ours - hand < MICRO_RESOLUTION * hand) return undefined
-  entries.push({ label: `${server}'s receive() costs`, inProcess: (ours - hand) / 1000, cpu: rowOf(table, server)?.cpuUs })
-  if (entries.length < 2 || entries.some((e) => e.inProcess === undefined || e.cpu === undefined || !(e.inProcess > 0))) return undefined
-  return entries.map(({ label, inProcess, cpu }) => {
-    const extra = (cpu as number) - referenceCpu
-    return `${label} ${(inProcess as number).toFixed(2)} µs more per call in process → ${extra >= 0 ? '+' : '−'}${Math.abs(extra).toFixed(1)} µs of server CPU per request over HTTP (${(extra / (inProcess as number)).toFixed(1)}×)`
   }).join('; ')
 }
 
@@ -177,8 +151,6 @@ function ratioGoal (tables: readonly Table[], micro: readonly MicroResult[], ser
       details.push({ text: `${workload.label}, expected (informative): ${expected}`, explains: true })
       predicted = true
     }
-    const overHttp = costOverHttp(table, micro, server, reference, workload)
-    if (overHttp !== undefined) details.push({ text: `${workload.label}, what a µs in process costs over HTTP (informative; server CPU per request against ${reference}'s, medians): ${overHttp}. The busy loop is little code; the same time spread over distinct functions costs more, as the code and data around it are fetched again on every request; the closer a server's multiple is to the code calibration's or above it, the more its extra cost is code size rather than work`, explains: true })
     // Beside a prediction (receive() measurably slower than hand code), where that extra time goes.
     const stages = predicted ? stageDifferences(micro, workload) : undefined
     if (stages !== undefined) details.push({ text: `${workload.label}, where receive()'s extra time goes (informative; micro benchmark, no HTTP: hookgate − hand code per stage, and what hookgate does there that hand code does not): ${stages}`, explains: true })

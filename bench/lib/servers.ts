@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs'
 import { CALIBRATION_EXTRA_US } from './config.js'
-import { CODE_CALIBRATION_ROW, DISTINCT_FUNCTIONS } from './distinct-code.js'
 import type { Scheme } from './requests.js'
 
 export type Role = 'ceiling' | 'optimum' | 'calibration' | 'hookgate' | 'peer'
@@ -14,23 +13,15 @@ export interface ServerSpec {
   /** The hand-written optimum it is measured against: `optimum` (HMAC) or `bread-optimum` (JWS + Basic). */
   readonly optimum: 'optimum' | 'bread-optimum'
   readonly description: string
-  /** A calibration server's known extra work per accepted request, in µs (the busy one's; the code one's is measured by the micro benchmark). */
+  /** A calibration server's known extra work per accepted request, in µs. */
   readonly extraUs?: number
-  /** The micro benchmark row timing a calibration server's extra work, where it is not a known constant. */
-  readonly microRow?: string
-  /** The workloads it is timed on, when not all (WORKLOADS ids). */
-  readonly workloads?: readonly string[]
 }
-
-/** Whether `spec` is timed on the workload `id`. */
-export const timedOn = (spec: ServerSpec, id: string): boolean => spec.workloads?.includes(id) ?? true
 
 /** Every server, in the order each round visits them. */
 export const SERVERS: readonly ServerSpec[] = [
   { name: 'bare-fastify', role: 'ceiling', scheme: 'backchannel', optimum: 'optimum', description: "Fastify's default JSON route, no verification" },
   { name: 'optimum', role: 'optimum', scheme: 'backchannel', optimum: 'optimum', description: 'hand-written Fastify: buffer parser, createHmac + timingSafeEqual, JSON.parse, precompiled ajv, Map' },
   { name: 'optimum-plus-1500ns', role: 'calibration', scheme: 'backchannel', optimum: 'optimum', description: 'the optimum plus 1.5 µs of busy work per accepted request: how much a small per-request cost shows in these ratios', extraUs: CALIBRATION_EXTRA_US },
-  { name: 'optimum-plus-code', role: 'calibration', scheme: 'backchannel', optimum: 'optimum', description: `the optimum plus one call each of ${DISTINCT_FUNCTIONS} small distinct functions per accepted request: about 1 µs in process (timed by the micro benchmark), spread over more machine code than the busy loop: how much code size, rather than work, shows in these ratios (1 KiB only)`, microRow: CODE_CALIBRATION_ROW, workloads: ['genuine-1k'] },
   { name: 'hookgate-backchannel', role: 'hookgate', scheme: 'backchannel', optimum: 'optimum', description: 'hookgate Fastify plugin, backchannel() preset' },
   { name: 'hookgate-backchannel-express', role: 'hookgate', scheme: 'backchannel', optimum: 'optimum', description: 'hookgate Express adapter (Express 5), backchannel() preset' },
   { name: 'hookgate-github-node', role: 'hookgate', scheme: 'github', optimum: 'optimum', description: 'hookgate node:http adapter, github() preset: the framework and scheme of the octokit peer' },

@@ -14,7 +14,6 @@ import secureJson from 'secure-json-parse'
 import { createAjv, createReceiver, type InboundRequest } from 'hookgate/core'
 import { backchannel, bread } from 'hookgate/providers'
 import { CONFIG, SIZES } from '../lib/config.js'
-import { CODE_CALIBRATION_ROW, distinctCode } from '../lib/distinct-code.js'
 import { BACKCHANNEL_SECRET, BREAD_BASIC, BREAD_KID, BREAD_SECRET, EVENT_TYPE, ORDER_SCHEMA } from '../lib/fixtures.js'
 import { requestSet, type BenchRequest } from '../lib/requests.js'
 import { allocatedPerCall } from './allocation.js'
@@ -39,9 +38,6 @@ function inbound (req: BenchRequest): InboundRequest {
   const headers = req.headers
   return { body: req.body, header: (name) => headers[name], headers, now: Date.now }
 }
-
-// The optimum-plus-code calibration server's extra work: its in-process cost is measured here.
-const codeCalibration = distinctCode()
 
 async function backchannelRows (bytes: number, ms: number): Promise<MicroRows> {
   const { genuine, forged } = requestSet('backchannel', bytes)
@@ -71,7 +67,6 @@ async function backchannelRows (bytes: number, ms: number): Promise<MicroRows> {
   rows['hookgate: verifier.verify()'] = timeSync(() => verifier.verify(request), ms)
   const parsed: unknown = secureJson.parse(body.toString('utf8'))
   rows['hookgate: envelope.open()'] = timeSync(() => provider.envelope.open(parsed, request), ms)
-  rows[CODE_CALIBRATION_ROW] = timeSync(codeCalibration, ms)
   // Whole-pipeline rows: five batches, as a 512 KiB call takes milliseconds and GC pauses land in some batches.
   // receive() is timed as hand.whole is, with no async wrapper of its own (one costs about 0.1 µs a call).
   rows['hookgate: receive(), forged'] = await timeAsync(() => full.receive(body, forged.headers), ms, 5)

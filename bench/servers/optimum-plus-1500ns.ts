@@ -6,6 +6,5 @@ import type { RunningServer } from '../lib/listen.js'
 import { startOptimum } from './optimum.js'
 
 export async function start (): Promise<RunningServer> {
-  const ms = CALIBRATION_EXTRA_US / 1000
-  return await startOptimum(() => { for (const until = performance.now() + ms; performance.now() < until;) { /* busy */ } })
+  return await startOptimum(CALIBRATION_EXTRA_US / 1000)
 }

@@ -13,11 +13,11 @@ const UNAUTHORIZED = { code: 'SIGNATURE_INVALID', message: 'signature does not m
 const NOT_AN_EVENT = { code: 'ENVELOPE_INVALID', message: 'event envelope is incomplete or malformed' }
 
 export async function start (): Promise<RunningServer> {
-  return await startOptimum()
+  return await startOptimum(0)
 }
 
-/** The optimum, doing `extra` work after each accepted event (the calibration servers' knob). */
-export async function startOptimum (extra?: () => void): Promise<RunningServer> {
+/** The optimum, doing `extraMs` of busy work after each accepted event (the calibration server's knob). */
+export async function startOptimum (extraMs: number): Promise<RunningServer> {
   const ajv = new Ajv()
   const routes = new Map([[EVENT_TYPE, { validate: ajv.compile(ORDER_SCHEMA), handler: async (_event: unknown) => {} }]])
   const app = Fastify()
@@ -42,7 +42,7 @@ export async function startOptimum (extra?: () => void): Promise<RunningServer> 
     if (route === undefined) return OK_REPLY
     if (!route.validate(event.data)) return reply.code(400).send({ code: 'PAYLOAD_INVALID', errors: route.validate.errors })
     await route.handler(event)
-    if (extra !== undefined) extra()
+    if (extraMs > 0) for (const until = performance.now() + extraMs; performance.now() < until;) { /* busy */ }
     return OK_REPLY
   })
   return await listenFastify(app)
