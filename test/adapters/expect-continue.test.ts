@@ -4,6 +4,7 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
+import { connect as connectHttp2 } from 'node:http2'
 import { connect, type AddressInfo } from 'node:net'
 import express from 'express'
 import Fastify from 'fastify'
@@ -107,8 +108,81 @@ test('without it, Node invites every body: 100 Continue comes before the refusal
   }
 })
 
-test('expectContinue refuses a server that already has a checkContinue listener', () => {
+test('with expectContinue, a route that sends its head before reading gets no 100 inside its answer', async (t) => {
+  // Written into a chunked answer, a 100 would break its framing (curl: "Illegal or missing hexadecimal sequence").
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' })
+    res.flushHeaders()
+    res.write('started\n')
+    req.resume()
+    req.on('end', () => { res.end('done') })
+  })
+  expectContinue(server)
+  const text = await exchange(await listening(t, server), otherRoute, '{}')
+  assert.deepEqual(statuses(text), ['200'])
+  assert.doesNotMatch(text, /100 Continue/)
+})
+
+test('with expectContinue, a route that calls writeHead() and then pipes the body back still gets its 100', async (t) => {
+  // writeHead() alone writes nothing yet (though headersSent is already true): the 100 is still due, or the sender would wait.
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    req.pipe(res)
+  })
+  expectContinue(server)
+  const text = await exchange(await listening(t, server), otherRoute, '{}')
+  assert.deepEqual(statuses(text), ['100', '200'])
+})
+
+test('with expectContinue, a body drained after a large answer sends no 100 behind it', async (t) => {
+  const answer = Buffer.alloc(4 * 1024 * 1024, 'x')
+  const server = createServer((req, res) => {
+    res.writeHead(403, { 'content-length': answer.length })
+    res.end(answer)
+    req.resume()
+  })
+  expectContinue(server)
+  const port = await listening(t, server)
+  const received = await new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = []
+    const socket = connect(port, '127.0.0.1', () => { socket.write(otherRoute) })
+    const timer = setTimeout(() => { socket.destroy(); resolve(Buffer.concat(chunks).toString('latin1')) }, 1000)
+    socket.on('data', (chunk: Buffer) => { chunks.push(chunk) })
+    socket.on('close', () => { clearTimeout(timer); resolve(Buffer.concat(chunks).toString('latin1')) })
+    socket.on('error', reject)
+  })
+  assert.deepEqual(statuses(received), ['403'])
+  assert.doesNotMatch(received, /100 Continue/)
+})
+
+test('with expectContinue on Fastify over HTTP/2, a refusal on the headers comes without a 100, a delivery with one', async (t) => {
+  const app = Fastify({ http2: true })
+  await app.register(hookgate, { bodyLimit: LIMIT })
+  app.webhooks('/wh', backchannel({ secret: SECRET })).on('*', () => {})
+  await app.ready()
+  expectContinue(app.server)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  t.after(async () => { await app.close() })
+  const client = connectHttp2(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`)
+  t.after(() => { client.close() })
+  const send = async (headers: Record<string, string | number>, body: string): Promise<{ status: number | undefined, continued: boolean }> => {
+    return await new Promise((resolve, reject) => {
+      let continued = false
+      const stream = client.request({ ':method': 'POST', ':path': '/wh', expect: '100-continue', ...headers })
+      stream.on('continue', () => { continued = true; stream.end(body) })
+      stream.on('response', (response) => { stream.resume(); stream.on('end', () => { resolve({ status: response[':status'], continued }) }) })
+      stream.on('error', reject)
+    })
+  }
+  assert.deepEqual(await send({ 'content-type': 'application/json', 'content-length': LIMIT + 1 }, ''), { status: 413, continued: false })
+  assert.deepEqual(await send({ 'content-type': 'application/json', 'x-bc-signature': signBackchannel(BODY, SECRET)['x-bc-signature'], 'content-length': Buffer.byteLength(BODY) }, BODY), { status: 200, continued: true })
+})
+
+test('expectContinue refuses a server with a checkContinue listener of its own, and a second call changes nothing', () => {
   const server = createServer()
   server.on('checkContinue', () => {})
-  assert.throws(() => expectContinue(server), /already has a "checkContinue" listener/)
+  assert.throws(() => expectContinue(server), /already has a "checkContinue" listener of its own/)
+  const mine = createServer()
+  assert.equal(expectContinue(expectContinue(mine)), mine)
+  assert.equal(mine.listenerCount('checkContinue'), 1)
 })

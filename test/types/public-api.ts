@@ -6,7 +6,7 @@ import { backchannel, bread, type BackchannelEvent, type BackchannelEventType } 
 import { expectContinue as expressExpectContinue, webhooks as expressWebhooks } from 'hookgate/express'
 import { expectContinue as nodeExpectContinue, webhooks as nodeWebhooks } from 'hookgate/node'
 import express, { type Request as ExpressRequest } from 'express'
-import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { createServer, IncomingMessage, type Server } from 'node:http'
 import { backchannelRequest, signBackchannel } from 'hookgate/testing'
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false
@@ -84,9 +84,13 @@ const nodeEndpoint = nodeWebhooks(bread({ keys: { k: 's' }, basicAuth: { usernam
     expectType<Equals<typeof req, IncomingMessage>>(true)
   })
 createServer(nodeEndpoint)
-// expectContinue takes an HTTP/1 server (Fastify's app.server, Express's app.listen(), createServer()) and returns it.
-expectType<Equals<ReturnType<typeof expectContinue>, Server>>(true)
+// expectContinue takes a server (Fastify's app.server, HTTP/2 too; Express's app.listen(); createServer()) and returns it as typed.
+class TenantRequest extends IncomingMessage { tenant = 'a' }
+const tenantServer = createServer({ IncomingMessage: TenantRequest })
+expectType<Equals<ReturnType<typeof expectContinue<typeof tenantServer>>, typeof tenantServer>>(true)
+expectType<Equals<ReturnType<typeof expectContinue<Server>>, Server>>(true)
 expectContinue(app.server)
+expectContinue(Fastify({ http2: true }).server)
 expressExpectContinue(express().listen(0))
 nodeExpectContinue(createServer(nodeEndpoint))
 // @ts-expect-error not an HTTP/1 server
