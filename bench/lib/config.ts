@@ -25,7 +25,7 @@ export const CONFIG = {
    * left undecided (only their servers, only their workloads); a round starts only if it should end
    * by then. What is left after it (the profiles and the report) takes well under a minute.
    */
-  settleUntil: envNumber('BENCH_SETTLE_UNTIL', 520),
+  settleUntil: envNumber('BENCH_SETTLE_UNTIL', 545),
   connections: envNumber('BENCH_CONNECTIONS', 16),
   /** Requests in the long memory run. */
   memoryRequests: envNumber('BENCH_MEMORY_REQUESTS', 200_000),
