@@ -5,7 +5,7 @@ import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
 import { connect as connectHttp2 } from 'node:http2'
-import { connect, type AddressInfo } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import express from 'express'
 import Fastify from 'fastify'
 import hookgate, { expectContinue } from '../../src/index.js'
@@ -13,6 +13,7 @@ import { webhooks as expressWebhooks } from '../../src/adapters/express.js'
 import { webhooks } from '../../src/adapters/node.js'
 import { backchannel } from '../../src/providers/index.js'
 import { signBackchannel } from '../../src/testing/index.js'
+import { converse, statuses } from './raw-http.js'
 
 const SECRET = 'expect-continue-secret'
 const LIMIT = 1024
@@ -28,26 +29,15 @@ const wrongType = head('/wh', { 'content-type': 'text/plain', 'content-length': 
 const otherRoute = head('/other', { 'content-type': 'application/json', 'content-length': 2 })
 const noRoute = head('/nowhere', { 'content-type': 'application/json', 'content-length': 2 })
 
-const statuses = (text: string): string[] => [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((match) => match[1] as string)
-
 /**
  * Sends the head of a request and, like curl, its body only after a 100 Continue (or never); what
  * came back once a final status arrived, the server closed, or 2 s passed.
  */
 async function exchange (port: number, requestHead: string, body: string): Promise<string> {
-  return await new Promise((resolve, reject) => {
-    let text = ''
-    const socket = connect(port, '127.0.0.1', () => { socket.write(requestHead) })
-    const done = (): void => { clearTimeout(timer); socket.destroy(); resolve(text) }
-    const timer = setTimeout(done, 2000)
-    socket.setEncoding('latin1')
-    socket.on('data', (chunk: string) => {
-      text += chunk
-      if (chunk.includes('100 Continue')) socket.write(body)
-      if (statuses(text).some((status) => status !== '100')) setTimeout(done, 20)
-    })
-    socket.on('close', done)
-    socket.on('error', reject)
+  return await converse(port, requestHead, {
+    enough: (text) => statuses(text).some((status) => status !== '100'),
+    onChunk: (chunk, write) => { if (chunk.includes('100 Continue')) write(body) },
+    ms: 2000
   })
 }
 
@@ -143,14 +133,8 @@ test('with expectContinue, a body drained after a large answer sends no 100 behi
   })
   expectContinue(server)
   const port = await listening(t, server)
-  const received = await new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = []
-    const socket = connect(port, '127.0.0.1', () => { socket.write(otherRoute) })
-    const timer = setTimeout(() => { socket.destroy(); resolve(Buffer.concat(chunks).toString('latin1')) }, 1000)
-    socket.on('data', (chunk: Buffer) => { chunks.push(chunk) })
-    socket.on('close', () => { clearTimeout(timer); resolve(Buffer.concat(chunks).toString('latin1')) })
-    socket.on('error', reject)
-  })
+  // Everything that comes back within a second, the 4 MiB answer and whatever follows it.
+  const received = await converse(port, otherRoute, { enough: () => false, ms: 1000 })
   assert.deepEqual(statuses(received), ['403'])
   assert.doesNotMatch(received, /100 Continue/)
 })

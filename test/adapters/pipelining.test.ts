@@ -4,12 +4,13 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
-import { connect, type AddressInfo } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import Fastify from 'fastify'
 import hookgate from '../../src/index.js'
 import { webhooks } from '../../src/adapters/node.js'
 import { backchannel } from '../../src/providers/index.js'
 import { signBackchannel } from '../../src/testing/index.js'
+import { converse, statuses } from './raw-http.js'
 
 const SECRET = 'pipelining-secret'
 const quiet = { debug () {}, info () {}, warn () {}, error () {} }
@@ -21,23 +22,9 @@ function delivery (id: string): string {
 }
 const UNSUPPORTED = 'POST /wh HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi'
 
-const statuses = (text: string): string[] => [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((match) => match[1] as string)
-
 /** Writes `requests` in one write; what came back once `answers` replies arrived, the server closed, or 3 s passed. */
 async function pipelined (port: number, requests: string, answers: number): Promise<string> {
-  return await new Promise((resolve, reject) => {
-    let text = ''
-    const socket = connect(port, '127.0.0.1', () => { socket.write(requests) })
-    const done = (): void => { clearTimeout(timer); socket.destroy(); resolve(text) }
-    const timer = setTimeout(done, 3000)
-    socket.setEncoding('latin1')
-    socket.on('data', (chunk: string) => {
-      text += chunk
-      if (statuses(text).length >= answers) setTimeout(done, 50)
-    })
-    socket.on('close', done)
-    socket.on('error', reject)
-  })
+  return await converse(port, requests, { enough: (text) => statuses(text).length >= answers, ms: 3000 })
 }
 
 async function servers (t: TestContext, ran: string[]): Promise<Array<[string, number]>> {
