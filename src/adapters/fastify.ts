@@ -3,6 +3,7 @@ import type { Ajv } from 'ajv'
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { HookgateError, type HookgateErrorCode } from '../core/errors.js'
+import { refineIdempotency } from '../core/idempotency.js'
 import { validateReceiverOptions } from '../core/options.js'
 import { DEFAULT_BODY_LIMIT, handlerArguments, Receiver, receivePrechecked, type EventMapFor, type HandlerOptions, type ReceiverOptions, type SchemaMap } from '../core/receiver.js'
 import type { EventFor, EventMap, EventWithSchema, OpenEventMap, PatternFor, SchemaLike } from '../core/typing.js'
@@ -159,7 +160,8 @@ const plugin: FastifyPluginAsync<HookgatePluginOptions> = async (app, options) =
     }
     // Without a limit from hookgate's options, the app's own bodyLimit applies, as on its other routes.
     const bodyLimit = endpointOptions.bodyLimit ?? defaults.bodyLimit ?? this.initialConfig.bodyLimit ?? DEFAULT_BODY_LIMIT
-    const receiver = new Receiver<E, FastifyRequest>(provider, { ...defaults as ReceiverOptions<E, FastifyRequest>, ...endpointOptions as ReceiverOptions<E, FastifyRequest>, bodyLimit, ajv })
+    const idempotency = refineIdempotency(defaults.idempotency, endpointOptions.idempotency)
+    const receiver = new Receiver<E, FastifyRequest>(provider, { ...defaults as ReceiverOptions<E, FastifyRequest>, ...endpointOptions as ReceiverOptions<E, FastifyRequest>, bodyLimit, ajv, ...(idempotency === undefined ? {} : { idempotency }) })
     mountEndpoint(this, path, receiver as unknown as Receiver<WebhookEvent, FastifyRequest>)
     receivers.push(receiver as unknown as Receiver<WebhookEvent, FastifyRequest>)
     return new WebhookEndpoint<E, OpenEventMap>(receiver)

@@ -26,7 +26,7 @@ export interface IdempotencyStore {
 export interface IdempotencyOptions {
   /** Where claims live; share a Redis store across instances. @default memoryStore() (this process only) */
   store?: IdempotencyStore
-  /** Prefix of this endpoint's keys; give endpoints of the same sender distinct ones. @default the provider's name */
+  /** Prefix of this endpoint's keys, without ":"; give endpoints of the same sender distinct ones. @default the provider's name */
   namespace?: string
   /**
    * How long a claim holds before a crashed process's claim expires, in ms; longer than `handlerTimeout`.
@@ -40,6 +40,16 @@ export interface IdempotencyOptions {
    * the handler without a claim (at-least-once, duplicates possible). @default false
    */
   failOpen?: boolean
+}
+
+/**
+ * An endpoint's idempotency options over the plugin's: an object refines the plugin's object field by
+ * field (a namespace of its own keeps the plugin's shared store), `false` turns de-duplication off.
+ */
+export function refineIdempotency (defaults: IdempotencyOptions | false | undefined, endpoint: IdempotencyOptions | false | undefined): IdempotencyOptions | false | undefined {
+  if (endpoint === undefined) return defaults
+  if (endpoint === false || defaults === undefined || defaults === false || typeof defaults !== 'object' || typeof endpoint !== 'object' || endpoint === null) return endpoint
+  return { ...defaults, ...endpoint }
 }
 
 /** 72 h: longer than Stripe (3 days) and most senders keep retrying. */
@@ -70,6 +80,8 @@ export function resolveIdempotency (options: IdempotencyOptions | false | undefi
     throw new TypeError('"idempotency.store" must implement claim, complete and release')
   }
   if (typeof namespace !== 'string' || namespace === '') throw new TypeError('"idempotency.namespace" must be a non-empty string')
+  // The first ':' of a key ends its namespace: with one inside, "shop" + "eu:1" and "shop:eu" + "1" would share a key.
+  if (namespace.includes(':')) throw new TypeError(`"idempotency.namespace" must not contain ":" (it ends the namespace in each key); got ${JSON.stringify(namespace)}`)
   // The lease must outlive a handler that is still running, or a retry would run it a second time.
   const lease = positiveMs(options?.lease, handlerTimeout === Infinity ? 5 * 60_000 : handlerTimeout + 10_000, 'idempotency.lease')
   if (handlerTimeout !== Infinity && lease <= handlerTimeout) {

@@ -22,6 +22,9 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024
 /** 30 s: longer than most senders wait, so a slow handler is retried rather than left hanging. */
 export const DEFAULT_HANDLER_TIMEOUT = 30_000
 
+/** The claim a delivery holds on an event: the key it was claimed under and its token. */
+interface HeldClaim { readonly key: string, readonly token: string }
+
 /** 5 s: how long close() waits for handlers past their timeout to end, well within Fastify's 10 s for close hooks. */
 const LATE_HANDLER_GRACE = 5_000
 
@@ -343,7 +346,8 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
           this.#notify(this.#onEvent, event, options, log)
           continue
         }
-        const claim = this.#idempotency === undefined ? undefined : await this.#claim(event, log)
+        const key = this.#idempotency?.key(event)
+        const claim = key === undefined ? undefined : await this.#claim(key, event, log)
         if (claim instanceof HookgateError) return this.reject(claim, options, events)
         if (claim?.state === 'done') {
           duplicates++
@@ -354,14 +358,16 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
           const retryAfter = String(Math.min(60, Math.max(1, Math.ceil(claim.retryAfterMs / 1000))))
           return this.reject(refusal('HOOKGATE_DELIVERY_IN_PROGRESS', { eventId: event.id, reason: 'claimed by another delivery', headers: { 'retry-after': retryAfter } }), options, events)
         }
-        let failure = this.#run(route, event, options.context as C, claim?.token, log)
+        // Settled under the key it was claimed by: the handler may change the event it is given.
+        const held = claim === undefined ? undefined : { key: key as string, token: claim.token }
+        let failure = this.#run(route, event, options.context as C, held, log)
         if (failure instanceof Promise) failure = await failure
         if (failure !== undefined) {
           // A handler past its timeout still runs and keeps its claim (settled when it ends: #recordWhenEnded).
-          if (claim !== undefined && failure.code !== 'HOOKGATE_HANDLER_TIMEOUT') await this.#settle('release', event, claim.token, log)
+          if (held !== undefined && failure.code !== 'HOOKGATE_HANDLER_TIMEOUT') await this.#settle('release', held, event, log)
           return this.reject(failure, options, events)
         }
-        if (claim !== undefined) await this.#settle('complete', event, claim.token, log)
+        if (held !== undefined) await this.#settle('complete', held, event, log)
         handled++
         this.#notify(this.#onEvent, event, options, log)
       }
@@ -376,10 +382,10 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   }
 
   /** Claims the event (de-duplication is on); `undefined` when the store failed and the endpoint fails open. */
-  async #claim (event: E, log: Logger): Promise<ClaimResult | HookgateError | undefined> {
+  async #claim (key: string, event: E, log: Logger): Promise<ClaimResult | HookgateError | undefined> {
     const idempotency = this.#idempotency as ResolvedIdempotency
     try {
-      return await idempotency.store.claim(idempotency.key(event), idempotency.lease)
+      return await idempotency.store.claim(key, idempotency.lease)
     } catch (err) {
       if (!idempotency.failOpen) return new HookgateError('HOOKGATE_STORE_UNAVAILABLE', { eventId: event.id, reason: 'claim failed', cause: err })
       log.warn({ eventId: event.id, err }, 'idempotency store unavailable: running the handler without a claim (failOpen)')
@@ -391,9 +397,8 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
    * Records the handler's result. A failure here is logged, not answered: after success the work is
    * done (a 5xx would only make the sender repeat it), after failure the lease expires on its own.
    */
-  async #settle (action: 'complete' | 'release', event: E, token: string, log: Logger): Promise<void> {
+  async #settle (action: 'complete' | 'release', { key, token }: HeldClaim, event: E, log: Logger): Promise<void> {
     const idempotency = this.#idempotency as ResolvedIdempotency
-    const key = idempotency.key(event)
     try {
       if (action === 'complete') await idempotency.store.complete(key, token, idempotency.ttl)
       else await idempotency.store.release(key, token)
@@ -442,10 +447,10 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
 
   /**
    * Runs one handler within the timeout; a throw, a rejection or the timeout becomes the failure to
-   * report. A handler past its timeout keeps running and keeps its claim (`token`), so a retry meanwhile
+   * report. A handler past its timeout keeps running and keeps its claim (`held`), so a retry meanwhile
    * gets 409 rather than a second run; when it ends, the claim is completed or released as usual.
    */
-  #run (route: Route<E, C>, event: E, context: C, token: string | undefined, log: Logger): HookgateError | undefined | Promise<HookgateError | undefined> {
+  #run (route: Route<E, C>, event: E, context: C, held: HeldClaim | undefined, log: Logger): HookgateError | undefined | Promise<HookgateError | undefined> {
     let result: unknown
     try {
       result = route.handler(event, context)
@@ -460,7 +465,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
       const entry = deadlines.add(() => {
         // The handler cannot be cancelled; it keeps running, but the sender is told to retry.
         resolve(new HookgateError('HOOKGATE_HANDLER_TIMEOUT', { eventId: event.id, reason: `handler for "${route.pattern}" took more than ${this.#handlerTimeout} ms` }))
-        this.#recordWhenEnded(route, event, result, token, log)
+        this.#recordWhenEnded(route, event, result, held, log)
       })
       result.then(
         () => { if (deadlines.settle(entry)) resolve(undefined) },
@@ -473,8 +478,8 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
    * A handler that was answered for with a timeout still runs: when it ends, its claim is completed
    * or released as if it had been in time, and `close()` waits for that (for a short grace).
    */
-  #recordWhenEnded (route: Route<E, C>, event: E, result: PromiseLike<unknown>, token: string | undefined, log: Logger): void {
-    const settle = async (action: 'complete' | 'release'): Promise<void> => { if (token !== undefined) await this.#settle(action, event, token, log) }
+  #recordWhenEnded (route: Route<E, C>, event: E, result: PromiseLike<unknown>, held: HeldClaim | undefined, log: Logger): void {
+    const settle = async (action: 'complete' | 'release'): Promise<void> => { if (held !== undefined) await this.#settle(action, held, event, log) }
     const recorded = Promise.resolve(result).then(
       async () => {
         log.warn({ eventId: event.id }, `handler for "${route.pattern}" succeeded after its timeout`)
@@ -485,7 +490,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
         await settle('release')
       }
     )
-    if (token === undefined) return // nothing to record: close() need not wait for it
+    if (held === undefined) return // nothing to record: close() need not wait for it
     const forget = (): void => { this.#late.delete(recorded) }
     this.#late.add(recorded)
     recorded.then(forget, forget)

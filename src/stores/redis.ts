@@ -15,6 +15,8 @@ export interface RedisStoreOptions {
 }
 
 // One round trip each, atomic in Redis. A running claim is "running:<token>", a done one "done".
+// A claim found running under its own token was taken by this very command, whose reply was lost
+// and which ioredis sent again after reconnecting: it is still this delivery's.
 const CLAIM = `
 local v = redis.call('GET', KEYS[1])
 if not v then
@@ -22,6 +24,7 @@ if not v then
   return {'claimed'}
 end
 if v == 'done' then return {'done'} end
+if v == 'running:' .. ARGV[1] then return {'claimed'} end
 return {'running', redis.call('PTTL', KEYS[1])}`
 
 const COMPLETE = `

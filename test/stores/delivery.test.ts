@@ -1,14 +1,17 @@
 import { describe, test, type TestContext } from 'node:test'
 import type { Redis } from 'ioredis'
 import assert from 'node:assert/strict'
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net'
+import Fastify from 'fastify'
+import hookgate from '../../src/index.js'
 import { createReceiver, type ReceiverOptions } from '../../src/core/receiver.js'
 import { resolveIdempotency, type IdempotencyStore } from '../../src/core/idempotency.js'
 import type { Logger } from '../../src/core/types.js'
 import { backchannel, type BackchannelEvent } from '../../src/providers/index.js'
 import { memoryStore } from '../../src/stores/memory.js'
 import { redisStore } from '../../src/stores/redis.js'
-import { signBackchannel } from '../../src/testing/index.js'
-import { isolatedRedisClient, isolatedRedisStore } from './redis-helpers.js'
+import { backchannelRequest, signBackchannel } from '../../src/testing/index.js'
+import { isolatedRedisClient, isolatedRedisStore, REDIS_URL } from './redis-helpers.js'
 
 const SECRET = 'delivery-secret'
 
@@ -305,6 +308,8 @@ test('de-duplication can be turned off, and its options are validated', () => {
   assert.doesNotThrow(() => createReceiver(provider, { handlerTimeout: 5000, idempotency: { lease: 5001 } }))
   assert.doesNotThrow(() => createReceiver(provider, { handlerTimeout: Infinity, idempotency: { lease: 1000 } }), 'without a timeout the lease is the user\'s bound')
   assert.throws(() => createReceiver(provider, { idempotency: { namespace: '' } }), { name: 'TypeError', message: /"idempotency.namespace"/ })
+  // "shop" with event "eu:1" and "shop:eu" with event "1" would share the key "shop:eu:1".
+  assert.throws(() => createReceiver(provider, { idempotency: { namespace: 'shop:eu' } }), { name: 'TypeError', message: /"idempotency.namespace" must not contain ":"/ })
   assert.throws(() => createReceiver(provider, { idempotency: { store: {} as IdempotencyStore } }), { name: 'TypeError', message: /"idempotency.store"/ })
   assert.throws(() => redisStore({}), { name: 'TypeError', message: /exactly one of/ })
   assert.throws(() => redisStore({ url: 'http://x' }), { name: 'TypeError', message: /redis:\/\// })
@@ -317,4 +322,73 @@ test('CloudEvents keys keep source and id apart: a separator spelled inside a (p
   const c = { id: 'y', type: 't', source: 'src:1:x', data: {} }
   const keys = [a, b, c, { ...c, source: 'src', id: '1:x:y' }].map((event) => resolved?.key(event))
   assert.equal(new Set(keys).size, keys.length, keys.join(' | '))
+})
+
+test('a handler that changes the event it is given settles the claim it took: the retry is a duplicate, not a 409 for a lease', async () => {
+  const store = memoryStore()
+  let runs = 0
+  const receiver = createReceiver(backchannel({ secret: SECRET }), { idempotency: { store } }).on('*', (event) => {
+    runs++
+    ;(event as { id: string }).id = event.id.toUpperCase()
+  })
+  assert.equal((await receiver.receive(...delivery('evt_mutated'))).status, 200)
+  const retry = await receiver.receive(...delivery('evt_mutated'))
+  assert.equal(retry.status, 200)
+  assert.deepEqual(retry.body, { ok: true, handled: 0, duplicates: 1 })
+  assert.equal(runs, 1)
+})
+
+test('a claim whose reply Redis lost (ioredis sends it again on a new connection) is still this delivery\'s: the handler runs, no 409', async (t) => {
+  const upstream = new URL(REDIS_URL)
+  // A proxy that drops the connection in place of the first claim's reply, after Redis ran it.
+  let dropped = false
+  const sockets = new Set<Socket>()
+  const proxy = createServer((client) => {
+    const server = connect(Number(upstream.port || 6379), upstream.hostname)
+    sockets.add(client).add(server)
+    let dropReply = false
+    client.on('data', (chunk) => {
+      if (!dropped && chunk.includes('running:')) { dropped = true; dropReply = true }
+      server.write(chunk)
+    })
+    server.on('data', (chunk) => {
+      if (dropReply) { client.destroy(); server.destroy(); return }
+      client.write(chunk)
+    })
+    for (const socket of [client, server]) socket.on('error', () => {})
+    client.on('close', () => { server.destroy() })
+    server.on('close', () => { client.destroy() })
+  })
+  await new Promise<void>((resolve) => { proxy.listen(0, '127.0.0.1', resolve) })
+  t.after(() => { for (const socket of sockets) socket.destroy(); proxy.close() })
+  const { client, prefix } = isolatedRedisClient(t)
+  const store = redisStore({ url: `redis://127.0.0.1:${(proxy.address() as AddressInfo).port}`, prefix })
+  t.after(async () => { await store.close() })
+  let runs = 0
+  const receiver = createReceiver(backchannel({ secret: SECRET }), { idempotency: { store } }).on('*', () => { runs++ })
+  const first = await receiver.receive(...delivery('evt_lost_reply'))
+  assert.ok(dropped, 'the proxy dropped a claim reply')
+  assert.equal(first.status, 200, `got ${first.status} ${JSON.stringify(first.body)}`)
+  assert.equal(runs, 1)
+  assert.equal(await client.get(`${prefix}backchannel:evt_lost_reply`), 'done')
+})
+
+test('an endpoint\'s idempotency object refines the plugin\'s: its own namespace keeps the plugin\'s shared store; false turns it off', async (t) => {
+  const keys: string[] = []
+  const shared = memoryStore()
+  const store: IdempotencyStore = {
+    claim: async (key, lease) => { keys.push(key); return await shared.claim(key, lease) },
+    complete: async (key, token, ttl) => { await shared.complete(key, token, ttl) },
+    release: async (key, token) => { await shared.release(key, token) }
+  }
+  const app = Fastify()
+  t.after(async () => { await app.close() })
+  await app.register(hookgate, { idempotency: { store } })
+  app.webhooks('/shop-a', backchannel({ secret: SECRET }), { idempotency: { namespace: 'shop-a' } }).on('*', () => {})
+  app.webhooks('/off', backchannel({ secret: SECRET }), { idempotency: false }).on('*', () => {})
+  for (const url of ['/shop-a', '/off']) {
+    const response = await app.inject(backchannelRequest({ id: 'evt_1', type: 'order.paid', data: {} }, SECRET, { url }))
+    assert.equal(response.statusCode, 200, url)
+  }
+  assert.deepEqual(keys, ['shop-a:evt_1'])
 })
