@@ -54,7 +54,7 @@ export function bread (options: BreadOptions): Provider<BreadEvent> {
   return Object.freeze({
     name: 'bread',
     verifiers: Object.freeze([
-      basicAuthVerifier({ credentials: basicAuth, realm: 'bread-webhooks' }),
+      basicAuthVerifier({ credentials: basicAuth, realm: 'bread-webhooks' }, 'basicAuth'),
       // Option errors name bread()'s own options ("keys"), not the verifier's ("jws.keys").
       scopedJwsVerifier({
         header: BREAD_SIGNATURE_HEADER,

@@ -10,13 +10,14 @@ export type SecretOptions =
 
 /**
  * Builds a provider from an HMAC scheme and an envelope, both plain data: the shape every HMAC
- * preset shares. The secret is checked here so that a mistake names the option the user wrote.
+ * preset shares. The secret is checked here so that a mistake names the option the user wrote, and
+ * the preset as it is called (`call`, where the provider's name is spelled otherwise).
  */
-export function hmacPreset (name: string, options: SecretOptions, scheme: Omit<HmacOptions, 'secrets'>, envelope: JsonTypeEnvelopeOptions): Provider<JsonTypeEvent> {
-  if (options === null || typeof options !== 'object') throw new TypeError(`${name}() needs { secret }`)
-  if (options.secret !== undefined && options.secrets !== undefined) throw new TypeError(`${name}(): give "secret" or "secrets", not both`)
+export function hmacPreset (name: string, options: SecretOptions, scheme: Omit<HmacOptions, 'secrets'>, envelope: JsonTypeEnvelopeOptions, call = `${name}()`): Provider<JsonTypeEvent> {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${call} needs { secret }`)
+  if (options.secret !== undefined && options.secrets !== undefined) throw new TypeError(`${call}: give "secret" or "secrets", not both`)
   const given = options.secret ?? options.secrets
-  if (given === undefined) throw new TypeError(`${name}(): "secret" is required`)
+  if (given === undefined) throw new TypeError(`${call}: "secret" is required`)
   const secrets = secretProvider(given, options.secret === undefined ? 'secrets' : 'secret')
   return Object.freeze({
     name,

@@ -26,13 +26,14 @@ function digest (userPass: string | Buffer): Buffer {
  * Checks `Authorization: Basic …` (RFC 7617). The decoded `user:password` is hashed and compared
  * with `timingSafeEqual` against the hash of each configured pair, so neither the content nor the
  * length of the expected credentials shows in the timing. A refusal carries `WWW-Authenticate: Basic`.
+ * Option errors name the credentials as `credentialsOption` (a preset passes the name its users write).
  */
-export function basicAuthVerifier (options: BasicAuthOptions): Verifier {
+export function basicAuthVerifier (options: BasicAuthOptions, credentialsOption = 'basicAuth.credentials'): Verifier {
   if (options === null || typeof options !== 'object') throw new TypeError('"basicAuth" must be an object')
   const list = Array.isArray(options.credentials) ? options.credentials : [options.credentials]
-  if (list.length === 0) throw new TypeError('"basicAuth.credentials" must not be empty')
+  if (list.length === 0) throw new TypeError(`"${credentialsOption}" must not be empty`)
   const expected = list.map((pair: BasicCredentials, i) => {
-    const at = list.length > 1 ? `basicAuth.credentials[${i}]` : 'basicAuth'
+    const at = list.length > 1 || Array.isArray(options.credentials) ? `${credentialsOption}[${i}]` : 'basicAuth'
     if (pair === null || typeof pair !== 'object') throw new TypeError(`"${at}" must be { username, password }`)
     if (typeof pair.username !== 'string' || pair.username === '' || pair.username.includes(':')) {
       throw new TypeError(`"${at}.username" must be a non-empty string without ":"`)

@@ -70,15 +70,17 @@ function encodedLength (bytes: number, encoding: SignatureEncoding): number {
   return Math.ceil(bytes * 4 / 3)
 }
 
-function keyTransform (prefix: string | undefined, encoding: 'utf8' | 'base64'): ((secret: Buffer) => Buffer) | undefined {
+function keyTransform (prefix: string | undefined, encoding: 'utf8' | 'base64'): ((secret: Buffer, index: number, all: readonly Buffer[]) => Buffer) | undefined {
   if (prefix === undefined && encoding === 'utf8') return undefined
-  return (secret) => {
+  return (secret, index, all) => {
     let text = secret.toString('utf8')
-    if (prefix !== undefined && text.startsWith(prefix)) text = text.slice(prefix.length)
+    const prefixed = prefix !== undefined && text.startsWith(prefix)
+    if (prefixed) text = text.slice(prefix.length)
     if (encoding === 'utf8') return Buffer.from(text, 'utf8')
     const key = Buffer.from(text, 'base64')
     if (key.length === 0 || key.toString('base64').replace(/=+$/, '') !== text.replace(/=+$/, '')) {
-      throw new TypeError(`a secret is not valid base64${prefix === undefined ? '' : ` after "${prefix}"`}`)
+      const which = all.length > 1 ? `secret ${index + 1} of ${all.length}` : 'the secret'
+      throw new TypeError(`${which} is not valid base64${prefixed ? ` after "${prefix}"` : prefix === undefined ? '' : ` (with or without "${prefix}")`}`)
     }
     return key
   }

@@ -26,7 +26,9 @@ export function checkTolerance (timestampMs: number, nowMs: number, toleranceSec
   const skewSeconds = (nowMs - timestampMs) / 1000
   if (Math.abs(skewSeconds) <= toleranceSeconds) return undefined
   const direction = skewSeconds > 0 ? 'old' : 'ahead'
-  return refusal('HOOKGATE_TIMESTAMP_OUT_OF_TOLERANCE', { reason: `timestamp is ${Math.round(Math.abs(skewSeconds))}s ${direction}; tolerance is ${toleranceSeconds}s` })
+  // Rounded up to a tenth: a skew just past the tolerance must not read as equal to it.
+  const shown = Math.ceil(Math.abs(skewSeconds) * 10) / 10
+  return refusal('HOOKGATE_TIMESTAMP_OUT_OF_TOLERANCE', { reason: `timestamp is ${shown}s ${direction}; tolerance is ${toleranceSeconds}s` })
 }
 
 /** Validates a tolerance option: a positive number of seconds. */

@@ -171,4 +171,7 @@ test('bad options throw at creation, naming bread()\'s own options (not the veri
   assert.throws(() => bread({ ...OPTIONS, algorithms: ['none' as 'HS256'] }), { name: 'TypeError', message: /^"algorithms" must not include "none"/ })
   for (const tolerance of [-5, 0, Number.NaN]) assert.throws(() => bread({ ...OPTIONS, tolerance }), { name: 'TypeError', message: /^"tolerance" must be a positive number of seconds/ })
   assert.throws(() => bread({ ...OPTIONS, basicAuth: { username: 'u', password: '' } }), { name: 'TypeError', message: /password/ })
+  // The credentials as the user wrote them: "basicAuth", not the verifier's "basicAuth.credentials".
+  assert.throws(() => bread({ ...OPTIONS, basicAuth: [] }), { name: 'TypeError', message: /^"basicAuth" must not be empty/ })
+  assert.throws(() => bread({ ...OPTIONS, basicAuth: [{ username: '', password: 'p' }] }), { name: 'TypeError', message: /^"basicAuth\[0\]\.username"/ })
 })

@@ -207,3 +207,11 @@ test('a bad tolerance is named as the preset\'s own option, not the verifier\'s 
     assert.ok(make(60).verifiers.length > 0)
   }
 })
+
+test('standardWebhooks() and svix() name themselves and the secret that is not base64', () => {
+  const good = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+  assert.throws(() => standardWebhooks(undefined as unknown as Parameters<typeof standardWebhooks>[0]), { name: 'TypeError', message: /^standardWebhooks\(\) needs \{ secret \}/ })
+  assert.throws(() => svix({} as Parameters<typeof svix>[0]), { name: 'TypeError', message: /^svix\(\): "secret" is required/ })
+  assert.throws(() => standardWebhooks({ secrets: [good, 'whsec_not base64!'] }), { name: 'TypeError', message: /^secret 2 of 2 is not valid base64 after "whsec_"/ })
+  assert.throws(() => standardWebhooks({ secret: 'plain text' }), { name: 'TypeError', message: /^the secret is not valid base64 \(with or without "whsec_"\)/ })
+})

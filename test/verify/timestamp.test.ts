@@ -25,4 +25,7 @@ test('the tolerance is two-sided and inclusive', () => {
   assert.equal(checkTolerance(now + 300_001, now, 300)?.code, 'HOOKGATE_TIMESTAMP_OUT_OF_TOLERANCE')
   assert.match(checkTolerance(now - 400_000, now, 300)?.reason ?? '', /400s old/)
   assert.match(checkTolerance(now + 400_000, now, 300)?.reason ?? '', /400s ahead/)
+  // Just past the tolerance, the reason does not read as equal to it ("300s old; tolerance is 300s").
+  assert.match(checkTolerance(now - 300_400, now, 300)?.reason ?? '', /300\.4s old; tolerance is 300s/)
+  assert.match(checkTolerance(now - 300_001, now, 300)?.reason ?? '', /300\.1s old/)
 })
