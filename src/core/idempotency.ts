@@ -48,7 +48,7 @@ export interface IdempotencyOptions {
  */
 export function refineIdempotency (defaults: IdempotencyOptions | false | undefined, endpoint: IdempotencyOptions | false | undefined): IdempotencyOptions | false | undefined {
   if (endpoint === undefined) return defaults
-  if (endpoint === false || defaults === undefined || defaults === false || typeof defaults !== 'object' || typeof endpoint !== 'object' || endpoint === null) return endpoint
+  if (typeof defaults !== 'object' || typeof endpoint !== 'object' || endpoint === null) return endpoint
   return { ...defaults, ...endpoint }
 }
 
