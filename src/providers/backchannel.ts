@@ -39,5 +39,5 @@ export function backchannel (options: BackchannelOptions): Provider<BackchannelE
     algorithm: 'sha256',
     encoding: 'hex',
     compactJsonFallback: true
-  }, options?.maxAge === undefined ? {} : { maxAge: options.maxAge })
+  }, options?.maxAge === undefined ? {} : { maxAge: options.maxAge }, { options: ['maxAge'] })
 }

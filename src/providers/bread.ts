@@ -3,6 +3,7 @@ import { cloudEventsEnvelope, type CloudEvent, type CloudEventsMode } from '../e
 import { basicAuthVerifier, type BasicCredentials } from '../verify/basic-auth.js'
 import { scopedJwsVerifier, type DetachedJwsOptions, type JwsAlgorithm } from '../verify/jws-detached.js'
 import { toleranceOption } from '../verify/timestamp.js'
+import { onlyKnownOptions } from './hmac-preset.js'
 
 /** A Bread Payments event: a CloudEvent whose data carries `identity.tenantID`. */
 export type BreadEvent<TData = unknown> = CloudEvent<TData>
@@ -44,6 +45,7 @@ export type BreadOptions = Pick<DetachedJwsOptions, 'keys' | 'jwks' | 'jwksUrl' 
  */
 export function bread (options: BreadOptions): Provider<BreadEvent> {
   if (options === null || typeof options !== 'object') throw new TypeError('bread() needs { keys, basicAuth }')
+  onlyKnownOptions(options, 'bread()', ['keys', 'jwks', 'jwksUrl', 'jwksOptions', 'getKey', 'basicAuth', 'tolerance', 'algorithms', 'modes'])
   if (options.basicAuth === undefined) {
     throw new TypeError('bread(): "basicAuth" is required: the ce-* headers carrying the event id and type are protected by it alone')
   }

@@ -13,5 +13,5 @@ export function github (options: SecretOptions): Provider<GitHubEvent> {
   return hmacPreset('github', options, {
     header: 'x-hub-signature-256',
     format: { kind: 'single', prefix: 'sha256=' }
-  }, { id: { header: 'x-github-delivery' }, type: { header: 'x-github-event', suffix: { path: 'action' } }, data: 'body', createdAt: [] })
+  }, { id: { header: 'x-github-delivery' }, type: { header: 'x-github-event', suffix: { path: 'action' } }, data: 'body', createdAt: [] }, { options: [] })
 }

@@ -9,12 +9,25 @@ export type SecretOptions =
   | { /** Several secrets during a rotation; any one may match. */ secrets: SecretSource, secret?: never }
 
 /**
+ * Refuses an option the preset does not take (a misspelt `tolerence`, or `maxAge` where the sender
+ * signs no time): in JavaScript it would be ignored without a word, and the bound it meant missing.
+ */
+export function onlyKnownOptions (options: object, call: string, known: readonly string[]): void {
+  for (const name of Object.keys(options)) {
+    if (!known.includes(name)) throw new TypeError(`${call}: unknown option ${JSON.stringify(name)} (it takes ${known.map((k) => `"${k}"`).join(', ')})`)
+  }
+}
+
+/**
  * Builds a provider from an HMAC scheme and an envelope, both plain data: the shape every HMAC
  * preset shares. The secret is checked here so that a mistake names the option the user wrote, and
- * the preset as it is called (`call`, where the provider's name is spelled otherwise).
+ * the preset as it is called (`preset.call`, where the provider's name is spelled otherwise). Given
+ * `preset.options` (the preset's own option names), any other option than those and the secret is refused.
  */
-export function hmacPreset (name: string, options: SecretOptions, scheme: Omit<HmacOptions, 'secrets'>, envelope: JsonTypeEnvelopeOptions, call = `${name}()`): Provider<JsonTypeEvent> {
+export function hmacPreset (name: string, options: SecretOptions, scheme: Omit<HmacOptions, 'secrets'>, envelope: JsonTypeEnvelopeOptions, preset: { call?: string, options?: readonly string[] } = {}): Provider<JsonTypeEvent> {
+  const call = preset.call ?? `${name}()`
   if (options === null || typeof options !== 'object') throw new TypeError(`${call} needs { secret }`)
+  if (preset.options !== undefined) onlyKnownOptions(options, call, ['secret', 'secrets', ...preset.options])
   if (options.secret !== undefined && options.secrets !== undefined) throw new TypeError(`${call}: give "secret" or "secrets", not both`)
   const given = options.secret ?? options.secrets
   if (given === undefined) throw new TypeError(`${call}: "secret" is required`)

@@ -15,5 +15,5 @@ export function shopify (options: SecretOptions): Provider<ShopifyEvent> {
     header: 'x-shopify-hmac-sha256',
     format: { kind: 'single' },
     encoding: 'base64'
-  }, { id: [{ header: 'x-shopify-event-id' }, { header: 'x-shopify-webhook-id' }], type: { header: 'x-shopify-topic' }, data: 'body', createdAt: [] })
+  }, { id: [{ header: 'x-shopify-event-id' }, { header: 'x-shopify-webhook-id' }], type: { header: 'x-shopify-topic' }, data: 'body', createdAt: [] }, { options: [] })
 }

@@ -17,5 +17,5 @@ export function slack (options: SecretOptions & { tolerance?: number }): Provide
     format: { kind: 'single', prefix: 'v0=' },
     signedContent: 'v0:{timestamp}:{body}',
     timestamp: { header: 'x-slack-request-timestamp', unit: 's', tolerance: toleranceOption(options?.tolerance, 300, 'tolerance') }
-  }, { id: { path: 'event_id' }, type: { path: 'event.type' }, data: { path: 'event' }, createdAt: ['event_time'] })
+  }, { id: { path: 'event_id' }, type: { path: 'event.type' }, data: { path: 'event' }, createdAt: ['event_time'] }, { options: ['tolerance'] })
 }

@@ -29,7 +29,7 @@ export function standardWebhooks (options: StandardWebhooksOptions): Provider<St
     secretEncoding: 'base64',
     signedContent: `{header:${prefix}-id}.{timestamp}.{body}`,
     timestamp: { header: `${prefix}-timestamp`, unit: 's', tolerance: toleranceOption(options?.tolerance, 300, 'tolerance') }
-  }, { id: { header: `${prefix}-id` }, type: { path: 'type' }, data: { path: 'data' }, createdAt: [] }, prefix === 'svix' ? 'svix()' : 'standardWebhooks()')
+  }, { id: { header: `${prefix}-id` }, type: { path: 'type' }, data: { path: 'data' }, createdAt: [] }, { call: prefix === 'svix' ? 'svix()' : 'standardWebhooks()', options: ['tolerance', 'headerPrefix'] })
 }
 
 /** Svix (and senders built on it: Clerk, Resend): Standard Webhooks with `svix-*` headers. */

@@ -22,5 +22,5 @@ export function stripe (options: SecretOptions & { tolerance?: number }): Provid
     format: { kind: 'pairs', key: 'v1', timestampKey: 't', separator: ',', assign: '=' },
     signedContent: '{timestamp}.{body}',
     timestamp: { unit: 's', tolerance: toleranceOption(options?.tolerance, 300, 'tolerance') }
-  }, { id: { path: 'id' }, type: { path: 'type' }, data: [{ path: 'data' }, 'body'], createdAt: ['created'] })
+  }, { id: { path: 'id' }, type: { path: 'type' }, data: [{ path: 'data' }, 'body'], createdAt: ['created'] }, { options: ['tolerance'] })
 }

@@ -173,5 +173,6 @@ test('bad options throw at creation, naming bread()\'s own options (not the veri
   assert.throws(() => bread({ ...OPTIONS, basicAuth: { username: 'u', password: '' } }), { name: 'TypeError', message: /password/ })
   // The credentials as the user wrote them: "basicAuth", not the verifier's "basicAuth.credentials".
   assert.throws(() => bread({ ...OPTIONS, basicAuth: [] }), { name: 'TypeError', message: /^"basicAuth" must not be empty/ })
+  assert.throws(() => bread({ ...OPTIONS, tolerence: 5 } as BreadOptions), { name: 'TypeError', message: /^bread\(\): unknown option "tolerence"/ })
   assert.throws(() => bread({ ...OPTIONS, basicAuth: [{ username: '', password: 'p' }] }), { name: 'TypeError', message: /^"basicAuth\[0\]\.username"/ })
 })

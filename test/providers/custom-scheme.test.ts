@@ -11,8 +11,17 @@ function paddle (options: SecretOptions & { tolerance?: number }) {
     format: { kind: 'pairs', key: 'h1', timestampKey: 'ts', separator: ';' },
     signedContent: '{timestamp}:{body}',
     timestamp: { unit: 's', tolerance: options.tolerance ?? 300 }
-  }, { id: { path: 'event_id' }, type: { path: 'event_type' }, data: { path: 'data' }, createdAt: [] })
+  }, { id: { path: 'event_id' }, type: { path: 'event_type' }, data: { path: 'data' }, createdAt: [] }, { options: ['tolerance'] })
 }
+
+test('a custom preset that lists its options refuses others, naming itself; one that does not list them is not checked', () => {
+  assert.doesNotThrow(() => paddle({ secret: 's', tolerance: 60 }))
+  assert.throws(() => paddle({ secret: 's', tolerence: 60 } as never), { name: 'TypeError', message: /^paddle\(\): unknown option "tolerence" \(it takes "secret", "secrets", "tolerance"\)/ })
+  const scheme = { header: 'x-sig', format: { kind: 'single' } } as const
+  const envelope = { id: { path: 'id' }, type: { path: 'type' }, data: { path: 'data' }, createdAt: [] }
+  assert.throws(() => hmacPreset('acme', { secret: 's', extra: 1 } as never, scheme, envelope, { call: 'acme.webhooks()', options: [] }), { message: /^acme\.webhooks\(\): unknown option "extra"/ })
+  assert.doesNotThrow(() => hmacPreset('acme', { secret: 's', extra: 1 } as never, scheme, envelope))
+})
 
 test('the Paddle preset from docs/custom-scheme.md verifies a signed delivery and refuses tampered and stale ones', async () => {
   const secret = 'pdl_ntfset_01gkpjp8bkm3tm53kdgkx6sms7_6h3qd3uFSi9YCD3OLYAShQI90XTI5vEI'

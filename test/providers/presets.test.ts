@@ -8,7 +8,7 @@ import { Webhook } from 'standardwebhooks'
 import Stripe from 'stripe'
 import { createReceiver, type ReceiverOptions } from '../../src/core/receiver.js'
 import type { Provider, WebhookEvent } from '../../src/core/types.js'
-import { github, shopify, slack, standardWebhooks, stripe, svix, type StripeEvent } from '../../src/providers/index.js'
+import { backchannel, github, shopify, slack, standardWebhooks, stripe, svix, type StripeEvent } from '../../src/providers/index.js'
 import { signShopify } from '../../src/testing/index.js'
 import { hmacVerifier } from '../../src/verify/hmac.js'
 
@@ -214,4 +214,21 @@ test('standardWebhooks() and svix() name themselves and the secret that is not b
   assert.throws(() => svix({} as Parameters<typeof svix>[0]), { name: 'TypeError', message: /^svix\(\): "secret" is required/ })
   assert.throws(() => standardWebhooks({ secrets: [good, 'whsec_not base64!'] }), { name: 'TypeError', message: /^secret 2 of 2 is not valid base64 after "whsec_"/ })
   assert.throws(() => standardWebhooks({ secret: 'plain text' }), { name: 'TypeError', message: /^the secret is not valid base64 \(with or without "whsec_"\)/ })
+})
+
+test('a preset refuses an option it does not take (ignored without a word in JavaScript, the bound it meant missing)', () => {
+  const cases: Array<[() => unknown, RegExp]> = [
+    [() => github({ secret: 's', maxAge: 60 } as never), /^github\(\): unknown option "maxAge" \(it takes "secret", "secrets"\)/],
+    [() => shopify({ secret: 's', tolerance: 60 } as never), /^shopify\(\): unknown option "tolerance"/],
+    [() => stripe({ secret: 'whsec_x', tolerence: 60 } as never), /^stripe\(\): unknown option "tolerence" \(it takes "secret", "secrets", "tolerance"\)/],
+    [() => slack({ secret: 's', maxAge: 60 } as never), /^slack\(\): unknown option "maxAge"/],
+    [() => backchannel({ secret: 's', tolerance: 60 } as never), /^backchannel\(\): unknown option "tolerance" \(it takes "secret", "secrets", "maxAge"\)/],
+    [() => standardWebhooks({ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', prefix: 'svix' } as never), /^standardWebhooks\(\): unknown option "prefix"/]
+  ]
+  for (const [make, message] of cases) assert.throws(make, { name: 'TypeError', message })
+  // Every option a preset documents is still taken.
+  assert.doesNotThrow(() => stripe({ secrets: ['whsec_a', 'whsec_b'], tolerance: 60 }))
+  assert.doesNotThrow(() => backchannel({ secret: 's', maxAge: 60 }))
+  assert.doesNotThrow(() => standardWebhooks({ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', tolerance: 60, headerPrefix: 'webhook' }))
+  assert.doesNotThrow(() => svix({ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', tolerance: 60 }))
 })
