@@ -3,7 +3,7 @@ import { cloudEventsEnvelope, type CloudEvent, type CloudEventsMode } from '../e
 import { basicAuthVerifier, type BasicCredentials } from '../verify/basic-auth.js'
 import { scopedJwsVerifier, type DetachedJwsOptions, type JwsAlgorithm } from '../verify/jws-detached.js'
 import { toleranceOption } from '../verify/timestamp.js'
-import { onlyKnownOptions } from './hmac-preset.js'
+import { onlyKnownOptions } from './known-options.js'
 
 /** A Bread Payments event: a CloudEvent whose data carries `identity.tenantID`. */
 export type BreadEvent<TData = unknown> = CloudEvent<TData>

@@ -2,21 +2,12 @@ import type { Provider } from '../core/types.js'
 import { jsonTypeEnvelope, type JsonTypeEnvelopeOptions, type JsonTypeEvent } from '../envelopes/json-type.js'
 import { hmacVerifier, type HmacOptions } from '../verify/hmac.js'
 import { secretProvider, type SecretSource } from '../verify/secrets.js'
+import { onlyKnownOptions } from './known-options.js'
 
 /** What every HMAC preset takes: its secret (or several, or a function), exclusive. */
 export type SecretOptions =
   | { /** The signing secret, or a function returning it (sync or async). */ secret: SecretSource, secrets?: never }
   | { /** Several secrets during a rotation; any one may match. */ secrets: SecretSource, secret?: never }
-
-/**
- * Refuses an option the preset does not take (a misspelt `tolerence`, or `maxAge` where the sender
- * signs no time): in JavaScript it would be ignored without a word, and the bound it meant missing.
- */
-export function onlyKnownOptions (options: object, call: string, known: readonly string[]): void {
-  for (const name of Object.keys(options)) {
-    if (!known.includes(name)) throw new TypeError(`${call}: unknown option ${JSON.stringify(name)} (it takes ${known.map((k) => `"${k}"`).join(', ')})`)
-  }
-}
 
 /**
  * Builds a provider from an HMAC scheme and an envelope, both plain data: the shape every HMAC

@@ -33,7 +33,7 @@ export function basicAuthVerifier (options: BasicAuthOptions, credentialsOption 
   const list = Array.isArray(options.credentials) ? options.credentials : [options.credentials]
   if (list.length === 0) throw new TypeError(`"${credentialsOption}" must not be empty`)
   const expected = list.map((pair: BasicCredentials, i) => {
-    const at = list.length > 1 || Array.isArray(options.credentials) ? `${credentialsOption}[${i}]` : 'basicAuth'
+    const at = Array.isArray(options.credentials) ? `${credentialsOption}[${i}]` : 'basicAuth'
     if (pair === null || typeof pair !== 'object') throw new TypeError(`"${at}" must be { username, password }`)
     if (typeof pair.username !== 'string' || pair.username === '' || pair.username.includes(':')) {
       throw new TypeError(`"${at}.username" must be a non-empty string without ":"`)
