@@ -1,0 +1,38 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createServer } from 'node:net'
+import { Redis } from 'ioredis'
+import { answers, ensure, services, ServiceUnavailable, stopStarted } from './services.js'
+
+const redis = services.find((service) => service.name === 'Redis') as (typeof services)[number]
+
+async function unusedPort (): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+test('a service that does not answer at its default address is started for the run, and stopped after it', async () => {
+  const silent = `redis://127.0.0.1:${await unusedPort()}`
+  const url = await ensure({ ...redis, defaultUrl: silent }, {})
+  assert.notEqual(url, silent)
+  const client = new Redis(url, { maxRetriesPerRequest: 1 })
+  assert.equal(await client.ping(), 'PONG')
+  await client.quit()
+  stopStarted()
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  assert.equal(await answers(url), false)
+})
+
+test('a *_URL that was set and does not answer is an error naming it, not a server started behind its back', async () => {
+  const silent = `redis://127.0.0.1:${await unusedPort()}`
+  await assert.rejects(ensure(redis, { REDIS_URL: silent }), (err: Error) => err instanceof ServiceUnavailable && err.message.includes(`REDIS_URL=${silent}`))
+})
+
+test('a service neither answering nor installed is an error naming what to install and which variable to set', async () => {
+  const silent = `redis://127.0.0.1:${await unusedPort()}`
+  await assert.rejects(ensure({ ...redis, defaultUrl: silent, binary: 'hookgate-no-such-server' }, {}), (err: Error) =>
+    err instanceof ServiceUnavailable && err.message.includes(redis.install) && err.message.includes('REDIS_URL'))
+})

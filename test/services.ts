@@ -1,0 +1,99 @@
+/**
+ * The services the tests talk to, found or started for a run. A service whose `*_URL` answers is used
+ * as it is; one that does not answer at its default address is started on a free port, with its files
+ * in a temporary folder, and stopped by `stopStarted()`; a server this did not start is never touched.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+export interface Service {
+  readonly name: string
+  readonly variable: string
+  readonly defaultUrl: string
+  readonly binary: string
+  readonly install: string
+  /** Starts a private server on `port`, with its files in `dir`. */
+  start (port: number, dir: string): ChildProcess
+  url (port: number): string
+}
+
+/** Why a service can be neither reached nor started: one line that says what to do. */
+export class ServiceUnavailable extends Error {}
+
+export const services: readonly Service[] = [
+  {
+    name: 'Redis',
+    variable: 'REDIS_URL',
+    defaultUrl: 'redis://127.0.0.1:6379',
+    binary: 'redis-server',
+    install: 'apt-get install redis-server',
+    start: (port, dir) => spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' }),
+    url: (port) => `redis://127.0.0.1:${port}`
+  }
+]
+
+export function answers (url: string, timeoutMs = 1000): Promise<boolean> {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname.replace(/^\[|\]$/g, ''))
+    const done = (ok: boolean): void => { socket.destroy(); resolve(ok) }
+    socket.setTimeout(timeoutMs, () => { done(false) })
+    socket.once('connect', () => { done(true) })
+    socket.once('error', () => { done(false) })
+  })
+}
+
+function freePort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => { resolve(port) })
+    })
+  })
+}
+
+function installed (binary: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' }).status === 0
+}
+
+const started: Array<{ child: ChildProcess, dir: string }> = []
+
+export function stopStarted (): void {
+  for (const { child, dir } of started.splice(0)) {
+    if (child.exitCode === null) child.kill('SIGTERM')
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** The URL a service answers at, starting one when it does not; `ServiceUnavailable` when it cannot. */
+export async function ensure (service: Service, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const given = env[service.variable]
+  const url = given ?? service.defaultUrl
+  if (await answers(url)) return url
+  if (given !== undefined) fail(`${service.name} does not answer at ${service.variable}=${given}: start it, or unset ${service.variable} to let the tests start their own`)
+  if (!installed(service.binary)) fail(`${service.name} does not answer at ${url} and ${service.binary} is not installed: ${service.install}, or set ${service.variable}`)
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), `hookgate-${service.binary}-`))
+  const child = service.start(port, dir)
+  started.push({ child, dir })
+  const own = service.url(port)
+  for (let tries = 0; tries < 100; tries++) {
+    if (await answers(own, 200)) {
+      console.error(`# ${service.name} did not answer at ${url}: started one for this run at ${own} (pid ${child.pid ?? '?'})`)
+      return own
+    }
+    if (child.exitCode !== null) break
+    await sleep(100)
+  }
+  fail(`${service.name} does not answer at ${url}, and the ${service.binary} started for this run did not come up at ${own}`)
+}
+
+function fail (line: string): never {
+  throw new ServiceUnavailable(line)
+}
