@@ -5,10 +5,12 @@ import fp from 'fastify-plugin'
 import { HookgateError, type HookgateErrorCode } from '../core/errors.js'
 import { refineIdempotency } from '../core/idempotency.js'
 import { validateReceiverOptions } from '../core/options.js'
-import { DEFAULT_BODY_LIMIT, handlerArguments, Receiver, receivePrechecked, type EventMapFor, type HandlerOptions, type ReceiverOptions, type SchemaMap } from '../core/receiver.js'
+import { DEFAULT_BODY_LIMIT, handlerArguments, queueOf, Receiver, receivePrechecked, type EventMapFor, type HandlerOptions, type ReceiverOptions, type SchemaMap } from '../core/receiver.js'
 import type { EventFor, EventMap, EventWithSchema, OpenEventMap, PatternFor, SchemaLike } from '../core/typing.js'
 import { describePattern, type EventPattern } from '../core/registry.js'
 import { createAjv } from '../core/schemas.js'
+import type { JobContext, QueueOptions } from '../core/queue.js'
+import { startWorker, type Worker } from '../core/worker.js'
 import { connectionClosing, isClosing, markClosing } from './closing-connections.js'
 import type { Handler, Outcome, Provider, WebhookEvent } from '../core/types.js'
 
@@ -27,7 +29,10 @@ declare module 'fastify' {
 }
 
 /** Options for one endpoint; each falls back to the plugin's option of the same name. */
-export type EndpointOptions<E extends WebhookEvent = WebhookEvent, Events extends SchemaMap = SchemaMap> = Omit<ReceiverOptions<E, FastifyRequest, Events>, 'ajv'>
+export type EndpointOptions<E extends WebhookEvent = WebhookEvent, Events extends SchemaMap = SchemaMap> = Omit<ReceiverOptions<E, FastifyRequest, Events>, 'ajv' | 'queue'>
+
+/** Options of an endpoint in queue mode: its handlers run on workers (docs/queue.md). */
+export type QueuedEndpointOptions<E extends WebhookEvent = WebhookEvent, Events extends SchemaMap = SchemaMap> = EndpointOptions<E, Events> & { queue: QueueOptions }
 
 /** Options given to `app.register(hookgate, options)`: defaults for every endpoint, and the shared ajv. */
 export interface HookgatePluginOptions extends Omit<EndpointOptions, 'events'> {
@@ -35,14 +40,21 @@ export interface HookgatePluginOptions extends Omit<EndpointOptions, 'events'> {
   ajv?: Ajv
 }
 
-export type WebhooksDecorator = <E extends WebhookEvent, const Events extends SchemaMap = Record<never, never>>(path: string, provider: Provider<E>, options?: EndpointOptions<E, Events>) => WebhookEndpoint<E, EventMapFor<Events>>
+/** Declares an endpoint; with a `queue`, its handlers run on workers and get a `JobContext` instead of the request. */
+export interface WebhooksDecorator {
+  <E extends WebhookEvent, const Events extends SchemaMap = Record<never, never>>(path: string, provider: Provider<E>, options: QueuedEndpointOptions<E, Events>): WebhookEndpoint<E, EventMapFor<Events>, JobContext>
+  <E extends WebhookEvent, const Events extends SchemaMap = Record<never, never>>(path: string, provider: Provider<E>, options?: EndpointOptions<E, Events>): WebhookEndpoint<E, EventMapFor<Events>>
+}
 
-/** One Fastify webhook route; `.on()` declares a handler per event type and chains. */
-export class WebhookEndpoint<E extends WebhookEvent = WebhookEvent, M extends EventMap = OpenEventMap> {
+/**
+ * One Fastify webhook route; `.on()` declares a handler per event type and chains. Handlers get the
+ * Fastify request as their second argument, or in queue mode the job's `JobContext`.
+ */
+export class WebhookEndpoint<E extends WebhookEvent = WebhookEvent, M extends EventMap = OpenEventMap, C = FastifyRequest> {
   /** The framework-free receiver behind the route. */
-  readonly receiver: Receiver<E, FastifyRequest>
+  readonly receiver: Receiver<E, C>
 
-  constructor (receiver: Receiver<E, FastifyRequest>) {
+  constructor (receiver: Receiver<E, C>) {
     this.receiver = receiver
   }
 
@@ -50,15 +62,19 @@ export class WebhookEndpoint<E extends WebhookEvent = WebhookEvent, M extends Ev
    * Declares the handler for an event type, an `order.*` namespace or the catch-all `*`; it gets the
    * event and the Fastify request (whose `webhook` is the event).
    */
-  on<const P extends PatternFor<M>, const S extends SchemaLike> (pattern: P, options: HandlerOptions<S> & { schema: S }, handler: Handler<EventWithSchema<E, M, P, S>, FastifyRequest>): this
-  on<const P extends PatternFor<M>> (pattern: P, handler: Handler<EventFor<E, M, P>, FastifyRequest>): this
-  on<const P extends PatternFor<M>> (pattern: P, options: HandlerOptions<never>, handler: Handler<EventFor<E, M, P>, FastifyRequest>): this
-  on (pattern: EventPattern, optionsOrHandler: HandlerOptions | Handler<never, FastifyRequest>, maybeHandler?: Handler<never, FastifyRequest>): this {
+  on<const P extends PatternFor<M>, const S extends SchemaLike> (pattern: P, options: HandlerOptions<S> & { schema: S }, handler: Handler<EventWithSchema<E, M, P, S>, C>): this
+  on<const P extends PatternFor<M>> (pattern: P, handler: Handler<EventFor<E, M, P>, C>): this
+  on<const P extends PatternFor<M>> (pattern: P, options: HandlerOptions<never>, handler: Handler<EventFor<E, M, P>, C>): this
+  on (pattern: EventPattern, optionsOrHandler: HandlerOptions | Handler<never, C>, maybeHandler?: Handler<never, C>): this {
     const [options, handler] = handlerArguments(optionsOrHandler, maybeHandler)
     if (typeof handler !== 'function') throw new TypeError(`the handler for "${describePattern(pattern)}" must be a function`)
-    const typed = handler as Handler<E, FastifyRequest>
+    const typed = handler as Handler<E, C>
+    if (this.receiver[queueOf] !== undefined) {
+      this.receiver.addHandler(pattern, options, typed)
+      return this
+    }
     this.receiver.addHandler(pattern, options, (event, request) => {
-      request.webhook = event
+      (request as FastifyRequest).webhook = event
       return typed(event, request)
     })
     return this
@@ -149,22 +165,35 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
 
 const plugin: FastifyPluginAsync<HookgatePluginOptions> = async (app, options) => {
   validateReceiverOptions(options)
+  if ((options as { queue?: unknown }).queue !== undefined) throw new TypeError('"queue" is an option of each endpoint, app.webhooks(path, provider, { queue }), not of the plugin: each endpoint has a queue of its own')
   const { ajv = createAjv(), ...defaults } = options
   const receivers: Array<Receiver<WebhookEvent, FastifyRequest>> = []
-  // Before the server stops: new deliveries get 503, in-flight ones finish and record their result.
-  app.addHook('preClose', async () => { await Promise.all(receivers.map(async (receiver) => { await receiver.close() })) })
+  const workers: Worker[] = []
+  // Workers start once every handler is declared, and take jobs until the app closes.
+  app.addHook('onReady', async () => {
+    for (const receiver of receivers) {
+      const queue = receiver[queueOf]
+      if (queue?.concurrency !== undefined) workers.push(startWorker(receiver, { log: app.log }))
+    }
+  })
+  // Before the server stops: new deliveries get 503, in-flight ones finish and record their result;
+  // workers stop taking jobs, finish or hand back theirs; then the queues' connections close.
+  app.addHook('preClose', async () => {
+    await Promise.all([...receivers.map(async (receiver) => { await receiver.close() }), ...workers.map(async (worker) => { await worker.close() })])
+    await Promise.all(receivers.map(async (receiver) => { await receiver[queueOf]?.engine.close() }))
+  })
   app.decorateRequest('webhook', null)
-  function webhooks<E extends WebhookEvent> (this: FastifyInstance, path: string, provider: Provider<E>, endpointOptions: EndpointOptions<E> = {}): WebhookEndpoint<E, OpenEventMap> {
+  function webhooks<E extends WebhookEvent> (this: FastifyInstance, path: string, provider: Provider<E>, endpointOptions: EndpointOptions<E> & { queue?: QueueOptions } = {}): WebhookEndpoint<E, OpenEventMap, unknown> {
     if (typeof path !== 'string' || !path.startsWith('/')) {
       throw new TypeError(`webhooks(path): "path" must be a string starting with "/"; got ${JSON.stringify(path)}`)
     }
     // Without a limit from hookgate's options, the app's own bodyLimit applies, as on its other routes.
     const bodyLimit = endpointOptions.bodyLimit ?? defaults.bodyLimit ?? this.initialConfig.bodyLimit ?? DEFAULT_BODY_LIMIT
     const idempotency = refineIdempotency(defaults.idempotency, endpointOptions.idempotency)
-    const receiver = new Receiver<E, FastifyRequest>(provider, { ...defaults as ReceiverOptions<E, FastifyRequest>, ...endpointOptions as ReceiverOptions<E, FastifyRequest>, bodyLimit, ajv, ...(idempotency === undefined ? {} : { idempotency }) })
+    const receiver = new Receiver<E, FastifyRequest>(provider, { ...defaults as ReceiverOptions<E, FastifyRequest>, ...endpointOptions as ReceiverOptions<E, FastifyRequest>, bodyLimit, ajv, endpoint: endpointOptions.endpoint ?? path, ...(idempotency === undefined ? {} : { idempotency }) })
     mountEndpoint(this, path, receiver as unknown as Receiver<WebhookEvent, FastifyRequest>)
     receivers.push(receiver as unknown as Receiver<WebhookEvent, FastifyRequest>)
-    return new WebhookEndpoint<E, OpenEventMap>(receiver)
+    return new WebhookEndpoint<E, OpenEventMap, unknown>(receiver as Receiver<E, unknown>)
   }
   // The typed signature (with the events map) is WebhooksDecorator; the body above is its erasure.
   app.decorate('webhooks', webhooks as never)

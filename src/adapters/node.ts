@@ -2,14 +2,16 @@ import { Buffer } from 'node:buffer'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { HookgateError } from '../core/errors.js'
 import type { Logger } from '../core/types.js'
-import { handlerArguments, Receiver, receivePrechecked, type EventMapFor, type HandlerOptions, type ReceiverOptions, type SchemaMap } from '../core/receiver.js'
+import { handlerArguments, queueOf, Receiver, receivePrechecked, type EventMapFor, type HandlerOptions, type ReceiverOptions, type SchemaMap } from '../core/receiver.js'
 import type { EventFor, EventMap, EventWithSchema, OpenEventMap, PatternFor, SchemaLike } from '../core/typing.js'
 import type { EventPattern } from '../core/registry.js'
 import type { HandshakeOutcome, Handler, Outcome, Provider, WebhookEvent } from '../core/types.js'
 import { connectionClosing, isClosing, markClosing } from './closing-connections.js'
 import { readBody } from './read-body.js'
+import type { JobContext, QueueOptions } from '../core/queue.js'
+import { startWorker, type Worker } from '../core/worker.js'
 
-export interface NodeEndpointOptions<E extends WebhookEvent, Req, Events extends SchemaMap = SchemaMap> extends ReceiverOptions<E, Req, Events> {
+export interface NodeEndpointOptions<E extends WebhookEvent, Req, Events extends SchemaMap = SchemaMap> extends Omit<ReceiverOptions<E, Req, Events>, 'queue'> {
   /** Where refusals and failures are logged. @default console (warn and error only) */
   log?: Logger
   /**
@@ -20,17 +22,28 @@ export interface NodeEndpointOptions<E extends WebhookEvent, Req, Events extends
   path?: string
 }
 
+/** Options of an endpoint in queue mode: its handlers run on workers (docs/queue.md). */
+export type QueuedNodeEndpointOptions<E extends WebhookEvent, Req, Events extends SchemaMap = SchemaMap> = NodeEndpointOptions<E, Req, Events> & { queue: QueueOptions }
+
 type Next = (err?: unknown) => void
 
 /** A request listener or middleware for one endpoint; `.on()` declares handlers and chains. */
-export interface NodeWebhookEndpoint<E extends WebhookEvent, Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse, M extends EventMap = OpenEventMap> {
+/**
+ * A request listener or middleware for one endpoint; `.on()` declares handlers and chains. Handlers
+ * get the request as their second argument, or in queue mode (`C` = `JobContext`) the job's context.
+ */
+export interface NodeWebhookEndpoint<E extends WebhookEvent, Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse, M extends EventMap = OpenEventMap, C = Req> {
   (request: Req, response: Res, next?: Next): void
-  readonly receiver: Receiver<E, Req>
-  /** New deliveries get 503; resolves once in-flight ones have finished. Call it on shutdown. */
+  readonly receiver: Receiver<E, C>
+  /**
+   * New deliveries get 503; resolves once in-flight ones have finished. In queue mode the endpoint's
+   * workers also stop (running handlers finish or are handed back) and the queue's connections close.
+   * Call it on shutdown.
+   */
   close (): Promise<void>
-  on<const P extends PatternFor<M>, const S extends SchemaLike> (pattern: P, options: HandlerOptions<S> & { schema: S }, handler: Handler<EventWithSchema<E, M, P, S>, Req>): NodeWebhookEndpoint<E, Req, Res, M>
-  on<const P extends PatternFor<M>> (pattern: P, handler: Handler<EventFor<E, M, P>, Req>): NodeWebhookEndpoint<E, Req, Res, M>
-  on<const P extends PatternFor<M>> (pattern: P, options: HandlerOptions<never>, handler: Handler<EventFor<E, M, P>, Req>): NodeWebhookEndpoint<E, Req, Res, M>
+  on<const P extends PatternFor<M>, const S extends SchemaLike> (pattern: P, options: HandlerOptions<S> & { schema: S }, handler: Handler<EventWithSchema<E, M, P, S>, C>): NodeWebhookEndpoint<E, Req, Res, M, C>
+  on<const P extends PatternFor<M>> (pattern: P, handler: Handler<EventFor<E, M, P>, C>): NodeWebhookEndpoint<E, Req, Res, M, C>
+  on<const P extends PatternFor<M>> (pattern: P, options: HandlerOptions<never>, handler: Handler<EventFor<E, M, P>, C>): NodeWebhookEndpoint<E, Req, Res, M, C>
 }
 
 const ignore = (): void => {}
@@ -105,10 +118,14 @@ function pathOf (url: string | undefined): string {
  * Builds the handler shared by the node:http and Express adapters: read the bytes with a limit, run
  * the core, write its outcome. Nothing else happens here.
  */
-export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingMessage, Res extends ServerResponse, M extends EventMap = OpenEventMap> (provider: Provider<E>, options: NodeEndpointOptions<E, Req, SchemaMap> = {}): NodeWebhookEndpoint<E, Req, Res, M> {
+export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingMessage, Res extends ServerResponse, M extends EventMap = OpenEventMap> (provider: Provider<E>, options: NodeEndpointOptions<E, Req, SchemaMap> & { queue?: QueueOptions } = {}): NodeWebhookEndpoint<E, Req, Res, M> {
   const { log = consoleLogger, path, ...receiverOptions } = options
   if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) throw new TypeError('"path" must start with "/"')
-  const receiver = new Receiver<E, Req>(provider, receiverOptions as ReceiverOptions<E, Req>)
+  const receiver = new Receiver<E, Req>(provider, { endpoint: path ?? provider.name, ...receiverOptions } as ReceiverOptions<E, Req>)
+  const queue = receiver[queueOf]
+  // In queue mode the workers start once the handlers declared right after this call (.on() chains) are in.
+  let worker: Worker | undefined
+  const starting = queue?.concurrency === undefined ? undefined : setImmediate(() => { worker = startWorker(receiver, { log }) })
 
   async function handle (request: Req, response: Res): Promise<void> {
     const context = { context: request, log }
@@ -163,7 +180,11 @@ export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingM
   } as NodeWebhookEndpoint<E, Req, Res, M>
 
   Object.defineProperty(endpoint, 'receiver', { value: receiver, enumerable: true })
-  endpoint.close = async () => { await receiver.close() }
+  endpoint.close = async () => {
+    clearImmediate(starting)
+    await Promise.all([receiver.close(), worker?.close()])
+    await queue?.engine.close()
+  }
   endpoint.on = function on (pattern: EventPattern, optionsOrHandler: HandlerOptions | Handler<E, Req>, maybeHandler?: Handler<E, Req>) {
     const [handlerOptions, handler] = handlerArguments(optionsOrHandler, maybeHandler)
     receiver.addHandler(pattern, handlerOptions, handler as Handler<E, Req>)
@@ -178,7 +199,9 @@ export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingM
  * http.createServer(webhooks(backchannel({ secret }), { path: '/webhooks/backchannel' })
  *   .on('order.created', async (event) => { await save(event.data) }))
  */
-export function webhooks<E extends WebhookEvent, const Events extends SchemaMap = Record<never, never>> (provider: Provider<E>, options?: NodeEndpointOptions<E, IncomingMessage, Events>): NodeWebhookEndpoint<E, IncomingMessage, ServerResponse, EventMapFor<Events>> {
-  return createNodeEndpoint<E, IncomingMessage, ServerResponse, EventMapFor<Events>>(provider, options as unknown as NodeEndpointOptions<E, IncomingMessage>)
+export function webhooks<E extends WebhookEvent, const Events extends SchemaMap = Record<never, never>> (provider: Provider<E>, options: QueuedNodeEndpointOptions<E, IncomingMessage, Events>): NodeWebhookEndpoint<E, IncomingMessage, ServerResponse, EventMapFor<Events>, JobContext>
+export function webhooks<E extends WebhookEvent, const Events extends SchemaMap = Record<never, never>> (provider: Provider<E>, options?: NodeEndpointOptions<E, IncomingMessage, Events>): NodeWebhookEndpoint<E, IncomingMessage, ServerResponse, EventMapFor<Events>>
+export function webhooks<E extends WebhookEvent> (provider: Provider<E>, options?: NodeEndpointOptions<E, IncomingMessage> & { queue?: QueueOptions }): unknown {
+  return createNodeEndpoint<E, IncomingMessage, ServerResponse>(provider, options)
 }
 export { expectContinue } from './expect-continue.js'

@@ -20,6 +20,7 @@ export const ERROR_CATALOGUE = {
   HOOKGATE_HANDLER_TIMEOUT: { status: 500, message: 'the event handler did not finish in time' },
   HOOKGATE_SECRETS_UNAVAILABLE: { status: 503, message: 'verification secrets are unavailable' },
   HOOKGATE_STORE_UNAVAILABLE: { status: 503, message: 'the idempotency store is unavailable' },
+  HOOKGATE_QUEUE_UNAVAILABLE: { status: 503, message: 'the event could not be queued' },
   HOOKGATE_SHUTTING_DOWN: { status: 503, message: 'the receiver is shutting down' },
   HOOKGATE_CONNECTION_CLOSING: { status: 503, message: 'the connection is closing after an earlier refusal' },
   HOOKGATE_BODY_ALREADY_PARSED: { status: 500, message: 'the request body was read before hookgate could verify it' },

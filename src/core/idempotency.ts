@@ -1,27 +1,8 @@
 import type { WebhookEvent } from './types.js'
+import type { IdempotencyStore } from './idempotency-store.js'
 import { MemoryIdempotencyStore } from '../stores/memory.js'
 
-/** What a store answers when a delivery asks to run an event. */
-export type ClaimResult =
-  | { readonly state: 'claimed', readonly token: string }
-  | { readonly state: 'done' }
-  | { readonly state: 'running', readonly retryAfterMs: number }
-
-/**
- * Remembers which events are running and which are done, so each is handled once. `claim` must be
- * atomic: of two concurrent claims for one key exactly one gets `claimed`. The token names the
- * claim, so a holder whose lease expired cannot complete or release a claim that is now another's.
- */
-export interface IdempotencyStore {
-  /** Claims `key` for `leaseMs` (after which a crashed holder's claim expires). */
-  claim (key: string, leaseMs: number): Promise<ClaimResult>
-  /** Marks the claimed `key` done, remembered for `ttlMs`. */
-  complete (key: string, token: string, ttlMs: number): Promise<void>
-  /** Gives a claim up (the handler failed), so the sender's retry runs the handler again. */
-  release (key: string, token: string): Promise<void>
-  /** Frees what the store owns (a connection it opened). */
-  close? (): Promise<void>
-}
+export type { ClaimResult, IdempotencyStore } from './idempotency-store.js'
 
 export interface IdempotencyOptions {
   /** Where claims live; share a Redis store across instances. @default memoryStore() (this process only) */
@@ -88,9 +69,15 @@ export function resolveIdempotency (options: IdempotencyOptions | false | undefi
     throw new TypeError(`"idempotency.lease" (${lease} ms) must be longer than "handlerTimeout" (${handlerTimeout} ms): a handler still running would lose its claim, and a retry would run it a second time`)
   }
   const ttl = positiveMs(options?.ttl, DEFAULT_DONE_TTL, 'idempotency.ttl')
-  // CloudEvents 1.0: source + id is what is unique; plain events have only an id.
-  // The source's length first: a separator alone could be spelled inside a (percent-decoded) source
-  // or id, and two different events would then share a key.
-  const key = (event: WebhookEvent): string => event.source === undefined ? `${namespace}:${event.id}` : `${namespace}:${event.source.length}:${event.source}:${event.id}`
+  const key = eventKey(namespace)
   return { store: store ?? new MemoryIdempotencyStore({ now }), owned: store === undefined, key, lease, ttl, failOpen: failOpen === true }
+}
+
+/**
+ * The key of an event under `namespace`: CloudEvents 1.0 make source + id unique, plain events have
+ * only an id. The source's length comes first: a separator alone could be spelled inside a
+ * (percent-decoded) source or id, and two different events would then share a key.
+ */
+export function eventKey (namespace: string): (event: WebhookEvent) => string {
+  return (event) => event.source === undefined ? `${namespace}:${event.id}` : `${namespace}:${event.source.length}:${event.source}:${event.id}`
 }

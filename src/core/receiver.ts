@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer'
+import { randomUUID } from 'node:crypto'
 import type { Ajv } from 'ajv'
 import { DeadlineQueue } from './deadlines.js'
 import { HookgateError, refusal, type ValidationIssue } from './errors.js'
@@ -6,7 +7,8 @@ import { readHeader } from './headers.js'
 import { parseJson } from './json.js'
 import { silentLogger } from './log.js'
 import { isJsonMediaType, jsonMediaType } from './media-type.js'
-import { resolveIdempotency, type ClaimResult, type IdempotencyOptions, type ResolvedIdempotency } from './idempotency.js'
+import { eventKey, resolveIdempotency, type ClaimResult, type IdempotencyOptions, type ResolvedIdempotency } from './idempotency.js'
+import { readQueuedEvent, resolveQueue, withTimeout, type ConsumedJob, type JobContext, type JobRecord, type QueuedEvent, type QueueOptions, type ResolvedQueue, type RunResult } from './queue.js'
 import { validateReceiverOptions } from './options.js'
 import { describePattern, EventRegistry, type EventPattern } from './registry.js'
 import { compileDataValidator, createAjv, MAX_REPORTED_ISSUES, type DataValidator, type JsonSchema } from './schemas.js'
@@ -70,6 +72,14 @@ export interface ReceiverOptions<E extends WebhookEvent = WebhookEvent, C = unde
    * for these origins (`'*'`: any), announcing `rate` requests per minute when given. Off by default.
    */
   handshake?: HandshakeOptions
+  /**
+   * Queue mode: each verified event is stored on a durable queue and answered 202 once stored; the
+   * handlers then run on workers, with retries and dead letters, and get a `JobContext` (with an
+   * `AbortSignal`) instead of the request. See docs/queue.md. Off by default: handlers run inline.
+   */
+  queue?: QueueOptions
+  /** The endpoint's name in stored jobs and logs (the route path on Fastify). @default the provider's name */
+  endpoint?: string
 }
 
 export interface HandshakeOptions {
@@ -102,6 +112,12 @@ export interface ReceiveOptions<C> {
  * `precheck()` before reading the body, then this. Not exported from the package.
  */
 export const receivePrechecked: unique symbol = Symbol('hookgate.receivePrechecked')
+
+/** Runs one queued job through this receiver's handlers; called by `startWorker()`. Not exported from the package. */
+export const runQueued: unique symbol = Symbol('hookgate.runQueued')
+
+/** The queue options of a receiver in queue mode; read by `startWorker()`. Not exported from the package. */
+export const queueOf: unique symbol = Symbol('hookgate.queueOf')
 
 /** The request as verifiers and envelopes see it; the URL is built on first read. */
 class Inbound implements InboundRequest {
@@ -158,6 +174,9 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   readonly #onRejected: ((error: HookgateError, context: C) => void) | undefined
   readonly #handshake: HandshakeOptions | undefined
   readonly #idempotency: ResolvedIdempotency | undefined
+  readonly #queue: ResolvedQueue | undefined
+  readonly #key: (event: WebhookEvent) => string
+  readonly #endpoint: string
   #inFlight = 0
   #closing = false
   readonly #idle: Array<() => void> = []
@@ -186,6 +205,11 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     this.#deadlines = this.#handlerTimeout === Infinity ? undefined : new DeadlineQueue(this.#handlerTimeout)
     this.#handshake = options.handshake
     this.#idempotency = resolveIdempotency(options.idempotency, provider.name, this.#handlerTimeout, this.#now)
+    this.#queue = resolveQueue(options.queue)
+    // Queued jobs are keyed as claims are, also when de-duplication by claims is off.
+    this.#key = this.#idempotency?.key ?? eventKey(options.idempotency === false ? provider.name : options.idempotency?.namespace ?? provider.name)
+    if (options.endpoint !== undefined && (typeof options.endpoint !== 'string' || options.endpoint === '')) throw new TypeError('"endpoint" must be a non-empty string')
+    this.#endpoint = options.endpoint ?? provider.name
     this.#validateBase = provider.dataSchema === undefined
       ? undefined
       : compileDataValidator(this.#schemaCompiler(), provider.dataSchema, `every ${provider.name} event`)
@@ -205,6 +229,11 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
    */
   withContext<Context> (): Receiver<E, Context, M> {
     return this as unknown as Receiver<E, Context, M>
+  }
+
+  /** The queue options in queue mode, else `undefined`. */
+  get [queueOf] (): ResolvedQueue | undefined {
+    return this.#queue
   }
 
   /** Whether `OPTIONS` requests get the CloudEvents validation handshake. */
@@ -335,6 +364,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
         }
         routes[e] = route
       }
+      if (this.#queue !== undefined) return await this.#enqueue(this.#queue, events, routes, headers, options, log)
 
       let handled = 0
       let duplicates = 0
@@ -378,6 +408,120 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
       return { status: 200, body: reply, events }
     } finally {
       if (--this.#inFlight === 0 && this.#idle.length > 0) for (const resolve of this.#idle.splice(0)) resolve()
+    }
+  }
+
+  /**
+   * The hand-off of queue mode: each routed event is stored as a job keyed by its idempotency key,
+   * and the sender gets 202 only once every one is stored. A job that exists already (queued,
+   * running, done or dead) is a duplicate; an engine that fails or is too slow gets the sender 503.
+   */
+  async #enqueue (queue: ResolvedQueue, events: readonly E[], routes: ReadonlyArray<Route<E, C> | undefined>, headers: HeaderSource, options: ReceiveOptions<C>, log: Logger): Promise<Outcome<E>> {
+    const delivery = randomUUID()
+    const receivedAt = this.#now()
+    const stored: Record<string, string> = {}
+    for (const name of queue.headers) {
+      const value = readHeader(headers, name)
+      if (value !== undefined) stored[name] = value
+    }
+    let queued = 0
+    let duplicates = 0
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i] as E
+      if (routes[i] === undefined) {
+        log.info({ eventId: event.id, type: event.type }, 'webhook acknowledged: no handler for its type')
+        continue
+      }
+      const key = this.#key(event)
+      const record: QueuedEvent<E> = { v: 1, key, delivery, endpoint: this.#endpoint, provider: this.provider.name, receivedAt, headers: stored, event }
+      let result: 'queued' | 'duplicate'
+      try {
+        result = await withTimeout(queue.engine.enqueue(record), queue.enqueueTimeout, `enqueue on ${queue.engine.engine}`)
+      } catch (err) {
+        return this.reject(new HookgateError('HOOKGATE_QUEUE_UNAVAILABLE', { eventId: event.id, reason: `${queue.engine.engine} queue "${queue.engine.name}" did not store the event`, cause: err, headers: { 'retry-after': '5' } }), options, events)
+      }
+      if (result === 'duplicate') {
+        duplicates++
+        log.info({ eventId: event.id, type: event.type }, 'webhook duplicate: already queued')
+      } else {
+        queued++
+      }
+      this.#notifyJob(queue, { step: result, jobId: key, event }, log)
+    }
+    const ignored = events.length - queued - duplicates
+    const reply: { ok: true, queued: number, ignored?: number, duplicates?: number } = { ok: true, queued }
+    if (ignored > 0) reply.ignored = ignored
+    if (duplicates > 0) reply.duplicates = duplicates
+    return { status: 202, body: reply, events }
+  }
+
+  /**
+   * The run of queue mode: reads the stored job, claims its event, runs its handler with an
+   * `AbortSignal` (aborted at the handler timeout and when `shutdown` aborts), and settles the claim.
+   * Never throws: the result tells the engine to complete, retry, dead-letter or hand the job back.
+   */
+  async [runQueued] (job: ConsumedJob, shutdown: AbortSignal, log: Logger = silentLogger): Promise<RunResult> {
+    const queue = this.#queue
+    const record = readQueuedEvent(job.data)
+    if (typeof record === 'string') return this.#jobEnded(queue, job, undefined, { kind: 'dead', error: new Error(`unreadable job: ${record}`) }, 0, log)
+    const event = record.event as E
+    const route = this.#routes.match(event.type, event.source)
+    if (route === undefined) return this.#jobEnded(queue, job, event, { kind: 'dead', error: new Error(`no handler for type "${event.type}" on this worker`) }, 0, log)
+    if (shutdown.aborted) return { kind: 'handed-back' }
+    const claim = this.#idempotency === undefined ? undefined : await this.#claim(record.key, event, log)
+    if (claim instanceof HookgateError) return this.#jobEnded(queue, job, event, { kind: 'retry', error: claim }, 0, log)
+    if (claim?.state === 'done') return this.#jobEnded(queue, job, event, { kind: 'completed', duplicate: true }, 0, log)
+    if (claim?.state === 'running') return this.#jobEnded(queue, job, event, { kind: 'retry', error: new Error('another run holds the claim on this event') }, 0, log)
+    const held = claim === undefined ? undefined : { key: record.key, token: claim.token }
+    const controller = new AbortController()
+    const onShutdown = (): void => { controller.abort(shutdown.reason) }
+    shutdown.addEventListener('abort', onShutdown)
+    const context: JobContext = {
+      signal: controller.signal, attempt: job.attempt, maxAttempts: job.maxAttempts, jobId: job.id,
+      endpoint: record.endpoint, provider: record.provider, receivedAt: record.receivedAt, headers: record.headers, log
+    }
+    if (queue !== undefined) this.#notifyJob(queue, { step: 'started', jobId: job.id, event, attempt: job.attempt }, log)
+    const started = performance.now()
+    try {
+      let failure = this.#run(route, event, context as C, held, log)
+      if (failure instanceof Promise) failure = await failure
+      const ms = performance.now() - started
+      if (failure === undefined) {
+        if (held !== undefined) await this.#settle('complete', held, event, log)
+        this.#notify(this.#onEvent, event, { context: context as C }, log)
+        return this.#jobEnded(queue, job, event, { kind: 'completed', duplicate: false }, ms, log)
+      }
+      if (failure.code === 'HOOKGATE_HANDLER_TIMEOUT') controller.abort(failure)
+      // A handler past its timeout keeps its claim until it ends (#recordWhenEnded settles it).
+      else if (held !== undefined) await this.#settle('release', held, event, log)
+      if (shutdown.aborted) return this.#jobEnded(queue, job, event, { kind: 'handed-back' }, ms, log)
+      return this.#jobEnded(queue, job, event, { kind: 'retry', error: failure }, ms, log)
+    } finally {
+      shutdown.removeEventListener('abort', onShutdown)
+    }
+  }
+
+  /** Reports a run's end to `onJob` and the log; a retry with no attempt left is reported as dead-lettered. */
+  #jobEnded (queue: ResolvedQueue | undefined, job: ConsumedJob, event: E | undefined, result: RunResult, durationMs: number, log: Logger): RunResult {
+    const last = result.kind === 'dead' || (result.kind === 'retry' && job.attempt >= job.maxAttempts)
+    if (result.kind === 'retry' || result.kind === 'dead') {
+      const fields = { jobId: job.id, eventId: event?.id, attempt: job.attempt, err: result.error }
+      if (last) log.error(fields, 'queued webhook dead-lettered')
+      else log.warn(fields, 'queued webhook failed: retrying')
+    }
+    if (queue === undefined) return result
+    const step = result.kind === 'completed' ? 'succeeded' : result.kind === 'handed-back' ? 'handed-back' : last ? 'dead-lettered' : 'retried'
+    const error = result.kind === 'retry' || result.kind === 'dead' ? { error: result.error } : {}
+    this.#notifyJob(queue, { step, jobId: job.id, event, attempt: job.attempt, durationMs, ...error }, log)
+    return result
+  }
+
+  #notifyJob (queue: ResolvedQueue, record: JobRecord, log: Logger): void {
+    if (queue.onJob === undefined) return
+    try {
+      queue.onJob(record)
+    } catch (err) {
+      hookFailed(err, log)
     }
   }
 

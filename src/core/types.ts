@@ -86,6 +86,7 @@ export interface Logger {
 
 export type ReplyBody =
   | { readonly ok: true, readonly handled: number, readonly ignored?: number, readonly duplicates?: number }
+  | { readonly ok: true, readonly queued: number, readonly ignored?: number, readonly duplicates?: number }
   | { readonly code: string, readonly message: string, readonly errors?: readonly ValidationIssue[] }
 
 /** The answer to a CloudEvents webhook validation request (`OPTIONS`); it has no body. */

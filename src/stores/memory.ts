@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { ClaimResult, IdempotencyStore } from '../core/idempotency.js'
+import type { ClaimResult, IdempotencyStore } from '../core/idempotency-store.js'
 
 export interface MemoryStoreOptions {
   /**

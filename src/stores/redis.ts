@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import type { Redis } from 'ioredis'
-import type { ClaimResult, IdempotencyStore } from '../core/idempotency.js'
+import type { ClaimResult, IdempotencyStore } from '../core/idempotency-store.js'
 
 export interface RedisStoreOptions {
   /** A client the application already has (it keeps owning it). */

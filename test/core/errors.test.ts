@@ -20,6 +20,7 @@ const expected: Record<HookgateErrorCode, [number, string]> = {
   HOOKGATE_HANDLER_TIMEOUT: [500, 'the event handler did not finish in time'],
   HOOKGATE_SECRETS_UNAVAILABLE: [503, 'verification secrets are unavailable'],
   HOOKGATE_STORE_UNAVAILABLE: [503, 'the idempotency store is unavailable'],
+  HOOKGATE_QUEUE_UNAVAILABLE: [503, 'the event could not be queued'],
   HOOKGATE_SHUTTING_DOWN: [503, 'the receiver is shutting down'],
   HOOKGATE_CONNECTION_CLOSING: [503, 'the connection is closing after an earlier refusal'],
   HOOKGATE_BODY_ALREADY_PARSED: [500, 'the request body was read before hookgate could verify it'],

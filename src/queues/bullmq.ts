@@ -1,0 +1,179 @@
+import { DelayedError, Job, Queue, UnrecoverableError, Worker, type ConnectionOptions, type JobsOptions } from 'bullmq'
+import { resolveRetry, type Consumer, type DeadLetter, type JobRunner, type QueuedEvent, type QueueEngine, type RetryOptions } from '../core/queue.js'
+
+export interface BullmqQueueOptions extends RetryOptions {
+  /** The queue's name; one per endpoint. */
+  name: string
+  /** A redis:// or rediss:// URL… */
+  url?: string
+  /** …or BullMQ's connection options (ioredis options). */
+  connection?: ConnectionOptions
+  /** Prefix of BullMQ's keys. @default 'bull' */
+  prefix?: string
+  /**
+   * Milliseconds a worker's lock on a running job lasts (renewed while it runs): a worker that dies
+   * mid-handler gives its job up at most this long after, plus one stalled check. @default 30000
+   */
+  lockDuration?: number
+  /** Milliseconds between checks for jobs whose worker died. @default 30000 */
+  stalledInterval?: number
+  /** How long a completed job is kept (and a redelivery of its event answered as a duplicate), in ms. @default 72 h */
+  keepCompleted?: number
+}
+
+/** BullMQ forbids ':' in custom job ids: the key's ':' are spelled %3A (and '%' as %25), reversibly. */
+export function jobIdOf (key: string): string {
+  return key.replaceAll('%', '%25').replaceAll(':', '%3A')
+}
+
+export function keyOfJobId (id: string): string {
+  return id.replaceAll('%3A', ':').replaceAll('%25', '%')
+}
+
+function connectionFromUrl (url: string): ConnectionOptions {
+  const parsed = new URL(url)
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new TypeError('bullmqQueue(): "url" must be a redis:// or rediss:// URL')
+  const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : undefined
+  return {
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port: parsed.port === '' ? 6379 : Number(parsed.port),
+    ...(parsed.username === '' ? {} : { username: decodeURIComponent(parsed.username) }),
+    ...(parsed.password === '' ? {} : { password: decodeURIComponent(parsed.password) }),
+    ...(db === undefined ? {} : { db }),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {})
+  }
+}
+
+/**
+ * BullMQ over Redis: jobs survive restarts, a dead worker's job is picked up again once its lock
+ * expires, retries use BullMQ's exponential backoff with jitter, and dead letters are the queue's
+ * failed jobs (kept until replayed or purged), so bull-board shows them as they are.
+ */
+export class BullmqQueue implements QueueEngine {
+  readonly engine = 'bullmq'
+  readonly durable = true
+  readonly name: string
+  readonly #connection: ConnectionOptions
+  readonly #prefix: string | undefined
+  readonly #jobOptions: JobsOptions
+  readonly #attempts: number
+  readonly #lockDuration: number
+  readonly #stalledInterval: number
+  readonly #workers = new Set<Worker>()
+  #queue: Queue | undefined
+
+  constructor (options: BullmqQueueOptions) {
+    if (options === null || typeof options !== 'object') throw new TypeError('bullmqQueue() needs { name, url } or { name, connection }')
+    const { name, url, connection, prefix, lockDuration = 30_000, stalledInterval = 30_000, keepCompleted = 72 * 3600_000, ...retryOptions } = options
+    if (typeof name !== 'string' || name === '' || name.includes(':')) throw new TypeError('bullmqQueue(): "name" must be a non-empty string without ":"')
+    if ((url === undefined) === (connection === undefined)) throw new TypeError('bullmqQueue(): give exactly one of "url" or "connection"')
+    for (const [option, value] of Object.entries({ lockDuration, stalledInterval, keepCompleted })) {
+      if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`bullmqQueue(): "${option}" must be a positive integer number of milliseconds`)
+    }
+    const retry = resolveRetry(retryOptions, 'bullmqQueue()')
+    this.name = name
+    this.#connection = url === undefined ? connection as ConnectionOptions : connectionFromUrl(url)
+    this.#prefix = prefix
+    this.#attempts = retry.attempts
+    this.#lockDuration = lockDuration
+    this.#stalledInterval = stalledInterval
+    this.#jobOptions = {
+      attempts: retry.attempts,
+      backoff: { type: 'exponential', delay: retry.delay, jitter: retry.jitter },
+      removeOnComplete: { age: Math.ceil(keepCompleted / 1000) },
+      removeOnFail: false
+    }
+  }
+
+  /** The BullMQ queue (for bull-board, or anything BullMQ offers that hookgate does not). */
+  get queue (): Queue {
+    // Fail fast while Redis is away: the sender is answered 503 instead of the request waiting.
+    this.#queue ??= new Queue(this.name, { connection: { ...this.#connection as object, enableOfflineQueue: false } as ConnectionOptions, ...this.#prefixOption() })
+    return this.#queue
+  }
+
+  #prefixOption (): { prefix?: string } {
+    return this.#prefix === undefined ? {} : { prefix: this.#prefix }
+  }
+
+  async enqueue (record: QueuedEvent): Promise<'queued' | 'duplicate'> {
+    const queue = this.queue
+    await queue.waitUntilReady()
+    const id = jobIdOf(record.key)
+    await queue.add(record.event.type, record, { ...this.#jobOptions, jobId: id })
+    // BullMQ answers an existing id with that id, as for a new job: the stored delivery tells them apart.
+    const stored = await Job.fromId<QueuedEvent>(queue, id)
+    return stored?.data.delivery === record.delivery ? 'queued' : 'duplicate'
+  }
+
+  consume (run: JobRunner, { concurrency }: { readonly concurrency: number }): Consumer {
+    const worker = new Worker(this.name, async (job: Job, token?: string) => {
+      // BullMQ keeps the last attempt's start only: the first is kept in the job's progress, for dead letters.
+      if (job.progress === 0) await job.updateProgress({ firstAttemptAt: Date.now() })
+      const result = await run({ id: keyOfJobId(job.id ?? ''), data: job.data, attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? this.#attempts })
+      if (result.kind === 'completed') return result.duplicate ? 'duplicate' : 'done'
+      if (result.kind === 'handed-back') {
+        // Back to the queue now, with no attempt counted: the next worker runs it.
+        await job.moveToDelayed(Date.now(), token)
+        throw new DelayedError()
+      }
+      if (result.kind === 'dead') throw new UnrecoverableError(result.error.message)
+      throw result.error
+    }, { connection: this.#connection, concurrency, lockDuration: this.#lockDuration, stalledInterval: this.#stalledInterval, ...this.#prefixOption() })
+    // Failures reach the log through hookgate; BullMQ's own error events (a lost connection) must not crash the process.
+    worker.on('error', () => {})
+    this.#workers.add(worker)
+    return {
+      close: async () => {
+        this.#workers.delete(worker)
+        await worker.close()
+      }
+    }
+  }
+
+  async deadLetters (limit = 100): Promise<DeadLetter[]> {
+    const jobs = await this.queue.getFailed(0, limit - 1)
+    return jobs.reverse().map((job) => {
+      const data = job.data as Partial<QueuedEvent> | undefined
+      return {
+        id: keyOfJobId(job.id ?? ''),
+        eventId: data?.event?.id,
+        type: data?.event?.type,
+        endpoint: data?.endpoint,
+        attempts: job.attemptsMade,
+        lastError: job.failedReason,
+        firstAttemptAt: typeof job.progress === 'object' && job.progress !== null && 'firstAttemptAt' in job.progress ? Number(job.progress.firstAttemptAt) : job.processedOn,
+        lastAttemptAt: job.finishedOn
+      }
+    })
+  }
+
+  async #failed (id: string | undefined): Promise<Job[]> {
+    if (id === undefined) return await this.queue.getFailed(0, -1)
+    const job = await Job.fromId(this.queue, jobIdOf(id))
+    return job !== undefined && await job.isFailed() ? [job] : []
+  }
+
+  async replay (id?: string): Promise<number> {
+    const jobs = await this.#failed(id)
+    for (const job of jobs) await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true })
+    return jobs.length
+  }
+
+  async purge (id?: string): Promise<number> {
+    const jobs = await this.#failed(id)
+    for (const job of jobs) await job.remove()
+    return jobs.length
+  }
+
+  async close (): Promise<void> {
+    await Promise.all([...this.#workers].map(async (worker) => { await worker.close() }))
+    this.#workers.clear()
+    await this.#queue?.close()
+  }
+}
+
+/** A BullMQ queue for one endpoint's events. */
+export function bullmqQueue (options: BullmqQueueOptions): BullmqQueue {
+  return new BullmqQueue(options)
+}

@@ -1,0 +1,178 @@
+import { describe, test, type TestContext } from 'node:test'
+import assert from 'node:assert/strict'
+import Fastify from 'fastify'
+import hookgate from '../../src/index.js'
+import type { JobContext, JobRecord, QueueEngine, QueueOptions } from '../../src/core/queue.js'
+import { createReceiver } from '../../src/core/receiver.js'
+import { startWorker } from '../../src/core/worker.js'
+import { backchannel, type BackchannelEvent } from '../../src/providers/index.js'
+import { signBackchannel } from '../../src/testing/index.js'
+import { ENGINES } from './engines.js'
+
+const SECRET = 'queue-secret'
+
+function delivery (id: string, type = 'order.paid', data: object = {}): { body: string, headers: Record<string, string> } {
+  const body = JSON.stringify({ id, type, data })
+  return { body, headers: { ...signBackchannel(body, SECRET), 'user-agent': 'Backchannel-Hookshot/1', authorization: 'Bearer must-not-be-stored' } }
+}
+
+async function until (check: () => boolean | Promise<boolean>, what: string, ms = 8000): Promise<void> {
+  const end = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+type QueuedHandler = (event: BackchannelEvent, job: JobContext) => unknown
+
+for (const engineUnderTest of ENGINES) {
+  describe(`queue engine contract: ${engineUnderTest.name}`, () => {
+    async function app (t: TestContext, handler: QueuedHandler, queue: Partial<QueueOptions> = {}, engine?: QueueEngine) {
+      const fastify = Fastify()
+      t.after(() => fastify.close())
+      await fastify.register(hookgate)
+      const records: JobRecord[] = []
+      const endpoint = fastify.webhooks('/hook', backchannel({ secret: SECRET }), {
+        handlerTimeout: 1000,
+        queue: { engine: engine ?? engineUnderTest.make(t), onJob: (record) => { records.push(record) }, shutdownGrace: 500, ...queue }
+      }).on('order.*', handler)
+      await fastify.ready()
+      const send = async (d: { body: string, headers: Record<string, string> }) => await fastify.inject({ method: 'POST', url: '/hook', headers: d.headers, payload: d.body })
+      return { fastify, endpoint, records, send }
+    }
+
+    test('202 arrives while the handler still runs; the handler then runs once, with the stored headers and no credentials', async (t) => {
+      let release = (): void => {}
+      const gate = new Promise<void>((resolve) => { release = resolve })
+      const runs: JobContext[] = []
+      let finished = false
+      const { send } = await app(t, async (_event, job) => { runs.push(job); await gate; finished = true })
+      const res = await send(delivery('evt_slow'))
+      assert.equal(res.statusCode, 202)
+      assert.deepEqual(res.json(), { ok: true, queued: 1 })
+      await until(() => runs.length === 1, 'the handler to start')
+      assert.equal(finished, false)
+      release()
+      await until(() => finished, 'the handler to finish')
+      assert.equal(runs.length, 1)
+      assert.deepEqual(runs[0]?.headers, { 'content-type': 'application/json', 'user-agent': 'Backchannel-Hookshot/1' })
+      assert.equal(runs[0]?.endpoint, '/hook')
+      assert.equal(runs[0]?.attempt, 1)
+    })
+
+    test('the same event delivered 3 times at once makes one job and one run; a later redelivery is a 2xx duplicate', async (t) => {
+      let runs = 0
+      const { send, records } = await app(t, async () => { runs++ })
+      const replies = await Promise.all([1, 2, 3].map(async () => await send(delivery('evt_same'))))
+      assert.deepEqual(replies.map((r) => r.statusCode), [202, 202, 202])
+      assert.equal(replies.filter((r) => r.json().queued === 1).length, 1)
+      assert.equal(replies.filter((r) => r.json().duplicates === 1).length, 2)
+      await until(() => records.some((r) => r.step === 'succeeded'), 'the run')
+      const again = await send(delivery('evt_same'))
+      assert.equal(again.statusCode, 202)
+      assert.deepEqual(again.json(), { ok: true, queued: 0, duplicates: 1 })
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      assert.equal(runs, 1)
+    })
+
+    test('a handler failing its first 2 attempts runs a third time and succeeds', async (t) => {
+      let attempts = 0
+      const { send, records } = await app(t, async () => { if (++attempts < 3) throw new Error(`attempt ${attempts} fails`) })
+      assert.equal((await send(delivery('evt_flaky'))).statusCode, 202)
+      await until(() => records.some((r) => r.step === 'succeeded'), 'a successful run')
+      assert.equal(attempts, 3)
+      assert.deepEqual(records.filter((r) => r.step !== 'queued').map((r) => `${r.step}:${r.attempt ?? ''}`), ['started:1', 'retried:1', 'started:2', 'retried:2', 'started:3', 'succeeded:3'])
+    })
+
+    test('a handler that always fails is dead-lettered after its attempts with its error; replayed after the fix it succeeds', async (t) => {
+      const engine = engineUnderTest.make(t, { attempts: 3 })
+      let fixed = false
+      let runs = 0
+      const { send, records } = await app(t, async () => { runs++; if (!fixed) throw new Error('database is read-only') }, {}, engine)
+      assert.equal((await send(delivery('evt_poison'))).statusCode, 202)
+      await until(() => records.some((r) => r.step === 'dead-lettered'), 'the dead letter')
+      assert.equal(runs, 3)
+      const dead = await engine.deadLetters()
+      assert.equal(dead.length, 1)
+      assert.equal(dead[0]?.eventId, 'evt_poison')
+      assert.equal(dead[0]?.type, 'order.paid')
+      assert.equal(dead[0]?.attempts, 3)
+      assert.match(dead[0]?.lastError ?? '', /threw|failed/)
+      assert.ok((dead[0]?.firstAttemptAt ?? 0) <= (dead[0]?.lastAttemptAt ?? 0))
+      fixed = true
+      assert.equal(await engine.replay(dead[0]?.id), 1)
+      await until(() => records.some((r) => r.step === 'succeeded'), 'the replayed run')
+      assert.equal(runs, 4)
+      assert.deepEqual(await engine.deadLetters(), [])
+    })
+
+    test('purge deletes dead letters', async (t) => {
+      const engine = engineUnderTest.make(t, { attempts: 1 })
+      const { send, records } = await app(t, async () => { throw new Error('no') }, {}, engine)
+      await send(delivery('evt_a'))
+      await send(delivery('evt_b'))
+      await until(() => records.filter((r) => r.step === 'dead-lettered').length === 2, 'two dead letters')
+      assert.equal(await engine.purge(), 2)
+      assert.deepEqual(await engine.deadLetters(), [])
+    })
+
+    test('a handler past its timeout sees its signal abort, and the job is retried', async (t) => {
+      const reasons: unknown[] = []
+      let attempts = 0
+      const { send, records } = await app(t, async (_event, job) => {
+        if (++attempts > 1) return
+        await new Promise<void>((resolve) => { job.signal.addEventListener('abort', () => { reasons.push(job.signal.reason); resolve() }) })
+      })
+      await send(delivery('evt_timeout'))
+      await until(() => records.some((r) => r.step === 'succeeded'), 'the retried run', 10_000)
+      assert.equal((reasons[0] as { code?: string }).code, 'HOOKGATE_HANDLER_TIMEOUT')
+      assert.equal(records.find((r) => r.step === 'retried')?.error?.message, 'the event handler did not finish in time')
+    })
+
+    test('a refused request stores nothing', async (t) => {
+      const engine = engineUnderTest.make(t)
+      const { send, records } = await app(t, () => {}, {}, engine)
+      const forged = delivery('evt_forged')
+      const res = await send({ body: forged.body.replace('order.paid', 'order.void'), headers: forged.headers })
+      assert.equal(res.statusCode, 401)
+      assert.deepEqual(records, [])
+    })
+
+    test('a job this release cannot read is dead-lettered with the reason, and the worker goes on', async (t) => {
+      const engine = engineUnderTest.make(t, { attempts: 1 })
+      const receiver = createReceiver(backchannel({ secret: SECRET }), { queue: { engine } }).on('*', () => {})
+      const worker = startWorker(receiver)
+      t.after(() => worker.close())
+      const future = { v: 2, key: 'backchannel:evt_future', delivery: 'd', endpoint: '/hook', provider: 'backchannel', receivedAt: 0, headers: {}, event: { id: 'evt_future', type: 'order.paid', data: {} } }
+      await engine.enqueue(future as never)
+      await until(async () => (await engine.deadLetters()).length === 1, 'the dead letter')
+      assert.match((await engine.deadLetters())[0]?.lastError ?? '', /newer hookgate \(format v: 2/)
+    })
+
+    test('graceful shutdown with jobs in flight: none lost, none run twice to completion', async (t) => {
+      const engine = engineUnderTest.make(t)
+      const completed: string[] = []
+      let started = 0
+      const handler: QueuedHandler = async (event, job) => {
+        started++
+        // Half finish within the grace; the others wait for their signal and are handed back.
+        if (Number(event.id.slice(4)) % 2 === 0) await new Promise((resolve) => setTimeout(resolve, 100))
+        else await new Promise<void>((_resolve, reject) => { job.signal.addEventListener('abort', () => { reject(job.signal.reason) }) })
+        completed.push(event.id)
+      }
+      const first = await app(t, handler, { shutdownGrace: 300, workers: { concurrency: 4 } }, engine)
+      for (let i = 0; i < 4; i++) assert.equal((await first.send(delivery(`evt_${i}`))).statusCode, 202)
+      await until(() => started === 4, 'four handlers to start')
+      await first.fastify.close()
+      assert.deepEqual(completed.sort(), ['evt_0', 'evt_2'])
+      if (!engineUnderTest.durable) return
+      // A new instance on the same queue takes the two handed-back jobs, with no attempt counted.
+      const attempts: number[] = []
+      await app(t, async (event, job) => { attempts.push(job.attempt); completed.push(event.id) }, {}, engineUnderTest.make(t, { like: engine }))
+      await until(() => completed.length === 4, 'the handed-back jobs')
+      assert.deepEqual(completed.sort(), ['evt_0', 'evt_1', 'evt_2', 'evt_3'])
+      assert.deepEqual(attempts, [1, 1])
+    })
+  })
+}
