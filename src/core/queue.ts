@@ -74,13 +74,14 @@ export interface ConsumedJob {
 
 /**
  * How a run ended, for the engine to act on: complete the job, schedule a retry (dead-letter once its
- * attempts are used up), dead-letter it at once, or give it back untouched (shutdown).
+ * attempts are used up), dead-letter it at once, or give it back with no attempt counted, to run again
+ * after `delayMs` (at shutdown; or while another run still holds the event's claim).
  */
 export type RunResult =
   | { readonly kind: 'completed', readonly duplicate: boolean }
   | { readonly kind: 'retry', readonly error: Error }
   | { readonly kind: 'dead', readonly error: Error }
-  | { readonly kind: 'handed-back' }
+  | { readonly kind: 'handed-back', readonly delayMs?: number }
 
 /** Runs one consumed job to its result; never throws. */
 export type JobRunner = (job: ConsumedJob) => Promise<RunResult>

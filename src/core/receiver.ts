@@ -471,7 +471,8 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     const claim = this.#idempotency === undefined ? undefined : await this.#claim(record.key, event, log)
     if (claim instanceof HookgateError) return this.#jobEnded(queue, job, event, { kind: 'retry', error: claim }, 0, log)
     if (claim?.state === 'done') return this.#jobEnded(queue, job, event, { kind: 'completed', duplicate: true }, 0, log)
-    if (claim?.state === 'running') return this.#jobEnded(queue, job, event, { kind: 'retry', error: new Error('another run holds the claim on this event') }, 0, log)
+    // A run that still holds the claim (a worker that lost its lock, or died within its lease): try again once the lease ends.
+    if (claim?.state === 'running') return this.#jobEnded(queue, job, event, { kind: 'handed-back', delayMs: claim.retryAfterMs }, 0, log)
     const held = claim === undefined ? undefined : { key: record.key, token: claim.token }
     const controller = new AbortController()
     const onShutdown = (): void => { controller.abort(shutdown.reason) }
@@ -710,6 +711,8 @@ function mergeIssues (base: readonly ValidationIssue[] | undefined, own: readonl
  *   .on('order.created', async (event) => { await save(event.data) })
  * const outcome = await receiver.receive(rawBody, headers)
  */
+export function createReceiver<E extends WebhookEvent, const Events extends SchemaMap = Record<never, never>> (provider: Provider<E>, options: ReceiverOptions<E, JobContext, Events> & { queue: QueueOptions }): Receiver<E, JobContext, EventMapFor<Events>>
+export function createReceiver<E extends WebhookEvent, C = undefined, const Events extends SchemaMap = Record<never, never>> (provider: Provider<E>, options?: ReceiverOptions<E, C, Events>): Receiver<E, C, EventMapFor<Events>>
 export function createReceiver<E extends WebhookEvent, C = undefined, const Events extends SchemaMap = Record<never, never>> (provider: Provider<E>, options?: ReceiverOptions<E, C, Events>): Receiver<E, C, EventMapFor<Events>> {
   return new Receiver<E, C, EventMapFor<Events>>(provider, options as ReceiverOptions<E, C, SchemaMap>)
 }

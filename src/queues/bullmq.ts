@@ -113,8 +113,8 @@ export class BullmqQueue implements QueueEngine {
       const result = await run({ id: keyOfJobId(job.id ?? ''), data: job.data, attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? this.#attempts })
       if (result.kind === 'completed') return result.duplicate ? 'duplicate' : 'done'
       if (result.kind === 'handed-back') {
-        // Back to the queue now, with no attempt counted: the next worker runs it.
-        await job.moveToDelayed(Date.now(), token)
+        // Back to the queue, with no attempt counted: the next worker runs it.
+        await job.moveToDelayed(Date.now() + (result.delayMs ?? 0), token)
         throw new DelayedError()
       }
       if (result.kind === 'dead') throw new UnrecoverableError(result.error.message)

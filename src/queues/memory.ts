@@ -101,6 +101,7 @@ export class MemoryQueue implements QueueEngine {
       else if (result.kind === 'handed-back') {
         job.attemptsMade--
         job.state = 'waiting'
+        job.runAt = Date.now() + (result.delayMs ?? 0)
       } else {
         job.lastError = result.error.message
         if (result.kind === 'dead' || job.attemptsMade >= this.#retry.attempts) this.#finish(job, 'dead')

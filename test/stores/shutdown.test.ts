@@ -25,21 +25,24 @@ async function slowFastifyApp (ms: number, options: { return503OnClosing?: boole
   const app = Fastify(return503OnClosing === undefined ? {} : { return503OnClosing })
   await app.register(hookgate, handlerTimeout === undefined ? { idempotency: { store } } : { handlerTimeout, idempotency: { store } })
   let finished = 0
+  let started = 0
   app.webhooks('/hook', backchannel({ secret: SECRET })).on('*', async () => {
+    started++
     await new Promise((resolve) => setTimeout(resolve, ms))
     finished++
   })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = app.server.address() as AddressInfo
-  return { app, store, port, finished: () => finished }
+  return { app, store, port, finished: () => finished, started: () => started }
 }
 
 for (const return503OnClosing of [true, false]) {
   test(`Fastify app.close() (return503OnClosing: ${return503OnClosing}): the in-flight handler finishes and is recorded; a delivery arriving meanwhile gets 503`, async () => {
-    const { app, store, port, finished } = await slowFastifyApp(300, { return503OnClosing })
+    const { app, store, port, finished, started } = await slowFastifyApp(300, { return503OnClosing })
 
     const inFlight = deliver(port, 'evt_inflight')
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // Closing before the handler started would find nothing in flight (a loaded machine takes its time).
+    while (started() === 0) await new Promise((resolve) => setTimeout(resolve, 5))
     const closing = app.close()
     await new Promise((resolve) => setTimeout(resolve, 50))
     const late = await deliver(port, 'evt_late')
