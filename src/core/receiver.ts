@@ -496,7 +496,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
       // A handler past its timeout keeps its claim until it ends (#recordWhenEnded settles it).
       else if (held !== undefined) await this.#settle('release', held, event, log)
       if (shutdown.aborted) return this.#jobEnded(queue, job, event, { kind: 'handed-back' }, ms, log)
-      return this.#jobEnded(queue, job, event, { kind: 'retry', error: failure }, ms, log)
+      return this.#jobEnded(queue, job, event, { kind: 'retry', error: runFailure(failure) }, ms, log)
     } finally {
       shutdown.removeEventListener('abort', onShutdown)
     }
@@ -696,6 +696,18 @@ function hookFailed (err: unknown, log: Logger): void {
 /** A handler's throw or rejection, as the failure to report. */
 function handlerFailed (route: { readonly pattern: string }, event: WebhookEvent, err: unknown): HookgateError {
   return new HookgateError('HOOKGATE_HANDLER_FAILED', { eventId: event.id, reason: `handler for "${route.pattern}" threw`, cause: err })
+}
+
+/**
+ * A failed run as the engine records it (the dead letter's last error): what failed and the handler's
+ * own message, since no sender reads it; the hookgate error stays its cause.
+ */
+function runFailure (failure: HookgateError): Error {
+  const cause: unknown = failure.cause
+  const detail = cause instanceof Error ? `: ${cause.message}` : cause === undefined ? '' : `: ${String(cause)}`
+  const error = new Error(`${failure.reason ?? failure.message}${detail}`, { cause: failure })
+  error.name = failure.code
+  return error
 }
 
 /** The provider's base schema and the handler's schema apply together: report what both found, within the one limit. */

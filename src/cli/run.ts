@@ -1,0 +1,76 @@
+import { parseArgs } from 'node:util'
+import type { DeadLetter, QueueEngine } from '../core/queue.js'
+
+export const USAGE = `usage: hookgate dead-letters <list|replay|purge> --url <redis://…> --queue <name> [options]
+
+  list                 the dead-lettered events: id, type, attempts, last error, first and last attempt
+  replay <id>|--all    put one or every dead letter back on the queue, with fresh attempts
+  purge <id>|--all     delete one or every dead letter
+
+options:
+  --url <url>          the engine's connection URL (redis:// or rediss:// for BullMQ)
+  --queue <name>       the queue's name, as given to bullmqQueue({ name })
+  --prefix <prefix>    BullMQ's key prefix (default: bull)
+  --limit <n>          at most n dead letters listed (default: 100)
+  --json               list as JSON, one object per line`
+
+/** Opens the engine a URL names; only BullMQ (Redis) has a command-line engine so far. */
+async function openEngine (url: string, name: string, prefix: string | undefined): Promise<QueueEngine> {
+  if (!/^rediss?:\/\//.test(url)) throw new UsageError(`--url must be a redis:// or rediss:// URL (a BullMQ queue); got ${JSON.stringify(url)}`)
+  const { bullmqQueue } = await import('../queues/bullmq.js')
+  return bullmqQueue({ url, name, ...(prefix === undefined ? {} : { prefix }) })
+}
+
+class UsageError extends Error {}
+
+function time (ms: number | undefined): string {
+  return ms === undefined ? '-' : new Date(ms).toISOString()
+}
+
+function describe (letter: DeadLetter): string {
+  return [letter.id, letter.type ?? '-', `attempts=${letter.attempts}`, `first=${time(letter.firstAttemptAt)}`, `last=${time(letter.lastAttemptAt)}`, `error=${JSON.stringify(letter.lastError)}`].join('  ')
+}
+
+/**
+ * The `hookgate` command: lists, replays and purges a queue's dead letters. Resolves the exit code;
+ * writes results to `out` and problems to `err`.
+ */
+export async function runCli (argv: readonly string[], out: (line: string) => void, err: (line: string) => void, open = openEngine): Promise<number> {
+  let engine: QueueEngine | undefined
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: { url: { type: 'string' }, queue: { type: 'string' }, prefix: { type: 'string' }, limit: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }
+    })
+    if (values.help === true) {
+      out(USAGE)
+      return 0
+    }
+    const [group, action, id, ...rest] = positionals
+    if (group !== 'dead-letters' || action === undefined || !['list', 'replay', 'purge'].includes(action) || rest.length > 0) throw new UsageError('expected: dead-letters <list|replay|purge>')
+    if (values.url === undefined || values.queue === undefined) throw new UsageError('--url and --queue are required')
+    const limit = values.limit === undefined ? 100 : Number(values.limit)
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer')
+    if (action !== 'list' && (id === undefined) === (values.all !== true)) throw new UsageError(`${action} takes one dead letter's id or --all`)
+    engine = await open(values.url, values.queue, values.prefix)
+    if (action === 'list') {
+      const letters = await engine.deadLetters(limit)
+      for (const letter of letters) out(values.json === true ? JSON.stringify(letter) : describe(letter))
+      if (values.json !== true) out(`${letters.length} dead-lettered`)
+      return 0
+    }
+    const count = action === 'replay' ? await engine.replay(id) : await engine.purge(id)
+    out(`${action === 'replay' ? 'replayed' : 'purged'} ${count}`)
+    return id !== undefined && count === 0 ? 1 : 0
+  } catch (error) {
+    err(`hookgate: ${(error as Error).message}`)
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) {
+      err(USAGE)
+      return 2
+    }
+    return 1
+  } finally {
+    await engine?.close()
+  }
+}

@@ -1,0 +1,84 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import express from 'express'
+import Fastify from 'fastify'
+import hookgate from '../../src/index.js'
+import { webhooks as expressWebhooks } from '../../src/adapters/express.js'
+import { webhooks as nodeWebhooks } from '../../src/adapters/node.js'
+import { silentLogger } from '../../src/core/log.js'
+import type { JobContext } from '../../src/core/queue.js'
+import { backchannel } from '../../src/providers/index.js'
+import { bullmqQueue } from '../../src/queues/bullmq.js'
+import { memoryQueue } from '../../src/queues/memory.js'
+import { signBackchannel } from '../../src/testing/index.js'
+
+const SECRET = 'queue-adapter-secret'
+
+async function post (port: number, id: string): Promise<Response> {
+  const body = JSON.stringify({ id, type: 'order.paid', data: {} })
+  return await fetch(`http://127.0.0.1:${port}/hook`, { method: 'POST', headers: signBackchannel(body, SECRET), body })
+}
+
+async function until (check: () => boolean, what: string): Promise<void> {
+  const end = Date.now() + 5000
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+for (const adapter of ['node:http', 'express'] as const) {
+  test(`${adapter}: queue mode answers 202 over a real socket, and the endpoint's worker runs the handler with a JobContext`, async (t) => {
+    const runs: JobContext[] = []
+    const options = { path: '/hook', log: silentLogger, queue: { engine: memoryQueue() } }
+    const handler = (_event: unknown, job: JobContext): void => { runs.push(job) }
+    let endpoint: { close: () => Promise<void> }
+    let server
+    if (adapter === 'express') {
+      const middleware = expressWebhooks(backchannel({ secret: SECRET }), options).on('*', handler)
+      endpoint = middleware
+      server = createServer(express().use(middleware))
+    } else {
+      const listener = nodeWebhooks(backchannel({ secret: SECRET }), options).on('*', handler)
+      endpoint = listener
+      server = createServer(listener)
+    }
+    await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+    t.after(async () => { await endpoint.close(); await new Promise((resolve) => server.close(resolve)) })
+    const res = await post((server.address() as AddressInfo).port, 'evt_node')
+    assert.equal(res.status, 202)
+    assert.deepEqual(await res.json(), { ok: true, queued: 1 })
+    await until(() => runs.length === 1, 'the run')
+    assert.equal(runs[0]?.endpoint, '/hook')
+    assert.equal(runs[0]?.signal.aborted, false)
+  })
+}
+
+test('an engine that cannot store the event (Redis unreachable) answers 503 with Retry-After, and nothing is acknowledged', async (t) => {
+  const app = Fastify()
+  t.after(() => app.close())
+  await app.register(hookgate)
+  let runs = 0
+  const engine = bullmqQueue({ url: 'redis://127.0.0.1:1', name: 'unreachable' })
+  app.webhooks('/hook', backchannel({ secret: SECRET }), { queue: { engine, enqueueTimeout: 500, workers: false } }).on('*', () => { runs++ })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const res = await post((app.server.address() as AddressInfo).port, 'evt_lost')
+  assert.equal(res.status, 503)
+  assert.equal(res.headers.get('retry-after'), '5')
+  assert.equal((await res.json() as { code: string }).code, 'HOOKGATE_QUEUE_UNAVAILABLE')
+  assert.equal(runs, 0)
+})
+
+test('queue options are checked at startup: credentials are never stored, the plugin takes no queue, a worker needs a queue', async () => {
+  const app = Fastify()
+  await app.register(hookgate)
+  assert.throws(() => app.webhooks('/a', backchannel({ secret: SECRET }), { queue: { engine: memoryQueue(), headers: ['Authorization'] } }), /must not list "authorization"/)
+  assert.throws(() => app.webhooks('/b', backchannel({ secret: SECRET }), { queue: { engine: {} as never } }), /"queue.engine" must be a queue engine/)
+  await app.close()
+  await assert.rejects(async () => { await Fastify().register(hookgate, { queue: { engine: memoryQueue() } } as never) }, /"queue" is an option of each endpoint/)
+  const { startWorker } = await import('../../src/core/worker.js')
+  const { createReceiver } = await import('../../src/core/receiver.js')
+  assert.throws(() => startWorker(createReceiver(backchannel({ secret: SECRET }))), /has no "queue" option/)
+})
