@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:net'
 import { Redis } from 'ioredis'
+import pg from 'pg'
 import { answers, ensure, services, ServiceUnavailable, stopStarted } from './services.js'
 
 const redis = services.find((service) => service.name === 'Redis') as (typeof services)[number]
@@ -35,4 +36,18 @@ test('a service neither answering nor installed is an error naming what to insta
   const silent = `redis://127.0.0.1:${await unusedPort()}`
   await assert.rejects(ensure({ ...redis, defaultUrl: silent, binary: 'hookgate-no-such-server' }, {}), (err: Error) =>
     err instanceof ServiceUnavailable && err.message.includes(redis.install) && err.message.includes('REDIS_URL'))
+})
+
+test('PostgreSQL not answering at its default address: a private cluster is initialised and started for the run, and stopped after it', { timeout: 60_000 }, async () => {
+  const postgres = services.find((service) => service.name === 'PostgreSQL') as (typeof services)[number]
+  const silent = `postgres://postgres@127.0.0.1:${await unusedPort()}/postgres`
+  const url = await ensure({ ...postgres, defaultUrl: silent }, {})
+  assert.notEqual(url, silent)
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  assert.deepEqual((await client.query('SELECT 1 AS one')).rows, [{ one: 1 }])
+  await client.end()
+  stopStarted()
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  assert.equal(await answers(url), false)
 })

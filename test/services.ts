@@ -4,10 +4,10 @@
  * in a temporary folder, and stopped by `stopStarted()`; a server this did not start is never touched.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { createServer, connect } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 export interface Service {
@@ -33,8 +33,36 @@ export const services: readonly Service[] = [
     install: 'apt-get install redis-server',
     start: (port, dir) => spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' }),
     url: (port) => `redis://127.0.0.1:${port}`
+  },
+  {
+    name: 'PostgreSQL',
+    variable: 'POSTGRES_URL',
+    defaultUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
+    binary: postgresBin('postgres'),
+    install: 'apt-get install postgresql',
+    start: (port, dir) => {
+      // initdb and postgres refuse to run as root: as root, the cluster belongs to the postgres user.
+      const asRoot = process.getuid?.() === 0
+      const run = (command: string, args: string[]): string[] => asRoot ? ['runuser', '-u', 'postgres', '--', command, ...args] : [command, ...args]
+      const data = join(dir, 'data')
+      if (asRoot) spawnSync('chown', ['postgres', dir])
+      const [initdb, ...initArgs] = run(postgresBin('initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync'])
+      spawnSync(initdb as string, initArgs, { stdio: 'ignore' })
+      const [postgres, ...args] = run(postgresBin('postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'])
+      return spawn(postgres as string, args, { stdio: 'ignore' })
+    },
+    url: (port) => `postgres://postgres@127.0.0.1:${port}/postgres`
   }
 ]
+
+/** Debian keeps PostgreSQL's server binaries off the PATH, under /usr/lib/postgresql/<version>/bin. */
+function postgresBin (name: string): string {
+  const onPath = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim()
+  if (onPath !== '') return onPath
+  const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : []
+  const found = versions.map((version) => `/usr/lib/postgresql/${version}/bin/${name}`).find((path) => existsSync(path))
+  return found ?? name
+}
 
 export function answers (url: string, timeoutMs = 1000): Promise<boolean> {
   const { hostname, port } = new URL(url)
@@ -59,7 +87,7 @@ function freePort (): Promise<number> {
 }
 
 function installed (binary: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' }).status === 0
+  return binary.startsWith('/') ? existsSync(binary) : spawnSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' }).status === 0
 }
 
 const started: Array<{ child: ChildProcess, dir: string }> = []
@@ -79,7 +107,7 @@ export async function ensure (service: Service, env: NodeJS.ProcessEnv = process
   if (given !== undefined) fail(`${service.name} does not answer at ${service.variable}=${given}: start it, or unset ${service.variable} to let the tests start their own`)
   if (!installed(service.binary)) fail(`${service.name} does not answer at ${url} and ${service.binary} is not installed: ${service.install}, or set ${service.variable}`)
   const port = await freePort()
-  const dir = mkdtempSync(join(tmpdir(), `hookgate-${service.binary}-`))
+  const dir = mkdtempSync(join(tmpdir(), `hookgate-${basename(service.binary)}-`))
   const child = service.start(port, dir)
   started.push({ child, dir })
   const own = service.url(port)

@@ -1,24 +1,33 @@
 import { parseArgs } from 'node:util'
 import type { DeadLetter, QueueEngine } from '../core/queue.js'
 
-export const USAGE = `usage: hookgate dead-letters <list|replay|purge> --url <redis://…> --queue <name> [options]
+export const USAGE = `usage: hookgate dead-letters <list|replay|purge> --url <redis://… | postgres://…> --queue <name> [options]
 
   list                 the dead-lettered events: id, type, attempts, last error, first and last attempt
   replay <id>|--all    put one or every dead letter back on the queue, with fresh attempts
   purge <id>|--all     delete one or every dead letter
 
 options:
-  --url <url>          the engine's connection URL (redis:// or rediss:// for BullMQ)
-  --queue <name>       the queue's name, as given to bullmqQueue({ name })
+  --url <url>          the engine's connection URL: redis:// or rediss:// for BullMQ, postgres:// for PostgreSQL
+  --queue <name>       the queue's name, as given to bullmqQueue({ name }) or postgresQueue({ name })
   --prefix <prefix>    BullMQ's key prefix (default: bull)
+  --table <table>      PostgreSQL's job table (default: hookgate_jobs)
   --limit <n>          at most n dead letters listed (default: 100)
   --json               list as JSON, one object per line`
 
-/** Opens the engine a URL names; only BullMQ (Redis) has a command-line engine so far. */
-async function openEngine (url: string, name: string, prefix: string | undefined): Promise<QueueEngine> {
-  if (!/^rediss?:\/\//.test(url)) throw new UsageError(`--url must be a redis:// or rediss:// URL (a BullMQ queue); got ${JSON.stringify(url)}`)
-  const { bullmqQueue } = await import('../queues/bullmq.js')
-  return bullmqQueue({ url, name, ...(prefix === undefined ? {} : { prefix }) })
+interface Where { readonly url: string, readonly queue: string, readonly prefix?: string | undefined, readonly table?: string | undefined }
+
+/** Opens the engine a URL names, loading only that engine's client. */
+async function openEngine ({ url, queue, prefix, table }: Where): Promise<QueueEngine> {
+  if (/^rediss?:\/\//.test(url)) {
+    const { bullmqQueue } = await import('../queues/bullmq.js')
+    return bullmqQueue({ url, name: queue, ...(prefix === undefined ? {} : { prefix }) })
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const { postgresQueue } = await import('../queues/postgres.js')
+    return postgresQueue({ url, name: queue, ...(table === undefined ? {} : { table }) })
+  }
+  throw new UsageError(`--url must be a redis://, rediss:// (BullMQ) or postgres:// (PostgreSQL) URL; got ${JSON.stringify(url)}`)
 }
 
 class UsageError extends Error {}
@@ -41,7 +50,7 @@ export async function runCli (argv: readonly string[], out: (line: string) => vo
     const { values, positionals } = parseArgs({
       args: [...argv],
       allowPositionals: true,
-      options: { url: { type: 'string' }, queue: { type: 'string' }, prefix: { type: 'string' }, limit: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }
+      options: { url: { type: 'string' }, queue: { type: 'string' }, prefix: { type: 'string' }, table: { type: 'string' }, limit: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }
     })
     if (values.help === true) {
       out(USAGE)
@@ -53,7 +62,7 @@ export async function runCli (argv: readonly string[], out: (line: string) => vo
     const limit = values.limit === undefined ? 100 : Number(values.limit)
     if (!Number.isSafeInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer')
     if (action !== 'list' && (id === undefined) === (values.all !== true)) throw new UsageError(`${action} takes one dead letter's id or --all`)
-    engine = await open(values.url, values.queue, values.prefix)
+    engine = await open({ url: values.url, queue: values.queue, prefix: values.prefix, table: values.table })
     if (action === 'list') {
       const letters = await engine.deadLetters(limit)
       for (const letter of letters) out(values.json === true ? JSON.stringify(letter) : describe(letter))

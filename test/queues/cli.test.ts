@@ -7,7 +7,8 @@ import { startWorker } from '../../src/core/worker.js'
 import { backchannel } from '../../src/providers/index.js'
 import { bullmqQueue } from '../../src/queues/bullmq.js'
 import { REDIS_URL } from '../stores/redis-helpers.js'
-import { bullmqPrefix, FAST } from './engines.js'
+import { bullmqPrefix, FAST, POSTGRES_URL, postgresQueueName } from './engines.js'
+import { postgresQueue } from '../../src/queues/postgres.js'
 
 const run = promisify(execFile)
 const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname
@@ -58,5 +59,22 @@ test('the hookgate command refuses a wrong invocation with its usage and exit co
   assert.equal(missing.code, 2)
   assert.match(missing.stderr, /--url and --queue are required[\s\S]*usage: hookgate dead-letters/)
   assert.equal((await cli('dead-letters', 'replay', '--url', REDIS_URL, '--queue', 'q')).code, 2)
-  assert.match((await cli('dead-letters', 'list', '--url', 'amqp://x', '--queue', 'q')).stderr, /redis:\/\/ or rediss:\/\//)
+  assert.match((await cli('dead-letters', 'list', '--url', 'amqp://x', '--queue', 'q')).stderr, /must be a redis:\/\/, rediss:\/\/ \(BullMQ\) or postgres:\/\//)
+})
+
+test('the hookgate command reads a PostgreSQL queue from a postgres:// URL', { timeout: 30_000 }, async (t) => {
+  const name = postgresQueueName(t)
+  const engine = postgresQueue({ url: POSTGRES_URL, name, ...FAST, attempts: 1 })
+  const receiver = createReceiver(backchannel({ secret: 's' }), { queue: { engine } }).on('*', () => { throw new Error('warehouse closed') })
+  const worker = startWorker(receiver)
+  t.after(async () => { await worker.close(); await engine.close() })
+  await engine.enqueue({ v: 1, key: 'backchannel:evt_pg', delivery: 'd', endpoint: '/hook', provider: 'backchannel', receivedAt: Date.now(), headers: {}, event: { id: 'evt_pg', type: 'order.paid', data: {} } })
+  const where = ['--url', POSTGRES_URL, '--queue', name]
+  let listed = ''
+  for (let i = 0; i < 100 && !listed.includes('1 dead-lettered'); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    listed = (await cli('dead-letters', 'list', ...where)).stdout
+  }
+  assert.match(listed, /^backchannel:evt_pg {2}order\.paid {2}attempts=1 .*error="handler for \\"\*\\" threw: warehouse closed"$/m)
+  assert.equal((await cli('dead-letters', 'purge', 'backchannel:evt_pg', ...where)).stdout, 'purged 1\n')
 })

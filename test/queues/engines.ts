@@ -4,7 +4,24 @@ import { Redis } from 'ioredis'
 import type { QueueEngine, RetryOptions } from '../../src/core/queue.js'
 import { bullmqQueue } from '../../src/queues/bullmq.js'
 import { memoryQueue } from '../../src/queues/memory.js'
+import { postgresQueue } from '../../src/queues/postgres.js'
 import { REDIS_URL } from '../stores/redis-helpers.js'
+import pg from 'pg'
+
+/** The real PostgreSQL every machine and CI runs (npm test starts one when none answers). */
+export const POSTGRES_URL = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+
+/** A queue name of the test's own, its rows deleted after it. */
+export function postgresQueueName (t: TestContext): string {
+  const name = `test-${randomUUID()}`
+  t.after(async () => {
+    const client = new pg.Client({ connectionString: POSTGRES_URL })
+    await client.connect()
+    await client.query('DELETE FROM hookgate_jobs WHERE queue = $1', [name]).catch(() => {})
+    await client.end()
+  })
+  return name
+}
 
 export interface EngineUnderTest {
   readonly name: string
@@ -44,6 +61,16 @@ export const ENGINES: readonly EngineUnderTest[] = [
       const prefix = like === undefined ? bullmqPrefix(t) : prefixes.get(like) as string
       const engine = bullmqQueue({ url: REDIS_URL, name: 'webhooks', prefix, lockDuration: 2000, stalledInterval: 1000, ...FAST, ...retry })
       prefixes.set(engine, prefix)
+      t.after(async () => { await engine.close() })
+      return engine
+    }
+  },
+  {
+    name: 'postgres',
+    durable: true,
+    make: (t, options = {}) => {
+      const { like, ...retry } = options
+      const engine = postgresQueue({ url: POSTGRES_URL, name: like?.name ?? postgresQueueName(t), lease: 2000, pollInterval: 200, ...FAST, ...retry })
       t.after(async () => { await engine.close() })
       return engine
     }
