@@ -6,6 +6,8 @@ declare module 'autocannon' {
       path?: string
       headers?: Record<string, string>
       body?: string | Buffer
+      /** Called before each request is sent; returns the request to send (a new body, new headers). */
+      setupRequest?: (request: Request) => Request
     }
     interface Options {
       url: string
@@ -13,6 +15,8 @@ declare module 'autocannon' {
       pipelining?: number
       duration?: number
       amount?: number
+      /** Requests per second across all connections (a fixed rate instead of as fast as possible). */
+      overallRate?: number
       timeout?: number
       requests?: Request[]
     }

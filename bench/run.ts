@@ -4,7 +4,7 @@
  * undecided, profiles each goal whose median misses; then writes
  * bench/results.md, bench/chart.svg and docs/benchmarks.md from the numbers.
  */
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { analyse, type Samples } from './lib/analyse.js'
 import { throughputChart } from './lib/chart.js'
 import { checkServer } from './lib/check.js'
@@ -164,7 +164,9 @@ try {
   const input = { date, totalSeconds: 0, pinned, checks: [...checks.values()], tables, goals, memory, profiles, micro, phases, settling }
   writeFileSync(new URL('./chart.svg', import.meta.url), throughputChart(tables, CONFIG.rounds))
   const totalSeconds = (Date.now() - started) / 1000
-  writeFileSync(new URL('./results.md', import.meta.url), resultsMarkdown({ ...input, totalSeconds }))
+  // The queue section is bench/queue.ts's: kept as it is.
+  const queueSection = /<!-- queue-bench -->[\s\S]*<!-- \/queue-bench -->/.exec(readFileSync(new URL('./results.md', import.meta.url), 'utf8'))?.[0]
+  writeFileSync(new URL('./results.md', import.meta.url), resultsMarkdown({ ...input, totalSeconds }) + (queueSection === undefined ? '' : `\n${queueSection}\n`))
   writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), benchmarksDoc({ ...input, totalSeconds }))
   for (const goal of goals) log(`${goal.verdict.toUpperCase().padEnd(12)} ${goal.title}`)
   log(`wrote bench/results.md, bench/chart.svg and docs/benchmarks.md in ${(totalSeconds / 60).toFixed(1)} min`)

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { queueOf, runQueued, type Receiver } from './receiver.js'
 import { silentLogger } from './log.js'
 import type { Consumer, ResolvedQueue } from './queue.js'
@@ -45,6 +46,8 @@ export function startWorker<E extends WebhookEvent, C> (receiver: Receiver<E, C>
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new TypeError('startWorker(): "concurrency" must be a positive integer')
   const log = options.log ?? silentLogger
   const shutdown = new AbortController()
+  // Each running job listens to it: as many listeners as the concurrency, none leaked.
+  setMaxListeners(0, shutdown.signal)
   const consumer: Consumer = queue.engine.consume(async (job) => await receiver[runQueued](job, shutdown.signal, log), { concurrency })
   let closing: Promise<void> | undefined
   return {

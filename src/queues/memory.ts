@@ -36,6 +36,8 @@ export class MemoryQueue implements QueueEngine {
   readonly #retry: ResolvedRetry
   readonly #maxFinished: number
   readonly #jobs = new Map<string, MemoryJob>()
+  /** The jobs in state `waiting`, in the order they became so. */
+  readonly #waiting = new Set<MemoryJob>()
   /** Completed and dead jobs in the order they finished: the oldest is forgotten first. */
   readonly #finished = new Set<string>()
   readonly #workers = new Set<Worker>()
@@ -51,7 +53,9 @@ export class MemoryQueue implements QueueEngine {
 
   async enqueue (record: QueuedEvent): Promise<'queued' | 'duplicate'> {
     if (this.#jobs.has(record.key)) return 'duplicate'
-    this.#jobs.set(record.key, { id: record.key, data: record, state: 'waiting', attemptsMade: 0, runAt: 0, firstAttemptAt: undefined, lastAttemptAt: undefined, lastError: '' })
+    const job: MemoryJob = { id: record.key, data: record, state: 'waiting', attemptsMade: 0, runAt: 0, firstAttemptAt: undefined, lastAttemptAt: undefined, lastError: '' }
+    this.#jobs.set(record.key, job)
+    this.#wait(job, 0)
     this.#pump()
     return 'queued'
   }
@@ -75,13 +79,13 @@ export class MemoryQueue implements QueueEngine {
     this.#timer = undefined
     const now = Date.now()
     let next = Infinity
-    for (const job of this.#jobs.values()) {
-      if (job.state !== 'waiting') continue
+    for (const job of this.#waiting) {
       if (job.runAt > now) {
         next = Math.min(next, job.runAt)
         continue
       }
-      const worker = [...this.#workers].find((w) => !w.closed && w.running.size < w.concurrency)
+      let worker: Worker | undefined
+      for (const w of this.#workers) if (!w.closed && w.running.size < w.concurrency) { worker = w; break }
       if (worker === undefined) return
       this.#start(worker, job)
     }
@@ -91,7 +95,14 @@ export class MemoryQueue implements QueueEngine {
     }
   }
 
+  #wait (job: MemoryJob, delayMs: number): void {
+    job.state = 'waiting'
+    job.runAt = delayMs === 0 ? 0 : Date.now() + delayMs
+    this.#waiting.add(job)
+  }
+
   #start (worker: Worker, job: MemoryJob): void {
+    this.#waiting.delete(job)
     job.state = 'active'
     job.attemptsMade++
     job.lastAttemptAt = Date.now()
@@ -100,15 +111,11 @@ export class MemoryQueue implements QueueEngine {
       if (result.kind === 'completed') this.#finish(job, 'completed')
       else if (result.kind === 'handed-back') {
         job.attemptsMade--
-        job.state = 'waiting'
-        job.runAt = Date.now() + (result.delayMs ?? 0)
+        this.#wait(job, result.delayMs ?? 0)
       } else {
         job.lastError = result.error.message
         if (result.kind === 'dead' || job.attemptsMade >= this.#retry.attempts) this.#finish(job, 'dead')
-        else {
-          job.state = 'waiting'
-          job.runAt = Date.now() + backoffDelay(this.#retry, job.attemptsMade)
-        }
+        else this.#wait(job, backoffDelay(this.#retry, job.attemptsMade))
       }
     }).finally(() => {
       worker.running.delete(running)
@@ -143,7 +150,8 @@ export class MemoryQueue implements QueueEngine {
     const jobs = this.#dead(id)
     for (const job of jobs) {
       this.#finished.delete(job.id)
-      Object.assign(job, { state: 'waiting', attemptsMade: 0, runAt: 0 })
+      job.attemptsMade = 0
+      this.#wait(job, 0)
     }
     this.#pump()
     return jobs.length

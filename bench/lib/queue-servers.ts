@@ -1,0 +1,58 @@
+// The queue-mode servers of `npm run bench:queue`: hookgate's Fastify plugin with the Backchannel
+// preset and one queue engine, each on a queue of its own (dropBenchQueues() deletes them all).
+import { randomUUID } from 'node:crypto'
+import Fastify from 'fastify'
+import hookgate from 'hookgate'
+import type { QueueEngine } from 'hookgate/core'
+import { backchannel } from 'hookgate/providers'
+import { bullmqQueue } from 'hookgate/queues/bullmq'
+import { memoryQueue } from 'hookgate/queues/memory'
+import { postgresQueue } from 'hookgate/queues/postgres'
+import { Redis } from 'ioredis'
+import pg from 'pg'
+import { PATH } from './config.js'
+import { BACKCHANNEL_SECRET, EVENT_TYPE, ORDER_SCHEMA } from './fixtures.js'
+import { listenFastify, type RunningServer } from './listen.js'
+
+export type Engine = 'memory' | 'bullmq' | 'postgres'
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+const POSTGRES_URL = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+const BENCH_PREFIX = 'hookgate-bench'
+
+function engineOf (engine: Engine, name: string): QueueEngine {
+  if (engine === 'memory') return memoryQueue({ name })
+  if (engine === 'bullmq') return bullmqQueue({ url: REDIS_URL, name, prefix: BENCH_PREFIX })
+  return postgresQueue({ url: POSTGRES_URL, name })
+}
+
+/**
+ * Queue mode on `engine`. With `handlerMs`, in-process workers (200 at a time) run a handler that
+ * takes that long; without, the server only enqueues (its workers would run elsewhere).
+ */
+export async function startQueueServer (engine: Engine, handlerMs?: number): Promise<RunningServer> {
+  const name = `bench-${randomUUID()}`
+  const queue = engineOf(engine, name)
+  const app = Fastify()
+  await app.register(hookgate)
+  app.webhooks(PATH, backchannel({ secret: BACKCHANNEL_SECRET }), {
+    idempotency: false,
+    handlerTimeout: 60_000,
+    queue: { engine: queue, workers: handlerMs === undefined ? false : { concurrency: 200 } }
+  }).on(EVENT_TYPE, { schema: ORDER_SCHEMA }, async () => {
+    if (handlerMs !== undefined) await new Promise((resolve) => setTimeout(resolve, handlerMs))
+  })
+  return await listenFastify(app)
+}
+
+/** Deletes every queue the bench servers made (bench/queue.ts calls it before and after a run). */
+export async function dropBenchQueues (): Promise<void> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
+  const keys = await redis.keys(`${BENCH_PREFIX}:*`)
+  for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000))
+  await redis.quit()
+  const client = new pg.Client({ connectionString: POSTGRES_URL })
+  await client.connect()
+  await client.query("DELETE FROM hookgate_jobs WHERE queue LIKE 'bench-%'").catch(() => {})
+  await client.end()
+}

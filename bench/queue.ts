@@ -1,0 +1,132 @@
+/**
+ * `npm run bench:queue`: what queue mode costs the sender. (1) Throughput at 1 KiB of each engine's
+ * enqueue path against the inline path (hookgate-backchannel), interleaved rounds on fresh processes,
+ * every request a new event; (2) the sender's latency at a fixed 200 req/s while in-process workers
+ * run a 10 s handler. Writes its section of bench/results.md.
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import autocannon from 'autocannon'
+import { signBackchannel } from 'hookgate/testing'
+import { CONFIG, PATH } from './lib/config.js'
+import { BACKCHANNEL_SECRET, EVENT_ID, typedBody } from './lib/fixtures.js'
+import { dropBenchQueues } from './lib/queue-servers.js'
+import { pin, spawnServer } from './lib/spawn.js'
+
+const ROUNDS = Number(process.env.BENCH_QUEUE_ROUNDS ?? 4)
+const SECONDS = Number(process.env.BENCH_QUEUE_SECONDS ?? 4)
+const INLINE = 'hookgate-backchannel'
+const ENGINES = ['memory', 'bullmq', 'postgres'] as const
+const log = (line: string): void => { console.log(`[queue bench] ${line}`) }
+
+pin(process.pid, 0)
+// A new event for every request (the same id twice would be a duplicate, answered without a write),
+// signed ahead of time: signing while loading made the load generator the bottleneck.
+const template = typedBody(1024).toString('utf8')
+const EVENTS = Number(process.env.BENCH_QUEUE_EVENTS ?? 200_000)
+const prepared = Array.from({ length: EVENTS }, (_, i) => {
+  const body = Buffer.from(template.replace(EVENT_ID, `evt_${String(i).padStart(10, '0')}`))
+  return { headers: { ...signBackchannel(body, BACKCHANNEL_SECRET) }, body }
+})
+let counter = 0
+function nextEvent (request: autocannon.Request): autocannon.Request {
+  const event = prepared[counter++ % EVENTS] as { headers: Record<string, string>, body: Buffer }
+  return { ...request, headers: event.headers, body: event.body }
+}
+
+interface Load { rps: number, p50: number, p99: number, statuses: Record<string, number>, errors: number }
+
+async function drive (url: string, options: { seconds: number, rate?: number, connections?: number }): Promise<Load> {
+  if (new URL(url).hostname !== '127.0.0.1') throw new Error(`refusing to load ${url}: the benchmark only targets 127.0.0.1`)
+  const result = await autocannon({
+    url,
+    connections: options.connections ?? CONFIG.connections,
+    duration: options.seconds,
+    timeout: 30,
+    ...(options.rate === undefined ? {} : { overallRate: options.rate }),
+    requests: [{ method: 'POST', path: PATH, setupRequest: nextEvent }]
+  })
+  const statuses: Record<string, number> = {}
+  for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = count
+  const responses = Object.values(statuses).reduce((a, b) => a + b, 0)
+  return { rps: responses / result.duration, p50: result.latency.p50, p99: result.latency.p99, statuses, errors: result.errors }
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid] as number : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+
+await dropBenchQueues()
+const servers = [INLINE, ...ENGINES.map((engine) => `hookgate-queue-${engine}`)]
+const rps = new Map<string, number[]>(servers.map((name) => [name, []]))
+const ratios = new Map<string, number[]>(ENGINES.map((engine) => [engine, []]))
+for (let round = 1; round <= ROUNDS; round++) {
+  const order = round % 2 === 1 ? servers : [...servers].reverse()
+  const thisRound = new Map<string, number>()
+  for (const name of order) {
+    counter = 0
+    const server = await spawnServer(name, { cpu: 1 })
+    try {
+      await drive(server.url, { seconds: CONFIG.warmup })
+      const result = await drive(server.url, { seconds: SECONDS })
+      const accepted = (result.statuses['200'] ?? 0) + (result.statuses['202'] ?? 0)
+      if (accepted === 0 || result.errors > 0) throw new Error(`${name}: ${JSON.stringify(result.statuses)}, ${result.errors} errors`)
+      thisRound.set(name, result.rps)
+      rps.get(name)?.push(result.rps)
+      log(`round ${round}: ${name} ${result.rps.toFixed(0)} req/s (${JSON.stringify(result.statuses)})`)
+    } finally {
+      await server.close()
+    }
+  }
+  for (const engine of ENGINES) ratios.get(engine)?.push((thisRound.get(`hookgate-queue-${engine}`) ?? 0) / (thisRound.get(INLINE) ?? 1))
+  await dropBenchQueues()
+}
+
+const latency = new Map<string, Load>()
+for (const engine of ENGINES) {
+  const server = await spawnServer(`hookgate-queue-${engine}-slow`, { cpu: 1 })
+  try {
+    await drive(server.url, { seconds: 2, rate: 200, connections: 50 })
+    const result = await drive(server.url, { seconds: 10, rate: 200, connections: 50 })
+    latency.set(engine, result)
+    log(`${engine} with a 10 s handler at 200 req/s: p50 ${result.p50} ms, p99 ${result.p99} ms (${JSON.stringify(result.statuses)})`)
+  } finally {
+    await server.close()
+  }
+}
+await dropBenchQueues()
+
+const inlineMedian = median(rps.get(INLINE) ?? [])
+const lines = [
+  '<!-- queue-bench -->',
+  '## Queue mode',
+  '',
+  `_Written by \`npm run bench:queue\` (bench/queue.ts) on ${new Date().toISOString()}; \`npm run bench\` keeps this section._`,
+  '',
+  `Throughput at 1 KiB: ${ROUNDS} interleaved rounds of ${SECONDS} s per server (after ${CONFIG.warmup} s of warm-up), each on a fresh process pinned to CPU 1, ${CONFIG.connections} connections, every request a new event. The queue servers only enqueue (\`workers: false\`: their workers would run elsewhere); Redis and PostgreSQL run on the same 2 cores. Goal: the BullMQ path at ≥ 0.5 × the inline path.`,
+  '',
+  '| server | median req/s | rounds | ratio to inline (median, min–max of rounds) | goal |',
+  '|---|---:|---|---|---|',
+  `| inline (${INLINE}) | ${inlineMedian.toFixed(0)} | ${(rps.get(INLINE) ?? []).map((r) => r.toFixed(0)).join(', ')} | 1 | |`,
+  ...ENGINES.map((engine) => {
+    const own = ratios.get(engine) ?? []
+    const verdict = engine !== 'bullmq' ? '' : Math.min(...own) >= 0.5 ? 'met' : median(own) >= 0.5 ? 'median met, not every round' : 'not met'
+    return `| queue: ${engine} | ${median(rps.get(`hookgate-queue-${engine}`) ?? []).toFixed(0)} | ${(rps.get(`hookgate-queue-${engine}`) ?? []).map((r) => r.toFixed(0)).join(', ')} | ${median(own).toFixed(3)} (${Math.min(...own).toFixed(3)}–${Math.max(...own).toFixed(3)}) | ${verdict} |`
+  }),
+  '',
+  'The sender\'s latency while a 10 s handler runs on in-process workers (200 at a time): a fixed 200 req/s for 10 s over 50 connections, every request a new event. Goal: p99 of the 2xx under 20 ms. (Inline, each of these deliveries would take the handler\'s 10 s.)',
+  '',
+  '| engine | p50 | p99 | replies | goal |',
+  '|---|---:|---:|---|---|',
+  ...ENGINES.map((engine) => {
+    const result = latency.get(engine) as Load
+    return `| ${engine} | ${result.p50} ms | ${result.p99} ms | ${Object.entries(result.statuses).map(([code, count]) => `${count} × ${code}`).join(', ')} | ${result.p99 < 20 ? 'met' : 'not met'} |`
+  }),
+  '<!-- /queue-bench -->'
+]
+const resultsFile = new URL('./results.md', import.meta.url)
+const existing = readFileSync(resultsFile, 'utf8')
+const kept = existing.replace(/\n*<!-- queue-bench -->[\s\S]*<!-- \/queue-bench -->\n?/, '')
+writeFileSync(resultsFile, `${kept.trimEnd()}\n\n${lines.join('\n')}\n`)
+log('wrote its section of bench/results.md')
