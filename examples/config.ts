@@ -6,4 +6,8 @@ export const BREAD = {
   secret: process.env.BREAD_SECRET ?? 'hookgate-demo-bread-secret',
   basicAuth: { username: process.env.BREAD_USER ?? 'bread', password: process.env.BREAD_PASSWORD ?? 'hookgate-demo-password' }
 }
-export const USING_DEMO_SECRETS = process.env.BC_WEBHOOK_SECRET === undefined || process.env.BREAD_SECRET === undefined
+/** The secrets not set in the environment, each with the sender that then uses its demo value. */
+export const UNSET_SECRETS = [
+  { variable: 'BC_WEBHOOK_SECRET', provider: 'backchannel', demo: BACKCHANNEL_SECRET },
+  { variable: 'BREAD_SECRET', provider: 'bread', demo: BREAD.secret }
+].filter(({ variable }) => process.env[variable] === undefined)

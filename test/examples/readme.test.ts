@@ -1,8 +1,9 @@
 import { test, type TestContext } from 'node:test'
 import { Redis } from 'ioredis'
 import { REDIS_URL } from '../stores/redis-helpers.js'
+import { POSTGRES_URL } from '../queues/engines.js'
 import assert from 'node:assert/strict'
-import { spawn, execFile } from 'node:child_process'
+import { spawn, execFile, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { promisify } from 'node:util'
@@ -26,20 +27,26 @@ function readmeSendCommands (): string {
 }
 
 async function startExample (t: TestContext, env: NodeJS.ProcessEnv): Promise<string> {
-  const server = spawn('npm', ['start'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
-  t.after(() => { if (server.pid !== undefined && server.exitCode === null) process.kill(-server.pid, 'SIGTERM') })
+  return await (await startExampleProcess(t, env)).output
+}
+
+/** `npm start` in a process group of its own; `output` resolves with what it printed once it listens. */
+async function startExampleProcess (t: TestContext, env: NodeJS.ProcessEnv, command = ['npm', 'start']): Promise<{ server: ChildProcess, output: Promise<string> }> {
+  const [file, ...args] = command as [string, ...string[]]
+  const server = spawn(file, args, { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  t.after(() => { if (server.pid !== undefined && server.exitCode === null) process.kill(-server.pid, 'SIGKILL') })
   let output = ''
-  await new Promise<void>((resolve, reject) => {
+  const listening = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => { reject(new Error(`the example did not start:\n${output}`)) }, 30_000)
     const onData = (chunk: Buffer): void => {
       output += chunk.toString()
-      if (output.includes('Server listening')) { clearTimeout(timer); resolve() }
+      if (output.includes('Server listening')) { clearTimeout(timer); resolve(output) }
     }
     server.stdout.on('data', onData)
     server.stderr.on('data', onData)
     server.on('exit', (code) => { clearTimeout(timer); reject(new Error(`the example exited with ${code}:\n${output}`)) })
   })
-  return output
+  return { server, output: listening }
 }
 
 test('npm start serves the example; the README signed request gets 200 and the forged one 401', { timeout: 60_000 }, async (t) => {
@@ -48,7 +55,7 @@ test('npm start serves the example; the README signed request gets 200 and the f
   delete env.BC_WEBHOOK_SECRET
   delete env.REDIS_URL
   const output = await startExample(t, env)
-  assert.match(output, /using the demo secrets/)
+  assert.match(output, /BC_WEBHOOK_SECRET is not set: backchannel uses the demo secret/)
 
   const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', readmeSendCommands()], { env })
   const statuses = [...stdout.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]))
@@ -77,4 +84,80 @@ test('with REDIS_URL the example keeps its claims in Redis', { timeout: 60_000 }
   assert.equal(created.length, 1)
   assert.equal(await redis.get(created[0] as string), 'done')
   await redis.del(...created)
+})
+
+test('the example names only the secrets actually unset', { timeout: 60_000 }, async (t) => {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(await freePort()), BC_WEBHOOK_SECRET: 'hookgate-demo-secret' }
+  delete env.BREAD_SECRET
+  delete env.REDIS_URL
+  const output = await startExample(t, env)
+  assert.match(output, /BREAD_SECRET is not set: bread uses the demo secret/)
+  assert.doesNotMatch(output, /BC_WEBHOOK_SECRET is not set/)
+})
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  test(`${signal} closes the example through app.close() (deliveries in flight drain), and it exits 0`, { timeout: 60_000 }, async (t) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(await freePort()) }
+    delete env.REDIS_URL
+    delete env.QUEUE_URL
+    // The command npm start runs, so the signal reaches the example itself rather than npm.
+    const scripts = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> }).scripts
+    const [node, ...args] = (scripts.start as string).split(' ')
+    assert.equal(node, 'node')
+    const { server, output } = await startExampleProcess(t, env, [process.execPath, ...args])
+    await output
+    let printed = ''
+    server.stdout?.on('data', (chunk: Buffer) => { printed += chunk.toString() })
+    const exited = new Promise<number | null>((resolve) => { server.on('exit', (code) => { resolve(code) }) })
+    server.kill(signal)
+    assert.equal(await exited, 0)
+    assert.match(printed, /closing: draining deliveries in flight/)
+  })
+}
+
+test('QUEUE_URL puts the example\'s Backchannel endpoint in queue mode: 202, and its worker logs the handled event', { timeout: 60_000 }, async (t) => {
+  const port = await freePort()
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), QUEUE_URL: POSTGRES_URL }
+  delete env.REDIS_URL
+  const { output } = await startExampleProcess(t, env)
+  await output
+  const sent = await promisify(execFile)('npm', ['run', '--silent', 'send', '--', 'backchannel'], { cwd: root, env })
+  assert.match(sent.stdout, /^signed: 202 \{"ok":true,"queued":1\}$/m)
+  assert.match(sent.stdout, /^forged: 401 /m)
+})
+
+test('with a BullMQ QUEUE_URL and BOARD_PASSWORD the example serves bull-board at /admin/queues behind Basic auth', { timeout: 60_000 }, async (t) => {
+  const port = await freePort()
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), QUEUE_URL: REDIS_URL, BOARD_PASSWORD: 'board-pw' }
+  delete env.REDIS_URL
+  const { output } = await startExampleProcess(t, env)
+  await output
+  const anonymous = await fetch(`http://127.0.0.1:${port}/admin/queues`)
+  assert.equal(anonymous.status, 401)
+  const wrong = await fetch(`http://127.0.0.1:${port}/admin/queues`, { headers: { authorization: `Basic ${Buffer.from('admin:nope').toString('base64')}` } })
+  assert.equal(wrong.status, 401)
+  const admin = await fetch(`http://127.0.0.1:${port}/admin/queues/api/queues`, { headers: { authorization: `Basic ${Buffer.from('admin:board-pw').toString('base64')}` } })
+  assert.equal(admin.status, 200)
+  assert.match(await admin.text(), /"name":"backchannel"/)
+})
+
+test('WORKERS=off leaves the jobs to npm run worker, which runs the example\'s handlers on them', { timeout: 60_000 }, async (t) => {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(await freePort()), QUEUE_URL: POSTGRES_URL, WORKERS: 'off' }
+  delete env.REDIS_URL
+  await (await startExampleProcess(t, env)).output
+  const worker = spawn('npm', ['run', '--silent', 'worker'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  t.after(() => { if (worker.pid !== undefined && worker.exitCode === null) process.kill(-worker.pid, 'SIGKILL') })
+  let printed = ''
+  const handled = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => { reject(new Error(`the worker logged no handled order:\n${printed}`)) }, 30_000)
+    const onData = (chunk: Buffer): void => {
+      printed += chunk.toString()
+      if (/"msg":"order created"/.test(printed)) { clearTimeout(timer); resolve() }
+    }
+    worker.stdout.on('data', onData)
+    worker.stderr.on('data', onData)
+  })
+  const sent = await promisify(execFile)('npm', ['run', '--silent', 'send', '--', 'backchannel'], { cwd: root, env })
+  assert.match(sent.stdout, /^signed: 202 /m)
+  await handled
 })
