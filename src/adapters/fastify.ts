@@ -9,7 +9,7 @@ import { DEFAULT_BODY_LIMIT, handlerArguments, queueOf, Receiver, receivePrechec
 import type { EventFor, EventMap, EventWithSchema, OpenEventMap, PatternFor, SchemaLike } from '../core/typing.js'
 import { describePattern, type EventPattern } from '../core/registry.js'
 import { createAjv } from '../core/schemas.js'
-import type { JobContext, QueueOptions } from '../core/queue.js'
+import type { JobContext, QueueEngine, QueueOptions } from '../core/queue.js'
 import { startWorker, type Worker } from '../core/worker.js'
 import { connectionClosing, isClosing, markClosing } from './closing-connections.js'
 import type { Handler, Outcome, Provider, WebhookEvent } from '../core/types.js'
@@ -31,13 +31,28 @@ declare module 'fastify' {
 /** Options for one endpoint; each falls back to the plugin's option of the same name. */
 export type EndpointOptions<E extends WebhookEvent = WebhookEvent, Events extends SchemaMap = SchemaMap> = Omit<ReceiverOptions<E, FastifyRequest, Events>, 'ajv' | 'queue'>
 
-/** Options of an endpoint in queue mode: its handlers run on workers (docs/queue.md). */
-export type QueuedEndpointOptions<E extends WebhookEvent = WebhookEvent, Events extends SchemaMap = SchemaMap> = EndpointOptions<E, Events> & { queue: QueueOptions }
+/**
+ * Options of an endpoint in queue mode: its handlers run on workers (docs/queue.md). `queue: true`
+ * takes the plugin's `queue` (its engine made for this endpoint's path).
+ */
+export type QueuedEndpointOptions<E extends WebhookEvent = WebhookEvent, Events extends SchemaMap = SchemaMap> = EndpointOptions<E, Events> & { queue: QueueOptions | true }
+
+/** The plugin's queue defaults: the engine of each endpoint that says `queue: true`, made from its path. */
+export type PluginQueueOptions = Omit<QueueOptions, 'engine'> & {
+  /** Makes the queue of one endpoint, e.g. `(path) => bullmqQueue({ url, name: path.slice(1).replaceAll('/', '-') })`. */
+  engine: (endpoint: string) => QueueEngine
+}
 
 /** Options given to `app.register(hookgate, options)`: defaults for every endpoint, and the shared ajv. */
 export interface HookgatePluginOptions extends Omit<EndpointOptions, 'events'> {
   /** The ajv instance compiling every endpoint's schemas. @default createAjv() (ajv-formats; first error per schema) */
   ajv?: Ajv
+  /**
+   * Queue mode for the endpoints declared with `queue: true`: an engine per endpoint, made by
+   * `engine(path)`, and the other queue options they share. Opt-in per endpoint, because a queued
+   * endpoint's handlers get a `JobContext` instead of the request.
+   */
+  queue?: PluginQueueOptions
 }
 
 /** Declares an endpoint; with a `queue`, its handlers run on workers and get a `JobContext` instead of the request. */
@@ -164,9 +179,11 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
 }
 
 const plugin: FastifyPluginAsync<HookgatePluginOptions> = async (app, options) => {
-  validateReceiverOptions(options)
-  if ((options as { queue?: unknown }).queue !== undefined) throw new TypeError('"queue" is an option of each endpoint, app.webhooks(path, provider, { queue }), not of the plugin: each endpoint has a queue of its own')
-  const { ajv = createAjv(), ...defaults } = options
+  const { ajv = createAjv(), queue: pluginQueue, ...defaults } = options
+  validateReceiverOptions({ ...defaults, ajv })
+  if (pluginQueue !== undefined && (pluginQueue === null || typeof pluginQueue !== 'object' || typeof pluginQueue.engine !== 'function')) {
+    throw new TypeError('the plugin\'s "queue.engine" must be a function of the endpoint\'s path that returns its queue engine, e.g. (path) => bullmqQueue({ url, name })')
+  }
   const receivers: Array<Receiver<WebhookEvent, FastifyRequest>> = []
   const workers: Worker[] = []
   // Workers start once every handler is declared, and take jobs until the app closes.
@@ -183,14 +200,16 @@ const plugin: FastifyPluginAsync<HookgatePluginOptions> = async (app, options) =
     await Promise.all(receivers.map(async (receiver) => { await receiver[queueOf]?.engine.close() }))
   })
   app.decorateRequest('webhook', null)
-  function webhooks<E extends WebhookEvent> (this: FastifyInstance, path: string, provider: Provider<E>, endpointOptions: EndpointOptions<E> & { queue?: QueueOptions } = {}): WebhookEndpoint<E, OpenEventMap, unknown> {
+  function webhooks<E extends WebhookEvent> (this: FastifyInstance, path: string, provider: Provider<E>, { queue: ownQueue, ...endpointOptions }: EndpointOptions<E> & { queue?: QueueOptions | true } = {}): WebhookEndpoint<E, OpenEventMap, unknown> {
     if (typeof path !== 'string' || !path.startsWith('/')) {
       throw new TypeError(`webhooks(path): "path" must be a string starting with "/"; got ${JSON.stringify(path)}`)
     }
+    if (ownQueue === true && pluginQueue === undefined) throw new TypeError(`webhooks("${path}"): "queue: true" takes the plugin's queue, and app.register(hookgate, { queue }) gave none`)
+    const queue = ownQueue === true ? { ...pluginQueue as PluginQueueOptions, engine: (pluginQueue as PluginQueueOptions).engine(path) } : ownQueue
     // Without a limit from hookgate's options, the app's own bodyLimit applies, as on its other routes.
     const bodyLimit = endpointOptions.bodyLimit ?? defaults.bodyLimit ?? this.initialConfig.bodyLimit ?? DEFAULT_BODY_LIMIT
     const idempotency = refineIdempotency(defaults.idempotency, endpointOptions.idempotency)
-    const receiver = new Receiver<E, FastifyRequest>(provider, { ...defaults as ReceiverOptions<E, FastifyRequest>, ...endpointOptions as ReceiverOptions<E, FastifyRequest>, bodyLimit, ajv, endpoint: endpointOptions.endpoint ?? path, ...(idempotency === undefined ? {} : { idempotency }) })
+    const receiver = new Receiver<E, FastifyRequest>(provider, { ...defaults as ReceiverOptions<E, FastifyRequest>, ...endpointOptions as ReceiverOptions<E, FastifyRequest>, bodyLimit, ajv, endpoint: endpointOptions.endpoint ?? path, ...(idempotency === undefined ? {} : { idempotency }), ...(queue === undefined ? {} : { queue }) })
     mountEndpoint(this, path, receiver as unknown as Receiver<WebhookEvent, FastifyRequest>)
     receivers.push(receiver as unknown as Receiver<WebhookEvent, FastifyRequest>)
     return new WebhookEndpoint<E, OpenEventMap, unknown>(receiver as Receiver<E, unknown>)

@@ -77,8 +77,33 @@ test('queue options are checked at startup: credentials are never stored, the pl
   assert.throws(() => app.webhooks('/a', backchannel({ secret: SECRET }), { queue: { engine: memoryQueue(), headers: ['Authorization'] } }), /must not list "authorization"/)
   assert.throws(() => app.webhooks('/b', backchannel({ secret: SECRET }), { queue: { engine: {} as never } }), /"queue.engine" must be a queue engine/)
   await app.close()
-  await assert.rejects(async () => { await Fastify().register(hookgate, { queue: { engine: memoryQueue() } } as never) }, /"queue" is an option of each endpoint/)
+  await assert.rejects(async () => { await Fastify().register(hookgate, { queue: { engine: memoryQueue() } } as never) }, /"queue.engine" must be a function of the endpoint's path/)
+  const noDefault = Fastify()
+  await noDefault.register(hookgate)
+  assert.throws(() => noDefault.webhooks('/c', backchannel({ secret: SECRET }), { queue: true }), /"queue: true" takes the plugin's queue/)
+  await noDefault.close()
   const { startWorker } = await import('../../src/core/worker.js')
   const { createReceiver } = await import('../../src/core/receiver.js')
   assert.throws(() => startWorker(createReceiver(backchannel({ secret: SECRET }))), /has no "queue" option/)
+})
+
+test('the plugin\'s queue: each endpoint with queue: true gets its own engine, made from its path, and the shared options', async (t) => {
+  const app = Fastify()
+  t.after(() => app.close())
+  const made: string[] = []
+  const ran: string[] = []
+  await app.register(hookgate, { queue: { engine: (path) => { made.push(path); return memoryQueue({ name: path }) }, onJob: (record) => { if (record.step === 'succeeded') ran.push(record.jobId) } } })
+  app.webhooks('/orders', backchannel({ secret: SECRET }), { queue: true }).on('*', () => {})
+  app.webhooks('/stock', backchannel({ secret: SECRET }), { queue: true, idempotency: { namespace: 'stock' } }).on('*', () => {})
+  app.webhooks('/inline', backchannel({ secret: SECRET })).on('*', () => {})
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  assert.deepEqual(made, ['/orders', '/stock'])
+  const port = (app.server.address() as AddressInfo).port
+  for (const path of ['/orders', '/stock', '/inline']) {
+    const body = JSON.stringify({ id: 'evt_1', type: 'order.paid', data: {} })
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: signBackchannel(body, SECRET), body })
+    assert.equal(res.status, path === '/inline' ? 200 : 202, path)
+  }
+  await until(() => ran.length === 2, 'both queued runs')
+  assert.deepEqual(ran.sort(), ['backchannel:evt_1', 'stock:evt_1'])
 })
