@@ -86,65 +86,54 @@ test('with REDIS_URL the example keeps its claims in Redis', { timeout: 60_000 }
   await redis.del(...created)
 })
 
-test('the example names only the secrets actually unset', { timeout: 60_000 }, async (t) => {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(await freePort()), BC_WEBHOOK_SECRET: 'hookgate-demo-secret' }
-  delete env.BREAD_SECRET
-  delete env.REDIS_URL
-  const output = await startExample(t, env)
-  assert.match(output, /BREAD_SECRET is not set: bread uses the demo secret/)
-  assert.doesNotMatch(output, /BC_WEBHOOK_SECRET is not set/)
-})
-
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  test(`${signal} closes the example through app.close() (deliveries in flight drain), and it exits 0`, { timeout: 60_000 }, async (t) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(await freePort()) }
-    delete env.REDIS_URL
-    delete env.QUEUE_URL
-    // The command npm start runs, so the signal reaches the example itself rather than npm.
-    const scripts = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> }).scripts
-    const [node, ...args] = (scripts.start as string).split(' ')
-    assert.equal(node, 'node')
-    const { server, output } = await startExampleProcess(t, env, [process.execPath, ...args])
-    await output
-    let printed = ''
-    server.stdout?.on('data', (chunk: Buffer) => { printed += chunk.toString() })
-    const exited = new Promise<number | null>((resolve) => { server.on('exit', (code) => { resolve(code) }) })
-    server.kill(signal)
-    assert.equal(await exited, 0)
-    assert.match(printed, /closing: draining deliveries in flight/)
-  })
+/** The command `npm start` runs, so a signal reaches the example itself rather than npm. */
+function startCommand (): string[] {
+  const scripts = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> }).scripts
+  const [node, ...args] = (scripts.start as string).split(' ')
+  assert.equal(node, 'node')
+  return [process.execPath, ...args]
 }
 
-test('QUEUE_URL puts the example\'s Backchannel endpoint in queue mode: 202, and its worker logs the handled event', { timeout: 60_000 }, async (t) => {
+/** Sends `signal` and resolves the exit code, with what the process printed meanwhile. */
+async function stop (server: ChildProcess, signal: NodeJS.Signals): Promise<{ code: number | null, printed: string }> {
+  let printed = ''
+  server.stdout?.on('data', (chunk: Buffer) => { printed += chunk.toString() })
+  const exited = new Promise<number | null>((resolve) => { server.on('exit', (code) => { resolve(code) }) })
+  server.kill(signal)
+  return { code: await exited, printed }
+}
+
+test('queue mode on BullMQ with bull-board: 202 for a delivery, the board behind Basic auth, a warning for only the secret unset, and SIGTERM drains and exits 0', { timeout: 60_000 }, async (t) => {
   const port = await freePort()
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), QUEUE_URL: POSTGRES_URL }
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), QUEUE_URL: REDIS_URL, BOARD_PASSWORD: 'board-pw', BC_WEBHOOK_SECRET: 'hookgate-demo-secret' }
+  delete env.BREAD_SECRET
   delete env.REDIS_URL
-  const { output } = await startExampleProcess(t, env)
-  await output
-  const sent = await promisify(execFile)('npm', ['run', '--silent', 'send', '--', 'backchannel'], { cwd: root, env })
+  const { server, output } = await startExampleProcess(t, env, startCommand())
+  const started = await output
+  assert.match(started, /BREAD_SECRET is not set: bread uses the demo secret/)
+  assert.doesNotMatch(started, /BC_WEBHOOK_SECRET is not set/)
+
+  const sent = await promisify(execFile)(process.execPath, ['--conditions=hookgate-source', '--import', 'tsx', 'examples/send.ts', 'backchannel'], { cwd: root, env })
   assert.match(sent.stdout, /^signed: 202 \{"ok":true,"queued":1\}$/m)
   assert.match(sent.stdout, /^forged: 401 /m)
-})
 
-test('with a BullMQ QUEUE_URL and BOARD_PASSWORD the example serves bull-board at /admin/queues behind Basic auth', { timeout: 60_000 }, async (t) => {
-  const port = await freePort()
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), QUEUE_URL: REDIS_URL, BOARD_PASSWORD: 'board-pw' }
-  delete env.REDIS_URL
-  const { output } = await startExampleProcess(t, env)
-  await output
-  const anonymous = await fetch(`http://127.0.0.1:${port}/admin/queues`)
-  assert.equal(anonymous.status, 401)
-  const wrong = await fetch(`http://127.0.0.1:${port}/admin/queues`, { headers: { authorization: `Basic ${Buffer.from('admin:nope').toString('base64')}` } })
-  assert.equal(wrong.status, 401)
-  const admin = await fetch(`http://127.0.0.1:${port}/admin/queues/api/queues`, { headers: { authorization: `Basic ${Buffer.from('admin:board-pw').toString('base64')}` } })
+  const board = `http://127.0.0.1:${port}/admin/queues`
+  assert.equal((await fetch(board)).status, 401)
+  assert.equal((await fetch(board, { headers: { authorization: `Basic ${Buffer.from('admin:nope').toString('base64')}` } })).status, 401)
+  const admin = await fetch(`${board}/api/queues`, { headers: { authorization: `Basic ${Buffer.from('admin:board-pw').toString('base64')}` } })
   assert.equal(admin.status, 200)
   assert.match(await admin.text(), /"name":"backchannel"/)
+
+  const { code, printed } = await stop(server, 'SIGTERM')
+  assert.equal(code, 0)
+  assert.match(printed, /closing: draining deliveries in flight/)
 })
 
-test('WORKERS=off leaves the jobs to npm run worker, which runs the example\'s handlers on them', { timeout: 60_000 }, async (t) => {
+test('on PostgreSQL with WORKERS=off the jobs wait for npm run worker, which runs the example\'s handlers; SIGINT stops both, exit 0', { timeout: 60_000 }, async (t) => {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(await freePort()), QUEUE_URL: POSTGRES_URL, WORKERS: 'off' }
   delete env.REDIS_URL
-  await (await startExampleProcess(t, env)).output
+  const { server, output } = await startExampleProcess(t, env, startCommand())
+  await output
   const worker = spawn('npm', ['run', '--silent', 'worker'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
   t.after(() => { if (worker.pid !== undefined && worker.exitCode === null) process.kill(-worker.pid, 'SIGKILL') })
   let printed = ''
@@ -157,7 +146,10 @@ test('WORKERS=off leaves the jobs to npm run worker, which runs the example\'s h
     worker.stdout.on('data', onData)
     worker.stderr.on('data', onData)
   })
-  const sent = await promisify(execFile)('npm', ['run', '--silent', 'send', '--', 'backchannel'], { cwd: root, env })
+  const sent = await promisify(execFile)(process.execPath, ['--conditions=hookgate-source', '--import', 'tsx', 'examples/send.ts', 'backchannel'], { cwd: root, env })
   assert.match(sent.stdout, /^signed: 202 /m)
   await handled
+  const { code, printed: closing } = await stop(server, 'SIGINT')
+  assert.equal(code, 0)
+  assert.match(closing, /closing: draining deliveries in flight/)
 })

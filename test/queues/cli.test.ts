@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
+import { runCli } from '../../src/cli/run.js'
 import { createReceiver } from '../../src/core/receiver.js'
 import { startWorker } from '../../src/core/worker.js'
 import { backchannel } from '../../src/providers/index.js'
@@ -13,7 +14,16 @@ import { postgresQueue } from '../../src/queues/postgres.js'
 const run = promisify(execFile)
 const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname
 
+/** The command in this process (what the bin's main.ts calls), printing into strings. */
 async function cli (...args: string[]): Promise<{ stdout: string, stderr: string, code: number }> {
+  let stdout = ''
+  let stderr = ''
+  const code = await runCli(args, (line) => { stdout += `${line}\n` }, (line) => { stderr += `${line}\n` })
+  return { stdout, stderr, code }
+}
+
+/** The command as the package's bin runs it: its own process, its exit code. */
+async function bin (...args: string[]): Promise<{ stdout: string, stderr: string, code: number }> {
   try {
     const { stdout, stderr } = await run(process.execPath, ['--conditions=hookgate-source', '--import', 'tsx', CLI, ...args])
     return { stdout, stderr, code: 0 }
@@ -42,7 +52,7 @@ test('the hookgate command lists a dead-lettered event, replays it after the fix
     listed = (await cli('dead-letters', 'list', ...where)).stdout
   }
   assert.match(listed, /^backchannel:evt_1 {2}order\.paid {2}attempts=2 {2}first=\S+ {2}last=\S+ {2}error=".*cannot ship evt_1.*"$/m)
-  const json = (await cli('dead-letters', 'list', '--json', ...where)).stdout.trim().split('\n').map((line) => JSON.parse(line) as { eventId: string })
+  const json = (await bin('dead-letters', 'list', '--json', ...where)).stdout.trim().split('\n').map((line) => JSON.parse(line) as { eventId: string })
   assert.deepEqual(json.map((letter) => letter.eventId).sort(), ['evt_1', 'evt_2'])
 
   fixed = true
@@ -55,7 +65,7 @@ test('the hookgate command lists a dead-lettered event, replays it after the fix
 })
 
 test('the hookgate command refuses a wrong invocation with its usage and exit code 2', async () => {
-  const missing = await cli('dead-letters', 'list')
+  const missing = await bin('dead-letters', 'list')
   assert.equal(missing.code, 2)
   assert.match(missing.stderr, /--url and --queue are required[\s\S]*usage: hookgate dead-letters/)
   assert.equal((await cli('dead-letters', 'replay', '--url', REDIS_URL, '--queue', 'q')).code, 2)
