@@ -4,11 +4,13 @@
  * every request a new event; (2) the sender's latency at a fixed 200 req/s while in-process workers
  * run a 10 s handler. Writes its section of bench/results.md.
  */
+import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import autocannon from 'autocannon'
 import { signBackchannel } from 'hookgate/testing'
 import { CONFIG, PATH } from './lib/config.js'
 import { BACKCHANNEL_SECRET, EVENT_ID, typedBody } from './lib/fixtures.js'
+import { cpuMicros } from './lib/cpu.js'
 import { dropBenchQueues } from './lib/queue-servers.js'
 import { pin, spawnServer } from './lib/spawn.js'
 
@@ -33,10 +35,23 @@ function nextEvent (request: autocannon.Request): autocannon.Request {
   return { ...request, headers: event.headers, body: event.body }
 }
 
-interface Load { rps: number, p50: number, p99: number, statuses: Record<string, number>, errors: number }
+interface Load { rps: number, p50: number, p99: number, statuses: Record<string, number>, errors: number, serverUs: number, redisUs: number }
 
-async function drive (url: string, options: { seconds: number, rate?: number, connections?: number }): Promise<Load> {
+/** Redis's own CPU time so far, in µs (INFO cpu), or 0 where redis-cli is missing. */
+function redisCpuMicros (): number {
+  try {
+    const info = execFileSync('redis-cli', ['-u', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', 'info', 'cpu'], { encoding: 'utf8' })
+    return (Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1]) + Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1])) * 1e6
+  } catch {
+    return 0
+  }
+}
+
+async function drive (server: { url: string, pid: number }, options: { seconds: number, rate?: number, connections?: number }): Promise<Load> {
+  const url = server.url
   if (new URL(url).hostname !== '127.0.0.1') throw new Error(`refusing to load ${url}: the benchmark only targets 127.0.0.1`)
+  const cpuBefore = cpuMicros(server.pid) ?? 0
+  const redisBefore = redisCpuMicros()
   const result = await autocannon({
     url,
     connections: options.connections ?? CONFIG.connections,
@@ -48,7 +63,11 @@ async function drive (url: string, options: { seconds: number, rate?: number, co
   const statuses: Record<string, number> = {}
   for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = count
   const responses = Object.values(statuses).reduce((a, b) => a + b, 0)
-  return { rps: responses / result.duration, p50: result.latency.p50, p99: result.latency.p99, statuses, errors: result.errors }
+  const per = (micros: number): number => responses === 0 ? 0 : micros / responses
+  return {
+    rps: responses / result.duration, p50: result.latency.p50, p99: result.latency.p99, statuses, errors: result.errors,
+    serverUs: per((cpuMicros(server.pid) ?? 0) - cpuBefore), redisUs: per(redisCpuMicros() - redisBefore)
+  }
 }
 
 const median = (values: readonly number[]): number => {
@@ -60,6 +79,7 @@ const median = (values: readonly number[]): number => {
 await dropBenchQueues()
 const servers = [INLINE, ...ENGINES.map((engine) => `hookgate-queue-${engine}`)]
 const rps = new Map<string, number[]>(servers.map((name) => [name, []]))
+const cpu = new Map<string, Array<{ serverUs: number, redisUs: number }>>(servers.map((name) => [name, []]))
 const ratios = new Map<string, number[]>(ENGINES.map((engine) => [engine, []]))
 for (let round = 1; round <= ROUNDS; round++) {
   const order = round % 2 === 1 ? servers : [...servers].reverse()
@@ -68,12 +88,13 @@ for (let round = 1; round <= ROUNDS; round++) {
     counter = 0
     const server = await spawnServer(name, { cpu: 1 })
     try {
-      await drive(server.url, { seconds: CONFIG.warmup })
-      const result = await drive(server.url, { seconds: SECONDS })
+      await drive(server, { seconds: CONFIG.warmup })
+      const result = await drive(server, { seconds: SECONDS })
       const accepted = (result.statuses['200'] ?? 0) + (result.statuses['202'] ?? 0)
       if (accepted === 0 || result.errors > 0) throw new Error(`${name}: ${JSON.stringify(result.statuses)}, ${result.errors} errors`)
       thisRound.set(name, result.rps)
       rps.get(name)?.push(result.rps)
+      cpu.get(name)?.push({ serverUs: result.serverUs, redisUs: result.redisUs })
       log(`round ${round}: ${name} ${result.rps.toFixed(0)} req/s (${JSON.stringify(result.statuses)})`)
     } finally {
       await server.close()
@@ -90,8 +111,8 @@ const latency = new Map<string, Load>()
 for (const name of [INLINE, ...ENGINES.map((engine) => `hookgate-queue-${engine}-slow`)]) {
   const server = await spawnServer(name, { cpu: 1 })
   try {
-    await drive(server.url, { seconds: 2, rate: 200, connections: LATENCY_CONNECTIONS })
-    const result = await drive(server.url, { seconds: 10, rate: 200, connections: LATENCY_CONNECTIONS })
+    await drive(server, { seconds: 2, rate: 200, connections: LATENCY_CONNECTIONS })
+    const result = await drive(server, { seconds: 10, rate: 200, connections: LATENCY_CONNECTIONS })
     latency.set(name, result)
     log(`${name} at 200 req/s: p50 ${result.p50} ms, p99 ${result.p99} ms (${JSON.stringify(result.statuses)})`)
   } finally {
@@ -101,6 +122,7 @@ for (const name of [INLINE, ...ENGINES.map((engine) => `hookgate-queue-${engine}
 await dropBenchQueues()
 
 const inlineMedian = median(rps.get(INLINE) ?? [])
+const cpuOf = (name: string): string => `${median((cpu.get(name) ?? []).map((c) => c.serverUs)).toFixed(0)} µs`
 const lines = [
   '<!-- queue-bench -->',
   '## Queue mode',
@@ -109,13 +131,14 @@ const lines = [
   '',
   `Throughput at 1 KiB: ${ROUNDS} interleaved rounds of ${SECONDS} s per server (after ${CONFIG.warmup} s of warm-up), each on a fresh process pinned to CPU 1, ${CONFIG.connections} connections, every request a new event. The queue servers only enqueue (\`workers: false\`: their workers would run elsewhere); Redis and PostgreSQL run on the same 2 cores. Goal: the BullMQ path at ≥ 0.5 × the inline path.`,
   '',
-  '| server | median req/s | rounds | ratio to inline (median, min–max of rounds) | goal |',
-  '|---|---:|---|---|---|',
-  `| inline (${INLINE}) | ${inlineMedian.toFixed(0)} | ${(rps.get(INLINE) ?? []).map((r) => r.toFixed(0)).join(', ')} | 1 | |`,
+  '| server | median req/s | rounds | ratio to inline (median, min–max of rounds) | server CPU per request | Redis CPU per request | goal |',
+  '|---|---:|---|---|---:|---:|---|',
+  `| inline (${INLINE}) | ${inlineMedian.toFixed(0)} | ${(rps.get(INLINE) ?? []).map((r) => r.toFixed(0)).join(', ')} | 1 | ${cpuOf(INLINE)} | |`,
   ...ENGINES.map((engine) => {
     const own = ratios.get(engine) ?? []
     const verdict = engine !== 'bullmq' ? '' : Math.min(...own) >= 0.5 ? 'met' : median(own) >= 0.5 ? 'median met, not every round' : 'not met'
-    return `| queue: ${engine} | ${median(rps.get(`hookgate-queue-${engine}`) ?? []).toFixed(0)} | ${(rps.get(`hookgate-queue-${engine}`) ?? []).map((r) => r.toFixed(0)).join(', ')} | ${median(own).toFixed(3)} (${Math.min(...own).toFixed(3)}–${Math.max(...own).toFixed(3)}) | ${verdict} |`
+    const name = `hookgate-queue-${engine}`
+    return `| queue: ${engine} | ${median(rps.get(name) ?? []).toFixed(0)} | ${(rps.get(name) ?? []).map((r) => r.toFixed(0)).join(', ')} | ${median(own).toFixed(3)} (${Math.min(...own).toFixed(3)}–${Math.max(...own).toFixed(3)}) | ${cpuOf(name)} | ${engine === 'bullmq' ? `${median((cpu.get(name) ?? []).map((c) => c.redisUs)).toFixed(0)} µs` : ''} | ${verdict} |`
   }),
   '',
   `The sender's latency while a 10 s handler runs on in-process workers (200 at a time): a fixed 200 req/s for 10 s (after 2 s at that rate) over ${LATENCY_CONNECTIONS} connections, every request a new event. Goal: p99 of the 2xx under 20 ms. Inline, each of these deliveries would take the handler's 10 s; the first row is the control: the inline server with a no-op handler under the same load.`,

@@ -98,12 +98,13 @@ export class BullmqQueue implements QueueEngine {
 
   async enqueue (record: QueuedEvent): Promise<'queued' | 'duplicate'> {
     const queue = this.queue
-    await queue.waitUntilReady()
+    const client = await queue.waitUntilReady()
     const id = jobIdOf(record.key)
     await queue.add(record.event.type, record, { ...this.#jobOptions, jobId: id })
-    // BullMQ answers an existing id with that id, as for a new job: the stored delivery tells them apart.
-    const stored = await Job.fromId<QueuedEvent>(queue, id)
-    return stored?.data.delivery === record.delivery ? 'queued' : 'duplicate'
+    // BullMQ answers an existing id with that id, as for a new job: the stored job's data holds this
+    // delivery's random id only if this call stored it (read as text, not parsed).
+    const stored = await client.hget(queue.toKey(id), 'data')
+    return stored !== null && stored.includes(record.delivery) ? 'queued' : 'duplicate'
   }
 
   consume (run: JobRunner, { concurrency }: { readonly concurrency: number }): Consumer {
