@@ -52,3 +52,10 @@ test('every test named in docs/security.md and docs/http-contract.md exists', ()
     }
   }
 })
+
+test('the docs and the benchmark report speak in their own words: no tracker issue numbers', () => {
+  const reports = ['bench/results.md', 'bench/lib/report.ts']
+  for (const doc of [...docs, ...readdirSync(new URL('docs/providers/', root)).map((f) => `docs/providers/${f}`), ...reports]) {
+    assert.doesNotMatch(read(doc), /\bissue \d+|\bas the issue asks|\(issue /i, doc)
+  }
+})

@@ -169,7 +169,7 @@ export function resultsMarkdown (input: ReportInput): string {
   out.push('| server | role | what it is | check |', '|---|---|---|---|')
   for (const c of input.checks) out.push(`| ${c.spec.name} | ${c.spec.role} | ${c.spec.description} | ${c.ok ? 'passed' : `**refused**: ${c.lines.join('; ')}`} |`)
   out.push('', 'hookgate endpoints run with `idempotency: false`: every timed request carries the same event id, so with de-duplication on, all but the first would be answered as duplicates. Loggers are silent everywhere (Fastify `logger: false`; a no-op `log` for hookgate Express and Octokit). Octokit answers a bad signature with 400; its server turns that into 401 in an `onError` hook. The bare-fastify ceiling verifies nothing, so it is checked for 2xx only and accepts forged requests in the mix.', '')
-  out.push('## Goals (issue 7, item 4)', '')
+  out.push('## Goals', '')
   for (const goal of input.goals) {
     out.push(`- **${goal.title}**: ${VERDICT_TEXT[goal.verdict]}`)
     for (const d of goal.details) out.push(`  - ${verdictMark(d)}${d.text}`)
@@ -217,7 +217,7 @@ export function benchmarksDoc (input: ReportInput): string {
   out.push(`| server | ${SIZE_WORKLOADS.map((w) => `${w.label} req/s (× own optimum)`).join(' | ')} |`, `|---|${SIZE_WORKLOADS.map(() => '---:').join('|')}|`)
   for (const c of input.checks) out.push(`| ${c.spec.name} | ${c.ok ? headline(input.tables, c.spec.name).join(' | ') : SIZE_WORKLOADS.map(() => 'refused').join(' | ')} |`)
   out.push('', 'Each "× own optimum" is the median over rounds of the ratio measured within one round, not the ratio of the req/s medians beside it (a server\'s rounds and its optimum\'s can differ in number).')
-  out.push('', '"Own optimum" is `optimum` (HMAC) for every server except hookgate-bread and bread-optimum, measured against `bread-optimum` (jose + Basic), as the issue asks. It is a jose-based limit, not a practical one: jose\'s `flattenedVerify` base64url-encodes the body, verifies through WebCrypto asynchronously and decodes the payload back, where hookgate computes one HMAC over the signing input (the micro benchmark shows both beside the `node:crypto` floor). A ratio far above 1 says hookgate avoids that work, not that it is close to a limit. The memory goal and the micro benchmark\'s forged ≤ genuine lines rest on single measurements, without an interval.', '')
+  out.push('', '"Own optimum" is `optimum` (HMAC) for every server except hookgate-bread and bread-optimum, measured against `bread-optimum` (jose + Basic): each server is held to the hand-written receiver of its own scheme. It is a jose-based limit, not a practical one: jose\'s `flattenedVerify` base64url-encodes the body, verifies through WebCrypto asynchronously and decodes the payload back, where hookgate computes one HMAC over the signing input (the micro benchmark shows both beside the `node:crypto` floor). A ratio far above 1 says hookgate avoids that work, not that it is close to a limit. The memory goal and the micro benchmark\'s forged ≤ genuine lines rest on single measurements, without an interval.', '')
   out.push('## Goals', '')
   for (const goal of input.goals) {
     // Every measurement behind the verdict and the lines that say why; the other informative lines are in results.md.

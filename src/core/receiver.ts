@@ -532,7 +532,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     try {
       return await idempotency.store.claim(key, idempotency.lease)
     } catch (err) {
-      if (!idempotency.failOpen) return new HookgateError('HOOKGATE_STORE_UNAVAILABLE', { eventId: event.id, reason: 'claim failed', cause: err })
+      if (!idempotency.failOpen) return new HookgateError('HOOKGATE_STORE_UNAVAILABLE', { eventId: event.id, reason: 'claim failed', cause: err, headers: { 'retry-after': '5' } })
       log.warn({ eventId: event.id, err }, 'idempotency store unavailable: running the handler without a claim (failOpen)')
       return undefined
     }
@@ -645,7 +645,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   #checkEntity (headers: HeaderSource): HookgateError | undefined {
     const encoding = readHeader(headers, 'content-encoding')
     if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-      return refusal('HOOKGATE_UNSUPPORTED_MEDIA_TYPE', { reason: `content-encoding "${encoding.slice(0, 40)}" is not supported` })
+      return refusal('HOOKGATE_UNSUPPORTED_ENCODING', { reason: `content-encoding "${encoding.slice(0, 40)}" is not supported` })
     }
     const contentType = readHeader(headers, 'content-type')
     // A sender sends the same Content-Type every time: the last one accepted is accepted without

@@ -15,8 +15,8 @@ function declare (ran: string[]) {
   }
 }
 
-function error (reply: Reply): { code?: string, errors?: unknown } {
-  return reply.body as { code?: string, errors?: unknown }
+function error (reply: Reply): { code?: string, message?: string, errors?: unknown } {
+  return reply.body as { code?: string, message?: string, errors?: unknown }
 }
 
 interface Case {
@@ -124,6 +124,8 @@ const CASES: readonly Case[] = [
       const { headers, body } = s.deliver('order.created', { amount: 5 })
       const reply = await h.send({ headers: { ...headers, 'content-encoding': 'gzip' }, body })
       assert.equal(reply.status, 415)
+      assert.equal(error(reply).code, 'HOOKGATE_UNSUPPORTED_ENCODING')
+      assert.match(error(reply).message ?? '', /content encoding is not supported/)
     }
   },
   {

@@ -21,6 +21,7 @@ const expected: Record<HookgateErrorCode, [number, string]> = {
   HOOKGATE_SECRETS_UNAVAILABLE: [503, 'verification secrets are unavailable'],
   HOOKGATE_STORE_UNAVAILABLE: [503, 'the idempotency store is unavailable'],
   HOOKGATE_QUEUE_UNAVAILABLE: [503, 'the event could not be queued'],
+  HOOKGATE_UNSUPPORTED_ENCODING: [415, 'content encoding is not supported: send the body uncompressed, as signed'],
   HOOKGATE_SHUTTING_DOWN: [503, 'the receiver is shutting down'],
   HOOKGATE_CONNECTION_CLOSING: [503, 'the connection is closing after an earlier refusal'],
   HOOKGATE_BODY_ALREADY_PARSED: [500, 'the request body was read before hookgate could verify it'],

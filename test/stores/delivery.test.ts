@@ -167,6 +167,7 @@ for (const { name, make } of STORES) {
       const outcome = await closed.receive(...delivery('evt_down'))
       assert.equal(outcome.status, 503)
       assert.equal(outcome.error?.code, 'HOOKGATE_STORE_UNAVAILABLE')
+      assert.deepEqual(outcome.headers, { 'retry-after': '5' }, 'a 503 says when to retry, as the other 503s do')
       assert.equal(runs, 0)
       const open = createReceiver(backchannel({ secret: SECRET }), { idempotency: { store: unreachable, failOpen: true } }).on('*', () => { runs++ })
       assert.equal((await open.receive(...delivery('evt_down'))).status, 200)
