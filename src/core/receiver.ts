@@ -573,10 +573,11 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   reject (error: HookgateError, options: ReceiveOptions<C>, events: readonly E[] = []): Outcome<E> {
     const log = options.log ?? silentLogger
     try {
+      // The endpoint and the sender in every line: one app often has several webhook routes.
       if (error.statusCode >= 500) {
-        log.error({ code: error.code, reason: error.reason, eventId: error.eventId, err: error.cause ?? error }, 'webhook failed')
+        log.error({ code: error.code, reason: error.reason, eventId: error.eventId, endpoint: this.#endpoint, provider: this.provider.name, err: error.cause ?? error }, 'webhook failed')
       } else {
-        log.warn({ code: error.code, reason: error.reason, eventId: error.eventId }, 'webhook refused')
+        log.warn({ code: error.code, reason: error.reason, eventId: error.eventId, endpoint: this.#endpoint, provider: this.provider.name }, 'webhook refused')
       }
     } catch {
       // A logger that throws must not change the reply, nor take the process down on the way.

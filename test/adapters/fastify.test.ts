@@ -337,3 +337,13 @@ test('declaring the same endpoint path twice makes ready() reject instead of cra
   app.webhooks('/same', backchannel({ secret: SECRET }))
   await assert.rejects(async () => { await app.ready() }, /already declared|FST_ERR_DUPLICATED_ROUTE/)
 })
+
+test('a refusal\'s log line names the endpoint\'s path and the provider, beside the request id', async (t) => {
+  const { app, logs } = await harness(t)
+  await app.inject({ method: 'POST', url: URL_PATH, headers: { 'content-type': 'application/json' }, payload: '{}' })
+  const [line] = refusals(logs)
+  assert.equal(line?.endpoint, URL_PATH)
+  assert.equal(line?.provider, 'backchannel')
+  assert.equal(line?.code, 'HOOKGATE_SIGNATURE_MISSING')
+  assert.equal(typeof line?.reqId, 'string')
+})

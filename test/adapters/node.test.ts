@@ -8,7 +8,8 @@ import { jsonTypeEnvelope } from '../../src/envelopes/json-type.js'
 import { hmacVerifier } from '../../src/verify/hmac.js'
 import { webhooks } from '../../src/adapters/node.js'
 import { backchannel } from '../../src/providers/index.js'
-import { backchannelRequest } from '../../src/testing/index.js'
+import { backchannelRequest, signBackchannel } from '../../src/testing/index.js'
+import { inspect } from 'node:util'
 
 const SECRET = 'node-secret'
 const EVENT = { id: 'evt_n', type: 'order.paid', data: {} }
@@ -105,4 +106,32 @@ test('over HTTP/2 (compatibility API): the URL a scheme signs uses :authority, a
   assert.equal(refused[':status'], 415)
   await new Promise((resolve) => setImmediate(resolve))
   assert.deepEqual(warnings.filter((message) => message.includes('connection header')), [])
+})
+
+test('the default logger writes one line per 4xx refusal, without a stack; a 5xx is logged with its error', async (t) => {
+  const printed: string[] = []
+  const { warn, error } = console
+  console.warn = (...args: unknown[]) => { printed.push(args.map((a) => typeof a === 'string' ? a : inspect(a)).join(' ')) }
+  console.error = console.warn
+  t.after(() => { console.warn = warn; console.error = error })
+  const server = createServer(webhooks(backchannel({ secret: 'log-secret' }), { path: '/hook' }).on('*', () => { throw new Error('handler broke') }))
+  await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+  t.after(() => { server.close() })
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`
+  const refused = [
+    { 'content-type': 'text/plain' },
+    { 'content-type': 'application/json' },
+    { 'content-type': 'application/json', 'x-bc-signature': 'sha256=00' },
+    { 'content-type': 'application/json', 'content-encoding': 'gzip' }
+  ]
+  for (const headers of refused) await (await fetch(url, { method: 'POST', headers, body: '{}' })).arrayBuffer()
+  assert.equal(printed.length, refused.length)
+  for (const line of printed) {
+    assert.doesNotMatch(line, /\n/, line)
+    assert.match(line, /^webhook refused \{"code":"HOOKGATE_[A-Z_]+".*"endpoint":"\/hook","provider":"backchannel"\}$/)
+  }
+  printed.length = 0
+  const body = JSON.stringify({ id: 'evt_1', type: 'order.paid', data: {} })
+  assert.equal((await fetch(url, { method: 'POST', headers: signBackchannel(body, 'log-secret'), body })).status, 500)
+  assert.match(printed.join('\n'), /webhook failed[\s\S]*handler broke[\s\S]*\n\s+at /)
 })
