@@ -1,7 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
 const run = promisify(execFile)
@@ -34,6 +37,24 @@ test('npm run build emits every entry of the exports map, with declarations, and
   `
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root })
   assert.deepEqual(JSON.parse(stdout), { plugin: 'function', status: 200, core: 'function', error: 'function' })
+
+  // The tarball as it would be published (dist/ is fresh from the build above): publint and
+  // Are the Types Wrong? find nothing, and it holds only what users need.
+  const destination = mkdtempSync(join(tmpdir(), 'hookgate-pack-'))
+  try {
+    await run('npm', ['pack', '--ignore-scripts', '--pack-destination', destination], { cwd: root })
+    const tarball = join(destination, `hookgate-${(JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string }).version}.tgz`)
+    const bin = (name: string): string => fileURLToPath(new URL(`node_modules/.bin/${name}`, root))
+    const publint = await run(bin('publint'), ['run', tarball, '--strict'], { cwd: root })
+    assert.match(publint.stdout, /All good!/)
+    await run(bin('attw'), [tarball, '--profile', 'esm-only'], { cwd: root })
+    const { stdout: listing } = await run('tar', ['tzf', tarball])
+    const outside = listing.trim().split('\n').map((path) => path.replace(/^package\//, ''))
+      .filter((path) => !/^(dist|src|docs)\//.test(path) && !['package.json', 'README.md', 'LICENSE', 'bench/results.md', 'bench/chart.svg'].includes(path))
+    assert.deepEqual(outside, [], 'the package ships its build, sources, docs and licence, and nothing else')
+  } finally {
+    rmSync(destination, { recursive: true, force: true })
+  }
 })
 
 test('every relative link in the shipped Markdown (README, docs/) points to a file the package ships, so the links work from node_modules', async () => {
