@@ -354,7 +354,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
       const routes = new Array<Route<E, C> | undefined>(events.length)
       for (let e = 0; e < events.length; e++) {
         const event = events[e] as E
-        const route = this.#routes.match(event.type, event.source)
+        const route = this.#route(event)
         if (route === undefined && this.#refuseUnknown) {
           return this.reject(refusal('HOOKGATE_EVENT_UNKNOWN', { eventId: event.id, reason: `type "${event.type}"` }), options, events)
         }
@@ -465,7 +465,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     const record = readQueuedEvent(job.data)
     if (typeof record === 'string') return this.#jobEnded(queue, job, undefined, { kind: 'dead', error: new Error(`unreadable job: ${record}`) }, 0, log)
     const event = record.event as E
-    const route = this.#routes.match(event.type, event.source)
+    const route = this.#route(event)
     if (route === undefined) return this.#jobEnded(queue, job, event, { kind: 'dead', error: new Error(`no handler for type "${event.type}" on this worker`) }, 0, log)
     if (shutdown.aborted) return { kind: 'handed-back' }
     const claim = this.#idempotency === undefined ? undefined : await this.#claim(record.key, event, log)
@@ -524,6 +524,16 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     } catch (err) {
       hookFailed(err, log)
     }
+  }
+
+  /**
+   * The route of an event. With an `events` map only its types are routed: `*` and `order.*` are
+   * typed as the declared events, so an undeclared `order.refunded` must not reach them (it is
+   * acknowledged or refused, as `unknownEvents` says).
+   */
+  #route (event: E): Route<E, C> | undefined {
+    if (this.#validateByType.size > 0 && !this.#validateByType.has(event.type)) return undefined
+    return this.#routes.match(event.type, event.source)
   }
 
   /** Claims the event (de-duplication is on); `undefined` when the store failed and the endpoint fails open. */

@@ -15,7 +15,8 @@ export type DataOf<S> =
     // A bare boolean schema, or the unresolved constraint while TypeScript compares signatures, stays unknown.
     : [S] extends [boolean] ? unknown
         : [SchemaLike] extends [S] ? unknown
-            : [S] extends [JSONSchema] ? FromSchema<S> : unknown
+            // hookgate validates and never fills in defaults: a property with a `default` may be absent.
+            : [S] extends [JSONSchema] ? FromSchema<S, { keepDefaultedPropertiesOptional: true }> : unknown
 
 /** Event types to the data each carries. The open map (any type, `unknown` data) is the default. */
 export type EventMap = Record<string, unknown>

@@ -1,12 +1,18 @@
-import type { Provider } from '../core/types.js'
+import type { Envelope, Provider } from '../core/types.js'
 import { cloudEventsEnvelope, type CloudEvent, type CloudEventsMode } from '../envelopes/cloudevents.js'
 import { basicAuthVerifier, type BasicCredentials } from '../verify/basic-auth.js'
 import { scopedJwsVerifier, type DetachedJwsOptions, type JwsAlgorithm } from '../verify/jws-detached.js'
 import { toleranceOption } from '../verify/timestamp.js'
 import { onlyKnownOptions } from './known-options.js'
 
+/** What every Bread event's data holds, whatever its type: the tenant it belongs to (always validated). */
+export interface BreadData {
+  readonly identity: { readonly tenantID: string, readonly [key: string]: unknown }
+  readonly [key: string]: unknown
+}
+
 /** A Bread Payments event: a CloudEvent whose data carries `identity.tenantID`. */
-export type BreadEvent<TData = unknown> = CloudEvent<TData>
+export type BreadEvent<TData = BreadData> = CloudEvent<TData>
 
 export const BREAD_SIGNATURE_HEADER = 'x-jws-signature'
 export const BREAD_TIMESTAMP_HEADER = 'timestamp'
@@ -65,7 +71,8 @@ export function bread (options: BreadOptions): Provider<BreadEvent> {
         timestamp: { header: BREAD_TIMESTAMP_HEADER, parameter: 'Timestamp', tolerance }
       }, { owner: 'bread()', prefix: '' })
     ]),
-    envelope: cloudEventsEnvelope({ modes }),
+    // dataSchema below validates every event's identity before any handler: the data is BreadData.
+    envelope: cloudEventsEnvelope({ modes }) as Envelope<BreadEvent>,
     dataSchema: BREAD_IDENTITY_SCHEMA
   })
 }

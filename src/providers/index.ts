@@ -13,6 +13,7 @@ export {
   BREAD_SOURCE,
   BREAD_TIMESTAMP_HEADER,
   type BreadEvent,
+  type BreadData,
   type BreadOptions
 } from './bread.js'
 export { stripe, type StripeEvent } from './stripe.js'

@@ -32,7 +32,13 @@ export function standardWebhooks (options: StandardWebhooksOptions): Provider<St
   }, { id: { header: `${prefix}-id` }, type: { path: 'type' }, data: { path: 'data' }, createdAt: [] }, { call: prefix === 'svix' ? 'svix()' : 'standardWebhooks()', options: ['tolerance', 'headerPrefix'] })
 }
 
+/**
+ * `svix()`'s options: Standard Webhooks' without `headerPrefix`. Omitted from each member of the
+ * union, so that "a secret, or secrets, never both" survives (an Omit over the union lost it).
+ */
+export type SvixOptions = StandardWebhooksOptions extends infer O ? O extends unknown ? Omit<O, 'headerPrefix'> : never : never
+
 /** Svix (and senders built on it: Clerk, Resend): Standard Webhooks with `svix-*` headers. */
-export function svix (options: Omit<StandardWebhooksOptions, 'headerPrefix'>): Provider<StandardWebhooksEvent> {
+export function svix (options: SvixOptions): Provider<StandardWebhooksEvent> {
   return standardWebhooks({ ...options, headerPrefix: 'svix' } as StandardWebhooksOptions)
 }

@@ -301,8 +301,8 @@ test('an endpoint declared with its events validates each listed type against it
   assert.equal(outcome.status, 400)
   assert.deepEqual((outcome.body as { errors: unknown }).errors, [{ path: '/amount', message: 'must be integer' }])
   const other = Buffer.from(JSON.stringify({ ...EVENT, id: 'evt_other', type: 'order.paid', data: { amount: 'x' } }))
-  assert.equal((await receiver.receive(other, signBackchannel(other, SECRET))).status, 200, 'types not listed are not checked')
-  assert.deepEqual(ran, ['evt_other'])
+  assert.deepEqual((await receiver.receive(other, signBackchannel(other, SECRET))).body, { ok: true, handled: 0, ignored: 1 }, 'types not listed are not checked, nor handled')
+  assert.deepEqual(ran, [])
   assert.throws(() => createReceiver(backchannel({ secret: SECRET }), { events: { 'order.*': {} } }), { name: 'TypeError', message: /"events" keys are event types/ })
   assert.throws(() => createReceiver(backchannel({ secret: SECRET }), { events: { x: { type: 'nope' } } }), { name: 'TypeError', message: /schema for event "x"/ })
 })
@@ -330,4 +330,20 @@ test('the provider\'s, the events map\'s and the handler\'s schemas report at mo
   const outcome = await receiver.receive(Buffer.from(body), signBackchannel(body, SECRET))
   assert.equal(outcome.status, 400)
   assert.equal(outcome.error?.errors?.length, 20)
+})
+
+test('with an events map, an undeclared type reaches neither * nor a namespace handler (typed as the declared events): acknowledged, or 422 with unknownEvents: refuse', async () => {
+  const orderCreated = { type: 'object', properties: { order_id: { type: 'string' } } } as const
+  for (const unknownEvents of ['acknowledge', 'refuse'] as const) {
+    const seen: string[] = []
+    const receiver = createReceiver(backchannel({ secret: 'events-secret' }), { events: { 'order.created': orderCreated }, unknownEvents })
+      .on('*', (event) => { seen.push(event.type) })
+    const declared = JSON.stringify({ id: 'evt_1', type: 'order.created', data: { order_id: 'o' } })
+    assert.equal((await receiver.receive(Buffer.from(declared), signBackchannel(declared, 'events-secret'))).status, 200)
+    const undeclared = JSON.stringify({ id: 'evt_2', type: 'order.refunded', data: { anything: 1 } })
+    const outcome = await receiver.receive(Buffer.from(undeclared), signBackchannel(undeclared, 'events-secret'))
+    assert.equal(outcome.status, unknownEvents === 'refuse' ? 422 : 200)
+    if (unknownEvents === 'acknowledge') assert.deepEqual(outcome.body, { ok: true, handled: 0, ignored: 1 })
+    assert.deepEqual(seen, ['order.created'])
+  }
 })
