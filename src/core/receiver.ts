@@ -262,6 +262,9 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
       throw new TypeError(`the handler for "${label}" must be a function`)
     }
     if (options === null || typeof options !== 'object') throw new TypeError(`the options for "${label}" must be an object`)
+    if (typeof pattern === 'object' && pattern !== null && pattern.source !== undefined && pattern.source !== '*' && this.provider.envelope.hasSource !== true) {
+      throw new TypeError(`.on({ source: ${JSON.stringify(pattern.source)} }): ${this.provider.name} events carry no source, so this handler would never run; declare it for { type } alone`)
+    }
     const validate = options.schema === undefined ? undefined : compileDataValidator(this.#schemaCompiler(), options.schema as JsonSchema, label)
     this.#routes.add(pattern, { pattern: label, handler, validate })
   }

@@ -60,6 +60,11 @@ export interface Envelope<E extends WebhookEvent = WebhookEvent> {
    * is not JSON: `open()` then gets `undefined`. @default false
    */
   readonly allowsEmptyBody?: boolean
+  /**
+   * Whether its events carry a `source` (CloudEvents). Without it, `.on({ source, type })` is refused
+   * at startup: a source pattern would never match. @default false
+   */
+  readonly hasSource?: boolean
   /** The events in the body, in order, or a refusal. */
   open (payload: unknown, request: InboundRequest): readonly E[] | HookgateError
 }

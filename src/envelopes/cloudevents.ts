@@ -177,6 +177,7 @@ export function cloudEventsEnvelope (options: CloudEventsEnvelopeOptions = {}): 
   return {
     // Binary mode: data is optional, and an event without it has an empty body.
     allowsEmptyBody: modes.has('binary'),
+    hasSource: true,
     // Binary mode takes any JSON media type (application/json, application/vnd.api+json …): the HTTP
     // Content-Type is the event's datacontenttype.
     accepts: (mediaType) =>

@@ -97,3 +97,11 @@ test('a scoped pattern is distinct from the same type unscoped; a repeat of eith
   assert.throws(() => { r.add({ source: 'bread' } as unknown as { type: string }, 'g') }, TypeError)
   assert.throws(() => { r.add(null as unknown as string, 'h') }, TypeError)
 })
+
+test('.on({ source, type }) on an endpoint whose events carry no source is refused at startup, not left never to match', async () => {
+  const { createReceiver } = await import('../../src/core/receiver.js')
+  const { backchannel, bread } = await import('../../src/providers/index.js')
+  assert.throws(() => createReceiver(backchannel({ secret: 's' })).on({ source: 'shop', type: 'order.paid' }, () => {}), /backchannel events carry no source, so this handler would never run/)
+  createReceiver(backchannel({ secret: 's' })).on({ source: '*', type: 'order.paid' }, () => {})
+  createReceiver(bread({ keys: { k: 'secret-secret-secret-secret-32b!' }, basicAuth: { username: 'u', password: 'p' } })).on({ source: 'breadpayments.*', type: '*' }, () => {})
+})
