@@ -65,8 +65,13 @@ async function drive (server: { url: string, pid: number }, options: { seconds: 
   const responses = Object.values(statuses).reduce((a, b) => a + b, 0)
   const per = (micros: number): number => responses === 0 ? 0 : micros / responses
   return {
-    rps: responses / result.duration, p50: result.latency.p50, p99: result.latency.p99, statuses, errors: result.errors,
-    serverUs: per((cpuMicros(server.pid) ?? 0) - cpuBefore), redisUs: per(redisCpuMicros() - redisBefore)
+    rps: responses / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    statuses,
+    errors: result.errors,
+    serverUs: per((cpuMicros(server.pid) ?? 0) - cpuBefore),
+    redisUs: per(redisCpuMicros() - redisBefore)
   }
 }
 

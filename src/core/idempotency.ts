@@ -1,6 +1,6 @@
 import type { WebhookEvent } from './types.js'
 import type { IdempotencyStore } from './idempotency-store.js'
-import { MemoryIdempotencyStore } from '../stores/memory.js'
+import { MemoryIdempotencyStore } from './memory-store.js'
 
 export type { ClaimResult, IdempotencyStore } from './idempotency-store.js'
 

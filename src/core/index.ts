@@ -15,6 +15,6 @@ export { detachedJwsVerifier, type DetachedJwsOptions, type JwsAlgorithm, type J
 export { basicAuthVerifier, type BasicAuthOptions, type BasicCredentials } from '../verify/basic-auth.js'
 export { cloudEventsEnvelope, type CloudEvent, type CloudEventsEnvelopeOptions, type CloudEventsMode, type ExtensionValue } from '../envelopes/cloudevents.js'
 export { DEFAULT_DONE_TTL, type ClaimResult, type IdempotencyOptions, type IdempotencyStore } from './idempotency.js'
-export { memoryStore, MemoryIdempotencyStore, type MemoryStoreOptions } from '../stores/memory.js'
+export { memoryStore, MemoryIdempotencyStore, type MemoryStoreOptions } from './memory-store.js'
 export { QUEUED_EVENT_VERSION, readQueuedEvent, backoffDelay, DEFAULT_STORED_HEADERS, type QueuedEvent, type QueueEngine, type QueueOptions, type RetryOptions, type JobContext, type JobRecord, type JobRunner, type ConsumedJob, type Consumer, type RunResult, type DeadLetter } from './queue.js'
 export { startWorker, WorkerShutdown, type Worker, type WorkerOptions } from './worker.js'

@@ -481,8 +481,15 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     const onShutdown = (): void => { controller.abort(shutdown.reason) }
     shutdown.addEventListener('abort', onShutdown)
     const context: JobContext = {
-      signal: controller.signal, attempt: job.attempt, maxAttempts: job.maxAttempts, jobId: job.id,
-      endpoint: record.endpoint, provider: record.provider, receivedAt: record.receivedAt, headers: record.headers, log
+      signal: controller.signal,
+      attempt: job.attempt,
+      maxAttempts: job.maxAttempts,
+      jobId: job.id,
+      endpoint: record.endpoint,
+      provider: record.provider,
+      receivedAt: record.receivedAt,
+      headers: record.headers,
+      log
     }
     if (queue !== undefined) this.#notifyJob(queue, { step: 'started', jobId: job.id, event, attempt: job.attempt }, log)
     const started = performance.now()

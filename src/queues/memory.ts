@@ -141,8 +141,14 @@ export class MemoryQueue implements QueueEngine {
 
   async deadLetters (limit = 100): Promise<DeadLetter[]> {
     return this.#dead(undefined).slice(0, limit).map((job) => ({
-      id: job.id, eventId: job.data.event.id, type: job.data.event.type, endpoint: job.data.endpoint, attempts: job.attemptsMade,
-      lastError: job.lastError, firstAttemptAt: job.firstAttemptAt, lastAttemptAt: job.lastAttemptAt
+      id: job.id,
+      eventId: job.data.event.id,
+      type: job.data.event.type,
+      endpoint: job.data.endpoint,
+      attempts: job.attemptsMade,
+      lastError: job.lastError,
+      firstAttemptAt: job.firstAttemptAt,
+      lastAttemptAt: job.lastAttemptAt
     }))
   }
 

@@ -213,7 +213,7 @@ export class PostgresQueue implements QueueEngine {
 
   /** Records a run's result, if this worker still holds the job's lease (else another worker has it now). */
   async #settle (row: JobRow, result: RunResult): Promise<void> {
-    const where = `WHERE queue = $1 AND id = $2 AND lock_token = $3 AND state = 'active'`
+    const where = 'WHERE queue = $1 AND id = $2 AND lock_token = $3 AND state = \'active\''
     const params = [this.name, row.id, row.lock_token]
     if (result.kind === 'completed') {
       await this.#pool.query(`UPDATE ${this.#table} SET state = 'completed', finished_at = now(), locked_until = NULL ${where}`, params)

@@ -8,7 +8,7 @@ import { DeadlineQueue } from '../../src/core/deadlines.js'
 /** A promise and its resolve function (Promise.withResolvers arrives in Node 22). */
 function deferred<T> (): { promise: Promise<T>, resolve: (value: T) => void } {
   let resolve: (value: T) => void = () => {}
-  const promise = new Promise<T>((r) => { resolve = r })
+  const promise = new Promise<T>((_resolve) => { resolve = _resolve })
   return { promise, resolve }
 }
 

@@ -82,7 +82,6 @@ test('each refusal path answers its status and code, and no handler runs', async
   }
 })
 
-
 test('the Content-Type a receiver accepted once does not vouch for a different one on the next request', async () => {
   const { receiver, calls } = setup({ idempotency: false })
   const signed = signBackchannel(BODY, SECRET)

@@ -145,8 +145,13 @@ test('modes can be restricted; the media type decides which one applies', () => 
 
 test('cross-check: messages built by the official cloudevents SDK (HTTP.binary, HTTP.structured) are read back exactly', () => {
   const sdkEvent = new SdkCloudEvent({
-    id: 'sdk-1', source: 'breadpayments.webhooks.webhook', type: 'integration_test_event',
-    time: '2023-04-27T17:41:51.799Z', subject: 'sub', data: DATA, traceid: 'abc123'
+    id: 'sdk-1',
+    source: 'breadpayments.webhooks.webhook',
+    type: 'integration_test_event',
+    time: '2023-04-27T17:41:51.799Z',
+    subject: 'sub',
+    data: DATA,
+    traceid: 'abc123'
   })
   for (const message of [HTTP.binary(sdkEvent), HTTP.structured(sdkEvent)]) {
     const headers = message.headers as Record<string, string>

@@ -93,11 +93,13 @@ test('every event must carry identity.tenantID, merged with the handler\'s own s
   }
   assert.equal((await send({ identity: { tenantID: 't1' }, amount: 5 })).status, 200)
   assert.deepEqual((await send({ amount: 5 })).body, {
-    code: 'HOOKGATE_PAYLOAD_INVALID', message: 'event payload does not match its schema',
+    code: 'HOOKGATE_PAYLOAD_INVALID',
+    message: 'event payload does not match its schema',
     errors: [{ path: '/identity', message: "must have required property 'identity'" }]
   })
   assert.deepEqual((await send({ identity: {} })).body, {
-    code: 'HOOKGATE_PAYLOAD_INVALID', message: 'event payload does not match its schema',
+    code: 'HOOKGATE_PAYLOAD_INVALID',
+    message: 'event payload does not match its schema',
     errors: [{ path: '/identity/tenantID', message: "must have required property 'tenantID'" }, { path: '/amount', message: "must have required property 'amount'" }]
   })
   assert.equal((await send({ amount: 1 }, 'unhandled.type')).status, 400, 'the base schema applies even with no handler')
