@@ -1,38 +1,21 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { Redis } from 'ioredis'
 import { signBackchannel } from '../../src/testing/index.js'
 import { REDIS_URL } from '../stores/redis-helpers.js'
 import { bullmqPrefix } from './engines.js'
+import { deliverTo, startFixture } from '../child-process.js'
 
 const SECRET = 'queue-secret'
 const SCRIPT = new URL('./fixtures/queue-process.ts', import.meta.url)
 
 async function start (t: TestContext, prefix: string, role: 'receiver' | 'worker'): Promise<{ child: ChildProcess, port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT.pathname], {
-    env: { ...process.env, REDIS_URL, HOOKGATE_PREFIX: prefix, HOOKGATE_ROLE: role, HOOKGATE_SECRET: SECRET },
-    stdio: ['ignore', 'pipe', 'inherit']
-  })
-  t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
-  const port = await new Promise<number>((resolve, reject) => {
-    let output = ''
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      if (output.includes('READY')) resolve(0)
-      const match = /PORT (\d+)/.exec(output)
-      if (match !== null) resolve(Number(match[1]))
-    })
-    child.on('exit', (code) => { reject(new Error(`${role} process exited with ${code}`)) })
-  })
-  return { child, port }
+  return await startFixture(t, SCRIPT, { REDIS_URL, HOOKGATE_PREFIX: prefix, HOOKGATE_ROLE: role, HOOKGATE_SECRET: SECRET })
 }
 
 async function deliver (port: number, id: string, type = 'order.created'): Promise<number> {
-  const body = JSON.stringify({ id, type, data: {} })
-  const res = await fetch(`http://127.0.0.1:${port}/hook`, { method: 'POST', headers: signBackchannel(body, SECRET), body })
-  await res.arrayBuffer()
-  return res.status
+  return await deliverTo(port, (body) => signBackchannel(body, SECRET), id, type)
 }
 
 function counters (t: TestContext): Redis {

@@ -1,10 +1,11 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { signBackchannel } from '../../src/testing/index.js'
 import { REDIS_URL, redisClient } from './redis-helpers.js'
+import { deliverTo, startFixture } from '../child-process.js'
 
 const SECRET = 'scale-secret'
 const SCRIPT = new URL('./fixtures/receiver-process.ts', import.meta.url)
@@ -12,28 +13,11 @@ const SCRIPT = new URL('./fixtures/receiver-process.ts', import.meta.url)
 interface Instance { readonly port: number, readonly child: ChildProcess }
 
 async function startInstance (t: TestContext, prefix: string, lease = 5000): Promise<Instance> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT.pathname], {
-    env: { ...process.env, REDIS_URL, HOOKGATE_PREFIX: prefix, HOOKGATE_LEASE: String(lease), HOOKGATE_SECRET: SECRET },
-    stdio: ['ignore', 'pipe', 'inherit']
-  })
-  t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
-  const port = await new Promise<number>((resolve, reject) => {
-    let output = ''
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /PORT (\d+)/.exec(output)
-      if (match !== null) resolve(Number(match[1]))
-    })
-    child.on('exit', (code) => { reject(new Error(`receiver process exited with ${code}`)) })
-  })
-  return { port, child }
+  return await startFixture(t, SCRIPT, { REDIS_URL, HOOKGATE_PREFIX: prefix, HOOKGATE_LEASE: String(lease), HOOKGATE_SECRET: SECRET })
 }
 
 async function deliver (port: number, id: string, type = 'order.created'): Promise<number> {
-  const body = JSON.stringify({ id, type, data: {} })
-  const res = await fetch(`http://127.0.0.1:${port}/hook`, { method: 'POST', headers: signBackchannel(body, SECRET), body })
-  await res.arrayBuffer()
-  return res.status
+  return await deliverTo(port, (body) => signBackchannel(body, SECRET), id, type)
 }
 
 async function cleanup (t: TestContext, prefix: string): Promise<void> {
