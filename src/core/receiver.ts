@@ -1,14 +1,14 @@
 import { Buffer } from 'node:buffer'
-import { randomUUID } from 'node:crypto'
 import type { Ajv } from 'ajv'
-import { DeadlineQueue } from './deadlines.js'
 import { HookgateError, refusal, type ValidationIssue } from './errors.js'
+import { enqueueEvents, runJob, type QueuedEndpoint } from './hand-off.js'
 import { readHeader } from './headers.js'
 import { parseJson } from './json.js'
-import { silentLogger } from './log.js'
+import { hookFailed, silentLogger } from './log.js'
 import { isJsonMediaType, jsonMediaType } from './media-type.js'
-import { eventKey, resolveIdempotency, type ClaimResult, type IdempotencyOptions, type ResolvedIdempotency } from './idempotency.js'
-import { readQueuedEvent, resolveQueue, withTimeout, type ConsumedJob, type JobContext, type JobRecord, type QueuedEvent, type QueueOptions, type ResolvedQueue, type RunResult } from './queue.js'
+import { eventKey, resolveIdempotency, type IdempotencyOptions, type ResolvedIdempotency } from './idempotency.js'
+import { resolveQueue, type ConsumedJob, type JobContext, type QueueOptions, type ResolvedQueue, type RunResult } from './queue.js'
+import { HandlerRun, isThenable, type Route } from './run.js'
 import { validateReceiverOptions } from './options.js'
 import { describePattern, EventRegistry, type EventPattern } from './registry.js'
 import { compileDataValidator, createAjv, MAX_REPORTED_ISSUES, type DataValidator, type JsonSchema } from './schemas.js'
@@ -25,15 +25,6 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024
 export const DEFAULT_HANDLER_TIMEOUT = 30_000
 
 /** The claim a delivery holds on an event: the key it was claimed under and its token. */
-interface HeldClaim { readonly key: string, readonly token: string }
-
-/** 5 s: how long close() waits for handlers past their timeout to end, well within Fastify's 10 s for close hooks. */
-const LATE_HANDLER_GRACE = 5_000
-
-function isThenable (value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function'
-}
-
 export interface ReceiverOptions<E extends WebhookEvent = WebhookEvent, C = undefined, Events extends SchemaMap = SchemaMap> {
   /**
    * The event types this endpoint receives, each with the JSON Schema of its `data` (`as const`).
@@ -143,12 +134,6 @@ class Inbound implements InboundRequest {
   }
 }
 
-interface Route<E, C> {
-  readonly pattern: string
-  readonly handler: Handler<E, C>
-  readonly validate: DataValidator | undefined
-}
-
 /** A map of event types to the JSON Schemas of their data. */
 export type SchemaMap = Readonly<Record<string, SchemaLike>>
 
@@ -164,9 +149,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   readonly bodyLimit: number
   readonly #routes = new EventRegistry<Route<E, C>>()
   readonly #refuseUnknown: boolean
-  readonly #handlerTimeout: number
-  /** One timer for every running handler's timeout; `undefined` when the timeout is Infinity. */
-  readonly #deadlines: DeadlineQueue | undefined
+  readonly #run: HandlerRun<E, C>
   readonly #now: () => number
   readonly #ajv: Ajv | undefined
   #ownAjv: Ajv | undefined
@@ -177,11 +160,11 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   readonly #queue: ResolvedQueue | undefined
   readonly #key: (event: WebhookEvent) => string
   readonly #endpoint: string
+  /** The hand-off's view of this receiver, in queue mode. */
+  readonly #queued: QueuedEndpoint<E, C> | undefined
   #inFlight = 0
   #closing = false
   readonly #idle: Array<() => void> = []
-  /** Handlers past their timeout that still run, each until it has ended and its result is recorded. */
-  readonly #late = new Set<Promise<void>>()
   readonly #validateBase: DataValidator | undefined
   readonly #validateByType = new Map<string, DataValidator>()
   #acceptedContentType: string | undefined
@@ -201,15 +184,28 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     this.#ajv = options.ajv
     this.#onEvent = options.onEvent
     this.#onRejected = options.onRejected
-    this.#handlerTimeout = options.handlerTimeout ?? DEFAULT_HANDLER_TIMEOUT
-    this.#deadlines = this.#handlerTimeout === Infinity ? undefined : new DeadlineQueue(this.#handlerTimeout)
+    const handlerTimeout = options.handlerTimeout ?? DEFAULT_HANDLER_TIMEOUT
     this.#handshake = options.handshake
-    this.#idempotency = resolveIdempotency(options.idempotency, provider.name, this.#handlerTimeout, this.#now)
+    this.#idempotency = resolveIdempotency(options.idempotency, provider.name, handlerTimeout, this.#now)
+    this.#run = new HandlerRun(handlerTimeout, this.#idempotency)
     this.#queue = resolveQueue(options.queue)
     // Queued jobs are keyed as claims are, also when de-duplication by claims is off.
     this.#key = this.#idempotency?.key ?? eventKey(options.idempotency === false ? provider.name : options.idempotency?.namespace ?? provider.name)
     if (options.endpoint !== undefined && (typeof options.endpoint !== 'string' || options.endpoint === '')) throw new TypeError('"endpoint" must be a non-empty string')
     this.#endpoint = options.endpoint ?? provider.name
+    const queue = this.#queue
+    this.#queued = queue === undefined
+      ? undefined
+      : {
+          queue,
+          endpoint: this.#endpoint,
+          provider: provider.name,
+          now: this.#now,
+          run: this.#run,
+          key: this.#key,
+          route: (event) => this.#route(event),
+          succeeded: (event, context, log) => { this.#notify(this.#onEvent, event, { context: context as C }, log) }
+        }
     this.#validateBase = provider.dataSchema === undefined
       ? undefined
       : compileDataValidator(this.#schemaCompiler(), provider.dataSchema, `every ${provider.name} event`)
@@ -305,19 +301,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   async close (): Promise<void> {
     this.#closing = true
     if (this.#inFlight > 0) await new Promise<void>((resolve) => { this.#idle.push(resolve) })
-    if (this.#late.size > 0) await this.#lateRecorded()
-    if (this.#idempotency?.owned === true) await this.#idempotency.store.close?.()
-  }
-
-  /**
-   * Waits for handlers past their timeout to end and record their result, for a short grace: one
-   * that has not ended by then loses its claim when the lease ends, and must not hold a shutdown up.
-   */
-  async #lateRecorded (): Promise<void> {
-    let timer: NodeJS.Timeout | undefined
-    const graceOver = new Promise<void>((resolve) => { timer = setTimeout(resolve, Math.min(LATE_HANDLER_GRACE, this.#idempotency?.lease ?? 0)) })
-    await Promise.race([Promise.allSettled(this.#late), graceOver])
-    clearTimeout(timer)
+    await this.#run.close()
   }
 
   async #receive (body: Uint8Array, headers: HeaderSource, options: ReceiveOptions<C>, checkEntity: boolean): Promise<Outcome<E>> {
@@ -367,7 +351,15 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
         }
         routes[e] = route
       }
-      if (this.#queue !== undefined) return await this.#enqueue(this.#queue, events, routes, headers, options, log)
+      if (this.#queued !== undefined) {
+        const stored = await enqueueEvents(this.#queued, events, routes, headers, log)
+        if (stored instanceof HookgateError) return this.reject(stored, options, events)
+        const ignored = events.length - stored.queued - stored.duplicates
+        const reply: { ok: true, queued: number, ignored?: number, duplicates?: number } = { ok: true, queued: stored.queued }
+        if (ignored > 0) reply.ignored = ignored
+        if (stored.duplicates > 0) reply.duplicates = stored.duplicates
+        return { status: 202, body: reply, events }
+      }
 
       let handled = 0
       let duplicates = 0
@@ -380,7 +372,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
           continue
         }
         const key = this.#idempotency?.key(event)
-        const claim = key === undefined ? undefined : await this.#claim(key, event, log)
+        const claim = key === undefined ? undefined : await this.#run.claim(key, event, log)
         if (claim instanceof HookgateError) return this.reject(claim, options, events)
         if (claim?.state === 'done') {
           duplicates++
@@ -393,14 +385,14 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
         }
         // Settled under the key it was claimed by: the handler may change the event it is given.
         const held = claim === undefined ? undefined : { key: key as string, token: claim.token }
-        let failure = this.#run(route, event, options.context as C, held, log)
+        let failure = this.#run.run(route, event, options.context as C, held, log)
         if (failure instanceof Promise) failure = await failure
         if (failure !== undefined) {
           // A handler past its timeout still runs and keeps its claim (settled when it ends: #recordWhenEnded).
-          if (held !== undefined && failure.code !== 'HOOKGATE_HANDLER_TIMEOUT') await this.#settle('release', held, event, log)
+          if (held !== undefined && failure.code !== 'HOOKGATE_HANDLER_TIMEOUT') await this.#run.settle('release', held, event, log)
           return this.reject(failure, options, events)
         }
-        if (held !== undefined) await this.#settle('complete', held, event, log)
+        if (held !== undefined) await this.#run.settle('complete', held, event, log)
         handled++
         this.#notify(this.#onEvent, event, options, log)
       }
@@ -415,125 +407,12 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   }
 
   /**
-   * The hand-off of queue mode: each routed event is stored as a job keyed by its idempotency key,
-   * and the sender gets 202 only once every one is stored. A job that exists already (queued,
-   * running, done or dead) is a duplicate; an engine that fails or is too slow gets the sender 503.
-   */
-  async #enqueue (queue: ResolvedQueue, events: readonly E[], routes: ReadonlyArray<Route<E, C> | undefined>, headers: HeaderSource, options: ReceiveOptions<C>, log: Logger): Promise<Outcome<E>> {
-    const delivery = randomUUID()
-    const receivedAt = this.#now()
-    const stored: Record<string, string> = {}
-    for (const name of queue.headers) {
-      const value = readHeader(headers, name)
-      if (value !== undefined) stored[name] = value
-    }
-    let queued = 0
-    let duplicates = 0
-    for (let i = 0; i < events.length; i++) {
-      const event = events[i] as E
-      if (routes[i] === undefined) {
-        log.info({ eventId: event.id, type: event.type }, 'webhook acknowledged: no handler for its type')
-        continue
-      }
-      const key = this.#key(event)
-      const record: QueuedEvent<E> = { v: 1, key, delivery, endpoint: this.#endpoint, provider: this.provider.name, receivedAt, headers: stored, event }
-      let result: 'queued' | 'duplicate'
-      try {
-        result = await withTimeout(queue.engine.enqueue(record), queue.enqueueTimeout, `enqueue on ${queue.engine.engine}`)
-      } catch (err) {
-        return this.reject(new HookgateError('HOOKGATE_QUEUE_UNAVAILABLE', { eventId: event.id, reason: `${queue.engine.engine} queue "${queue.engine.name}" did not store the event`, cause: err, headers: { 'retry-after': '5' } }), options, events)
-      }
-      if (result === 'duplicate') {
-        duplicates++
-        log.info({ eventId: event.id, type: event.type }, 'webhook duplicate: already queued')
-      } else {
-        queued++
-      }
-      this.#notifyJob(queue, { step: result, jobId: key, event }, log)
-    }
-    const ignored = events.length - queued - duplicates
-    const reply: { ok: true, queued: number, ignored?: number, duplicates?: number } = { ok: true, queued }
-    if (ignored > 0) reply.ignored = ignored
-    if (duplicates > 0) reply.duplicates = duplicates
-    return { status: 202, body: reply, events }
-  }
-
-  /**
-   * The run of queue mode: reads the stored job, claims its event, runs its handler with an
-   * `AbortSignal` (aborted at the handler timeout and when `shutdown` aborts), and settles the claim.
-   * Never throws: the result tells the engine to complete, retry, dead-letter or hand the job back.
+   * Runs one stored job through this receiver's handlers (the hand-off's other end): the worker's
+   * entry, never throwing; the result tells the engine what to do with the job.
    */
   async [runQueued] (job: ConsumedJob, shutdown: AbortSignal, log: Logger = silentLogger): Promise<RunResult> {
-    const queue = this.#queue
-    const record = readQueuedEvent(job.data)
-    if (typeof record === 'string') return this.#jobEnded(queue, job, undefined, { kind: 'dead', error: new Error(`unreadable job: ${record}`) }, 0, log)
-    const event = record.event as E
-    const route = this.#route(event)
-    if (route === undefined) return this.#jobEnded(queue, job, event, { kind: 'dead', error: new Error(`no handler for type "${event.type}" on this worker`) }, 0, log)
-    if (shutdown.aborted) return { kind: 'handed-back' }
-    const claim = this.#idempotency === undefined ? undefined : await this.#claim(record.key, event, log)
-    if (claim instanceof HookgateError) return this.#jobEnded(queue, job, event, { kind: 'retry', error: claim }, 0, log)
-    if (claim?.state === 'done') return this.#jobEnded(queue, job, event, { kind: 'completed', duplicate: true }, 0, log)
-    // A run that still holds the claim (a worker that lost its lock, or died within its lease): try again once the lease ends.
-    if (claim?.state === 'running') return this.#jobEnded(queue, job, event, { kind: 'handed-back', delayMs: claim.retryAfterMs }, 0, log)
-    const held = claim === undefined ? undefined : { key: record.key, token: claim.token }
-    const controller = new AbortController()
-    const onShutdown = (): void => { controller.abort(shutdown.reason) }
-    shutdown.addEventListener('abort', onShutdown)
-    const context: JobContext = {
-      signal: controller.signal,
-      attempt: job.attempt,
-      maxAttempts: job.maxAttempts,
-      jobId: job.id,
-      endpoint: record.endpoint,
-      provider: record.provider,
-      receivedAt: record.receivedAt,
-      headers: record.headers,
-      log
-    }
-    if (queue !== undefined) this.#notifyJob(queue, { step: 'started', jobId: job.id, event, attempt: job.attempt }, log)
-    const started = performance.now()
-    try {
-      let failure = this.#run(route, event, context as C, held, log)
-      if (failure instanceof Promise) failure = await failure
-      const ms = performance.now() - started
-      if (failure === undefined) {
-        if (held !== undefined) await this.#settle('complete', held, event, log)
-        this.#notify(this.#onEvent, event, { context: context as C }, log)
-        return this.#jobEnded(queue, job, event, { kind: 'completed', duplicate: false }, ms, log)
-      }
-      if (failure.code === 'HOOKGATE_HANDLER_TIMEOUT') controller.abort(failure)
-      // A handler past its timeout keeps its claim until it ends (#recordWhenEnded settles it).
-      else if (held !== undefined) await this.#settle('release', held, event, log)
-      if (shutdown.aborted) return this.#jobEnded(queue, job, event, { kind: 'handed-back' }, ms, log)
-      return this.#jobEnded(queue, job, event, { kind: 'retry', error: runFailure(failure) }, ms, log)
-    } finally {
-      shutdown.removeEventListener('abort', onShutdown)
-    }
-  }
-
-  /** Reports a run's end to `onJob` and the log; a retry with no attempt left is reported as dead-lettered. */
-  #jobEnded (queue: ResolvedQueue | undefined, job: ConsumedJob, event: E | undefined, result: RunResult, durationMs: number, log: Logger): RunResult {
-    const last = result.kind === 'dead' || (result.kind === 'retry' && job.attempt >= job.maxAttempts)
-    if (result.kind === 'retry' || result.kind === 'dead') {
-      const fields = { jobId: job.id, eventId: event?.id, attempt: job.attempt, err: result.error }
-      if (last) log.error(fields, 'queued webhook dead-lettered')
-      else log.warn(fields, 'queued webhook failed: retrying')
-    }
-    if (queue === undefined) return result
-    const step = result.kind === 'completed' ? 'succeeded' : result.kind === 'handed-back' ? 'handed-back' : last ? 'dead-lettered' : 'retried'
-    const error = result.kind === 'retry' || result.kind === 'dead' ? { error: result.error } : {}
-    this.#notifyJob(queue, { step, jobId: job.id, event, attempt: job.attempt, durationMs, ...error }, log)
-    return result
-  }
-
-  #notifyJob (queue: ResolvedQueue, record: JobRecord, log: Logger): void {
-    if (queue.onJob === undefined) return
-    try {
-      queue.onJob(record)
-    } catch (err) {
-      hookFailed(err, log)
-    }
+    if (this.#queued === undefined) throw new TypeError('this receiver has no "queue" option, so it runs no jobs')
+    return await runJob(this.#queued, job, shutdown, log)
   }
 
   /**
@@ -544,32 +423,6 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   #route (event: E): Route<E, C> | undefined {
     if (this.#validateByType.size > 0 && !this.#validateByType.has(event.type)) return undefined
     return this.#routes.match(event.type, event.source)
-  }
-
-  /** Claims the event (de-duplication is on); `undefined` when the store failed and the endpoint fails open. */
-  async #claim (key: string, event: E, log: Logger): Promise<ClaimResult | HookgateError | undefined> {
-    const idempotency = this.#idempotency as ResolvedIdempotency
-    try {
-      return await idempotency.store.claim(key, idempotency.lease)
-    } catch (err) {
-      if (!idempotency.failOpen) return new HookgateError('HOOKGATE_STORE_UNAVAILABLE', { eventId: event.id, reason: 'claim failed', cause: err, headers: { 'retry-after': '5' } })
-      log.warn({ eventId: event.id, err }, 'idempotency store unavailable: running the handler without a claim (failOpen)')
-      return undefined
-    }
-  }
-
-  /**
-   * Records the handler's result. A failure here is logged, not answered: after success the work is
-   * done (a 5xx would only make the sender repeat it), after failure the lease expires on its own.
-   */
-  async #settle (action: 'complete' | 'release', { key, token }: HeldClaim, event: E, log: Logger): Promise<void> {
-    const idempotency = this.#idempotency as ResolvedIdempotency
-    try {
-      if (action === 'complete') await idempotency.store.complete(key, token, idempotency.ttl)
-      else await idempotency.store.release(key, token)
-    } catch (err) {
-      log.error({ eventId: event.id, err }, `idempotency store unavailable: could not ${action} the claim`)
-    }
   }
 
   /**
@@ -609,57 +462,6 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     return error.headers === undefined
       ? { status: error.statusCode, body, events, error }
       : { status: error.statusCode, body, headers: error.headers, events, error }
-  }
-
-  /**
-   * Runs one handler within the timeout; a throw, a rejection or the timeout becomes the failure to
-   * report. A handler past its timeout keeps running and keeps its claim (`held`), so a retry meanwhile
-   * gets 409 rather than a second run; when it ends, the claim is completed or released as usual.
-   */
-  #run (route: Route<E, C>, event: E, context: C, held: HeldClaim | undefined, log: Logger): HookgateError | undefined | Promise<HookgateError | undefined> {
-    let result: unknown
-    try {
-      result = route.handler(event, context)
-    } catch (err) {
-      return handlerFailed(route, event, err)
-    }
-    if (!isThenable(result)) return undefined
-    const deadlines = this.#deadlines
-    if (deadlines === undefined) return Promise.resolve(result).then(() => undefined, (err: unknown) => handlerFailed(route, event, err))
-    // One promise per handler and no timer of its own: Promise.race and a setTimeout per request cost more.
-    return new Promise((resolve) => {
-      const entry = deadlines.add(() => {
-        // The handler cannot be cancelled; it keeps running, but the sender is told to retry.
-        resolve(new HookgateError('HOOKGATE_HANDLER_TIMEOUT', { eventId: event.id, reason: `handler for "${route.pattern}" took more than ${this.#handlerTimeout} ms` }))
-        this.#recordWhenEnded(route, event, result, held, log)
-      })
-      result.then(
-        () => { if (deadlines.settle(entry)) resolve(undefined) },
-        (err: unknown) => { if (deadlines.settle(entry)) resolve(handlerFailed(route, event, err)) }
-      )
-    })
-  }
-
-  /**
-   * A handler that was answered for with a timeout still runs: when it ends, its claim is completed
-   * or released as if it had been in time, and `close()` waits for that (for a short grace).
-   */
-  #recordWhenEnded (route: Route<E, C>, event: E, result: PromiseLike<unknown>, held: HeldClaim | undefined, log: Logger): void {
-    const settle = async (action: 'complete' | 'release'): Promise<void> => { if (held !== undefined) await this.#settle(action, held, event, log) }
-    const recorded = Promise.resolve(result).then(
-      async () => {
-        log.warn({ eventId: event.id }, `handler for "${route.pattern}" succeeded after its timeout`)
-        await settle('complete')
-      },
-      async (err: unknown) => {
-        log.error({ eventId: event.id, err }, `handler for "${route.pattern}" failed after its timeout`)
-        await settle('release')
-      }
-    )
-    if (held === undefined) return // nothing to record: close() need not wait for it
-    const forget = (): void => { this.#late.delete(recorded) }
-    this.#late.add(recorded)
-    recorded.then(forget, forget)
   }
 
   /** The body must be JSON the envelope reads, sent as is: a compressed body is not the bytes that were signed. */
@@ -704,31 +506,6 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
 /** `.on(pattern, handler)` and `.on(pattern, options, handler)`, as `[options, handler]`; shared by the adapters' `on()`. */
 export function handlerArguments<H> (optionsOrHandler: HandlerOptions | H, maybeHandler: H | undefined): [HandlerOptions, H | undefined] {
   return typeof optionsOrHandler === 'function' ? [{}, optionsOrHandler] : [optionsOrHandler as HandlerOptions, maybeHandler]
-}
-
-function hookFailed (err: unknown, log: Logger): void {
-  try {
-    log.error({ err }, 'a hookgate onEvent/onRejected hook failed')
-  } catch {
-    // A logger that throws must not take the process down either.
-  }
-}
-
-/** A handler's throw or rejection, as the failure to report. */
-function handlerFailed (route: { readonly pattern: string }, event: WebhookEvent, err: unknown): HookgateError {
-  return new HookgateError('HOOKGATE_HANDLER_FAILED', { eventId: event.id, reason: `handler for "${route.pattern}" threw`, cause: err })
-}
-
-/**
- * A failed run as the engine records it (the dead letter's last error): what failed and the handler's
- * own message, since no sender reads it; the hookgate error stays its cause.
- */
-function runFailure (failure: HookgateError): Error {
-  const cause: unknown = failure.cause
-  const detail = cause instanceof Error ? `: ${cause.message}` : cause === undefined ? '' : `: ${String(cause)}`
-  const error = new Error(`${failure.reason ?? failure.message}${detail}`, { cause: failure })
-  error.name = failure.code
-  return error
 }
 
 /** The provider's base schema and the handler's schema apply together: report what both found, within the one limit. */

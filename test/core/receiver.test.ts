@@ -196,7 +196,7 @@ test('an async onEvent or onRejected hook that rejects is logged, and is no unha
     // Node reports an unhandled rejection after the microtask queue drains: give it a macrotask.
     await new Promise((resolve) => setImmediate(resolve))
     assert.deepEqual(unhandled, [])
-    const failures = log.lines.filter(([level, , msg]) => level === 'error' && msg === 'a hookgate onEvent/onRejected hook failed')
+    const failures = log.lines.filter(([level, , msg]) => level === 'error' && msg === 'a hookgate hook (onEvent, onRejected or onJob) failed')
     assert.equal(failures.length, 2)
     assert.match(String((failures[0]?.[1].err as Error).message), /metrics backend down/)
   } finally {
