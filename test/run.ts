@@ -102,6 +102,8 @@ function groupFiles (files: readonly string[], count: number): string[] {
 const testsStarted = Date.now()
 const child = spawn(process.execPath, [
   '--enable-source-maps', '--conditions=hookgate-source', '--import', 'tsx', '--import', './test/own-coverage.mjs', '--test', `--test-concurrency=${concurrency}`,
+  // No test may hang the run (CI's limit is long): one past 3 minutes fails.
+  '--test-timeout=180000',
   '--test-reporter=tap', '--test-reporter-destination=stdout',
   '--test-reporter=./test/slowest-reporter.mjs', '--test-reporter-destination=stderr',
   ...process.argv.slice(2).length > 0 ? process.argv.slice(2) : groupFiles(testFiles(), Number(concurrency))

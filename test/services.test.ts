@@ -43,7 +43,7 @@ test('PostgreSQL not answering at its default address: a private cluster is init
   const silent = `postgres://postgres@127.0.0.1:${await unusedPort()}/postgres`
   const url = await ensure({ ...postgres, defaultUrl: silent }, {})
   assert.notEqual(url, silent)
-  const client = new pg.Client({ connectionString: url })
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 })
   await client.connect()
   assert.deepEqual((await client.query('SELECT 1 AS one')).rows, [{ one: 1 }])
   await client.end()

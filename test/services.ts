@@ -3,12 +3,15 @@
  * as it is; one that does not answer at its default address is started on a free port, with its files
  * in a temporary folder, and stopped by `stopStarted()`; a server this did not start is never touched.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { createServer, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { promisify } from 'node:util'
+
+const execFileAsync = promisify(execFile)
 
 export interface Service {
   readonly name: string
@@ -16,8 +19,10 @@ export interface Service {
   readonly defaultUrl: string
   readonly binary: string
   readonly install: string
-  /** Starts a private server on `port`, with its files in `dir`. */
-  start (port: number, dir: string): ChildProcess
+  /** Starts a private server on `port`, with its files in `dir`, in a process group of its own. */
+  start (port: number, dir: string): Promise<ChildProcess>
+  /** The signal that stops it at once, whoever is still connected. */
+  readonly stopSignal: NodeJS.Signals
   url (port: number): string
 }
 
@@ -31,7 +36,8 @@ export const services: readonly Service[] = [
     defaultUrl: 'redis://127.0.0.1:6379',
     binary: 'redis-server',
     install: 'apt-get install redis-server',
-    start: (port, dir) => spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' }),
+    start: async (port, dir) => spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore', detached: true }),
+    stopSignal: 'SIGTERM',
     url: (port) => `redis://127.0.0.1:${port}`
   },
   {
@@ -40,17 +46,18 @@ export const services: readonly Service[] = [
     defaultUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
     binary: postgresBin('postgres'),
     install: 'apt-get install postgresql',
-    start: (port, dir) => {
+    start: async (port, dir) => {
       // initdb and postgres refuse to run as root: as root, the cluster belongs to the postgres user.
       const asRoot = process.getuid?.() === 0
-      const run = (command: string, args: string[]): string[] => asRoot ? ['runuser', '-u', 'postgres', '--', command, ...args] : [command, ...args]
+      const run = (command: string, args: string[]): [string, string[]] => asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args]
       const data = join(dir, 'data')
-      if (asRoot) spawnSync('chown', ['postgres', dir])
-      const [initdb, ...initArgs] = run(postgresBin('initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync'])
-      spawnSync(initdb as string, initArgs, { stdio: 'ignore' })
-      const [postgres, ...args] = run(postgresBin('postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'])
-      return spawn(postgres as string, args, { stdio: 'ignore' })
+      if (asRoot) await execFileAsync('chown', ['postgres', dir])
+      // Asynchronous and bounded: a stuck initdb must fail the run, not freeze the process that waits for it.
+      await execFileAsync(...run(postgresBin('initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync']), { timeout: 60_000 })
+      return spawn(...run(postgresBin('postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off']), { stdio: 'ignore', detached: true })
     },
+    // Fast shutdown: SIGTERM would wait for every client to disconnect first.
+    stopSignal: 'SIGINT',
     url: (port) => `postgres://postgres@127.0.0.1:${port}/postgres`
   }
 ]
@@ -90,11 +97,18 @@ function installed (binary: string): boolean {
   return binary.startsWith('/') ? existsSync(binary) : spawnSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' }).status === 0
 }
 
-const started: Array<{ child: ChildProcess, dir: string }> = []
+const started: Array<{ child: ChildProcess, dir: string, signal: NodeJS.Signals }> = []
 
 export function stopStarted (): void {
-  for (const { child, dir } of started.splice(0)) {
-    if (child.exitCode === null) child.kill('SIGTERM')
+  for (const { child, dir, signal } of started.splice(0)) {
+    // The whole group: under runuser the server is runuser's child.
+    if (child.exitCode === null && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, signal)
+      } catch {
+        child.kill(signal)
+      }
+    }
     rmSync(dir, { recursive: true, force: true })
   }
 }
@@ -108,8 +122,14 @@ export async function ensure (service: Service, env: NodeJS.ProcessEnv = process
   if (!installed(service.binary)) fail(`${service.name} does not answer at ${url} and ${service.binary} is not installed: ${service.install}, or set ${service.variable}`)
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), `hookgate-${basename(service.binary)}-`))
-  const child = service.start(port, dir)
-  started.push({ child, dir })
+  let child: ChildProcess
+  try {
+    child = await service.start(port, dir)
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true })
+    fail(`${service.name} does not answer at ${url}, and starting one for this run failed: ${(err as Error).message.split('\n')[0] ?? ''}`)
+  }
+  started.push({ child, dir, signal: service.stopSignal })
   const own = service.url(port)
   for (let tries = 0; tries < 100; tries++) {
     if (await answers(own, 200)) {
