@@ -1,4 +1,5 @@
 #!/usr/bin/env node
 import { runCli } from './run.js'
 
-process.exitCode = await runCli(process.argv.slice(2), (line) => { console.log(line) }, (line) => { console.error(line) })
+// Exits explicitly: a Redis client that never connected keeps retrying, and would keep the process alive.
+process.exit(await runCli(process.argv.slice(2), (line) => { console.log(line) }, (line) => { console.error(line) }))

@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util'
-import type { DeadLetter, QueueEngine } from '../core/queue.js'
+import { withTimeout, type DeadLetter, type QueueEngine } from '../core/queue.js'
+
+/** 10 s: an engine that has not answered by then is unreachable (its client would retry forever). */
+const DEFAULT_TIMEOUT_SECONDS = 10
 
 export const USAGE = `usage: hookgate dead-letters <list|replay|purge> --url <redis://… | postgres://…> --queue <name> [options]
 
@@ -13,7 +16,8 @@ options:
   --prefix <prefix>    BullMQ's key prefix (default: bull)
   --table <table>      PostgreSQL's job table (default: hookgate_jobs)
   --limit <n>          at most n dead letters listed (default: 100)
-  --json               list as JSON, one object per line`
+  --json               list as JSON, one object per line
+  --timeout <seconds>  give up on an engine that does not answer (default: 10)`
 
 interface Where { readonly url: string, readonly queue: string, readonly prefix?: string | undefined, readonly table?: string | undefined }
 
@@ -50,7 +54,7 @@ export async function runCli (argv: readonly string[], out: (line: string) => vo
     const { values, positionals } = parseArgs({
       args: [...argv],
       allowPositionals: true,
-      options: { url: { type: 'string' }, queue: { type: 'string' }, prefix: { type: 'string' }, table: { type: 'string' }, limit: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }
+      options: { url: { type: 'string' }, queue: { type: 'string' }, prefix: { type: 'string' }, table: { type: 'string' }, timeout: { type: 'string' }, limit: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }
     })
     if (values.help === true) {
       out(USAGE)
@@ -61,15 +65,18 @@ export async function runCli (argv: readonly string[], out: (line: string) => vo
     if (values.url === undefined || values.queue === undefined) throw new UsageError('--url and --queue are required')
     const limit = values.limit === undefined ? 100 : Number(values.limit)
     if (!Number.isSafeInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer')
+    const timeout = Number(values.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000
+    if (!(timeout > 0 && timeout <= 3_600_000)) throw new UsageError('--timeout must be a number of seconds')
     if (action !== 'list' && (id === undefined) === (values.all !== true)) throw new UsageError(`${action} takes one dead letter's id or --all`)
     engine = await open({ url: values.url, queue: values.queue, prefix: values.prefix, table: values.table })
+    const reach = `reaching ${values.url.replace(/\/\/[^@/]*@/, '//')}`
     if (action === 'list') {
-      const letters = await engine.deadLetters(limit)
+      const letters = await withTimeout((engine as QueueEngine).deadLetters(limit), timeout, reach)
       for (const letter of letters) out(values.json === true ? JSON.stringify(letter) : describe(letter))
       if (values.json !== true) out(`${letters.length} dead-lettered`)
       return 0
     }
-    const count = action === 'replay' ? await engine.replay(id) : await engine.purge(id)
+    const count = await withTimeout(action === 'replay' ? engine.replay(id) : engine.purge(id), timeout, reach)
     out(`${action === 'replay' ? 'replayed' : 'purged'} ${count}`)
     return id !== undefined && count === 0 ? 1 : 0
   } catch (error) {
@@ -80,6 +87,7 @@ export async function runCli (argv: readonly string[], out: (line: string) => vo
     }
     return 1
   } finally {
-    await engine?.close()
+    // An engine that never connected may not close either: the command still ends.
+    await withTimeout(engine?.close() ?? Promise.resolve(), 2000, 'closing').catch(() => {})
   }
 }

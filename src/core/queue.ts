@@ -124,7 +124,7 @@ export interface QueueEngine {
   enqueue (record: QueuedEvent): Promise<'queued' | 'duplicate'>
   /** Starts taking jobs, at most `concurrency` at a time. */
   consume (run: JobRunner, options: { readonly concurrency: number }): Consumer
-  /** The dead-lettered jobs, oldest first, at most `limit`. */
+  /** At most `limit` dead-lettered jobs, oldest first (BullMQ: the `limit` most recent ones). */
   deadLetters (limit?: number): Promise<DeadLetter[]>
   /** Puts dead-lettered jobs back to run with fresh attempts: the one with `id`, or all. Resolves how many. */
   replay (id?: string): Promise<number>

@@ -132,6 +132,12 @@ export class PostgresQueue implements QueueEngine {
       await this.#schema()
       const free = concurrency - running.size
       if (closed || free <= 0) return
+      // A job whose worker died during its last attempt is dead-lettered, not run again: an event that
+      // crashes its worker every time would otherwise take the workers down forever.
+      await this.#pool.query(
+        `UPDATE ${this.#table} SET state = 'dead', finished_at = now(), locked_until = NULL, last_error = $2
+         WHERE queue = $1 AND state = 'active' AND locked_until < now() AND attempts_made >= max_attempts`,
+        [this.name, 'its worker stopped during its last attempt (the lease expired)'])
       const token = randomUUID()
       // A waiting job that is due, or a running one whose worker stopped renewing its lease.
       const { rows } = await this.#pool.query<JobRow>(

@@ -88,3 +88,11 @@ test('the hookgate command reads a PostgreSQL queue from a postgres:// URL', { t
   assert.match(listed, /^backchannel:evt_pg {2}order\.paid {2}attempts=1 .*error="handler for \\"\*\\" threw: warehouse closed"$/m)
   assert.equal((await cli('dead-letters', 'purge', 'backchannel:evt_pg', ...where)).stdout, 'purged 1\n')
 })
+
+test('the hookgate command gives up on an engine that does not answer, with exit code 1, instead of waiting forever', { timeout: 30_000 }, async () => {
+  const started = Date.now()
+  const down = await bin('dead-letters', 'list', '--url', 'redis://127.0.0.1:9', '--queue', 'q', '--timeout', '1')
+  assert.equal(down.code, 1)
+  assert.match(down.stderr, /reaching redis:\/\/127\.0\.0\.1:9 took more than 1000 ms/)
+  assert.ok(Date.now() - started < 15_000)
+})
