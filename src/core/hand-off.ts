@@ -104,14 +104,12 @@ export async function runJob<E extends WebhookEvent, C> (endpoint: QueuedEndpoin
     let failure = run.run(route, event, context as C, held, log)
     if (failure instanceof Promise) failure = await failure
     const ms = performance.now() - started
+    if (held !== undefined) await run.record(held, failure, event, log)
     if (failure === undefined) {
-      if (held !== undefined) await run.settle('complete', held, event, log)
       endpoint.succeeded(event, context, log)
       return jobEnded(queue, job, event, { kind: 'completed', duplicate: false }, ms, log)
     }
     if (failure.code === 'HOOKGATE_HANDLER_TIMEOUT') controller.abort(failure)
-    // A handler past its timeout keeps its claim until it ends (HandlerRun settles it then).
-    else if (held !== undefined) await run.settle('release', held, event, log)
     if (shutdown.aborted) return jobEnded(queue, job, event, { kind: 'handed-back' }, ms, log)
     return jobEnded(queue, job, event, { kind: 'retry', error: runFailure(failure) }, ms, log)
   } finally {

@@ -24,7 +24,6 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024
 /** 30 s: longer than most senders wait, so a slow handler is retried rather than left hanging. */
 export const DEFAULT_HANDLER_TIMEOUT = 30_000
 
-/** The claim a delivery holds on an event: the key it was claimed under and its token. */
 export interface ReceiverOptions<E extends WebhookEvent = WebhookEvent, C = undefined, Events extends SchemaMap = SchemaMap> {
   /**
    * The event types this endpoint receives, each with the JSON Schema of its `data` (`as const`).
@@ -157,8 +156,6 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   readonly #onRejected: ((error: HookgateError, context: C) => void) | undefined
   readonly #handshake: HandshakeOptions | undefined
   readonly #idempotency: ResolvedIdempotency | undefined
-  readonly #queue: ResolvedQueue | undefined
-  readonly #key: (event: WebhookEvent) => string
   readonly #endpoint: string
   /** The hand-off's view of this receiver, in queue mode. */
   readonly #queued: QueuedEndpoint<E, C> | undefined
@@ -188,12 +185,9 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     this.#handshake = options.handshake
     this.#idempotency = resolveIdempotency(options.idempotency, provider.name, handlerTimeout, this.#now)
     this.#run = new HandlerRun(handlerTimeout, this.#idempotency)
-    this.#queue = resolveQueue(options.queue)
-    // Queued jobs are keyed as claims are, also when de-duplication by claims is off.
-    this.#key = this.#idempotency?.key ?? eventKey(options.idempotency === false ? provider.name : options.idempotency?.namespace ?? provider.name)
     if (options.endpoint !== undefined && (typeof options.endpoint !== 'string' || options.endpoint === '')) throw new TypeError('"endpoint" must be a non-empty string')
     this.#endpoint = options.endpoint ?? provider.name
-    const queue = this.#queue
+    const queue = resolveQueue(options.queue)
     this.#queued = queue === undefined
       ? undefined
       : {
@@ -202,7 +196,8 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
           provider: provider.name,
           now: this.#now,
           run: this.#run,
-          key: this.#key,
+          // Queued jobs are keyed as claims are, also when de-duplication by claims is off.
+          key: this.#idempotency?.key ?? eventKey(options.idempotency === false ? provider.name : options.idempotency?.namespace ?? provider.name),
           route: (event) => this.#route(event),
           succeeded: (event, context, log) => { this.#notify(this.#onEvent, event, { context: context as C }, log) }
         }
@@ -229,7 +224,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
 
   /** The queue options in queue mode, else `undefined`. */
   get [queueOf] (): ResolvedQueue | undefined {
-    return this.#queue
+    return this.#queued?.queue
   }
 
   /** Whether `OPTIONS` requests get the CloudEvents validation handshake. */
@@ -387,12 +382,8 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
         const held = claim === undefined ? undefined : { key: key as string, token: claim.token }
         let failure = this.#run.run(route, event, options.context as C, held, log)
         if (failure instanceof Promise) failure = await failure
-        if (failure !== undefined) {
-          // A handler past its timeout still runs and keeps its claim (settled when it ends: #recordWhenEnded).
-          if (held !== undefined && failure.code !== 'HOOKGATE_HANDLER_TIMEOUT') await this.#run.settle('release', held, event, log)
-          return this.reject(failure, options, events)
-        }
-        if (held !== undefined) await this.#run.settle('complete', held, event, log)
+        if (held !== undefined) await this.#run.record(held, failure, event, log)
+        if (failure !== undefined) return this.reject(failure, options, events)
         handled++
         this.#notify(this.#onEvent, event, options, log)
       }

@@ -62,7 +62,7 @@ export class HandlerRun<E extends WebhookEvent, C> {
    * Records the handler's result. A failure here is logged, not answered: after success the work is
    * done (a 5xx would only make the sender repeat it), after failure the lease expires on its own.
    */
-  async settle (action: 'complete' | 'release', { key, token }: HeldClaim, event: E, log: Logger): Promise<void> {
+  async #settle (action: 'complete' | 'release', { key, token }: HeldClaim, event: E, log: Logger): Promise<void> {
     const idempotency = this.#idempotency as ResolvedIdempotency
     try {
       if (action === 'complete') await idempotency.store.complete(key, token, idempotency.ttl)
@@ -70,6 +70,15 @@ export class HandlerRun<E extends WebhookEvent, C> {
     } catch (err) {
       log.error({ eventId: event.id, err }, `idempotency store unavailable: could not ${action} the claim`)
     }
+  }
+
+  /**
+   * Records a run's result in its claim: done after success, released after a failure so a retry runs
+   * it again. A handler past its timeout still runs and keeps its claim: it is settled when it ends.
+   */
+  async record (held: HeldClaim, failure: HookgateError | undefined, event: E, log: Logger): Promise<void> {
+    if (failure === undefined) await this.#settle('complete', held, event, log)
+    else if (failure.code !== 'HOOKGATE_HANDLER_TIMEOUT') await this.#settle('release', held, event, log)
   }
 
   /**
@@ -106,7 +115,7 @@ export class HandlerRun<E extends WebhookEvent, C> {
    * or released as if it had been in time, and `close()` waits for that (for a short grace).
    */
   #recordWhenEnded (route: Route<E, C>, event: E, result: PromiseLike<unknown>, held: HeldClaim | undefined, log: Logger): void {
-    const settle = async (action: 'complete' | 'release'): Promise<void> => { if (held !== undefined) await this.settle(action, held, event, log) }
+    const settle = async (action: 'complete' | 'release'): Promise<void> => { if (held !== undefined) await this.#settle(action, held, event, log) }
     const recorded = Promise.resolve(result).then(
       async () => {
         log.warn({ eventId: event.id }, `handler for "${route.pattern}" succeeded after its timeout`)
