@@ -10,7 +10,7 @@ import type { EventFor, EventMap, EventWithSchema, OpenEventMap, PatternFor, Sch
 import { describePattern, type EventPattern } from '../core/registry.js'
 import { createAjv } from '../core/schemas.js'
 import type { JobContext, QueueEngine, QueueOptions } from '../core/queue.js'
-import { startWorker, type Worker } from '../core/worker.js'
+import { closeEndpoint, inProcessWorker, type Worker } from '../core/worker.js'
 import { connectionClosing, isClosing, markClosing } from './closing-connections.js'
 import type { Handler, Outcome, Provider, WebhookEvent } from '../core/types.js'
 
@@ -185,19 +185,15 @@ const plugin: FastifyPluginAsync<HookgatePluginOptions> = async (app, options) =
     throw new TypeError('the plugin\'s "queue.engine" must be a function of the endpoint\'s path that returns its queue engine, e.g. (path) => bullmqQueue({ url, name })')
   }
   const receivers: Array<Receiver<WebhookEvent, FastifyRequest>> = []
-  const workers: Worker[] = []
+  const workers = new Map<Receiver<WebhookEvent, FastifyRequest>, Worker | undefined>()
   // Workers start once every handler is declared, and take jobs until the app closes.
   app.addHook('onReady', async () => {
-    for (const receiver of receivers) {
-      const queue = receiver[queueOf]
-      if (queue?.concurrency !== undefined) workers.push(startWorker(receiver, { log: app.log }))
-    }
+    for (const receiver of receivers) workers.set(receiver, inProcessWorker(receiver, app.log))
   })
-  // Before the server stops: new deliveries get 503, in-flight ones finish and record their result;
-  // workers stop taking jobs, finish or hand back theirs; then the queues' connections close.
+  // Before the server stops: new deliveries get 503, in-flight ones finish and record their result,
+  // and queued endpoints shut their workers and queues down.
   app.addHook('preClose', async () => {
-    await Promise.all([...receivers.map(async (receiver) => { await receiver.close() }), ...workers.map(async (worker) => { await worker.close() })])
-    await Promise.all(receivers.map(async (receiver) => { await receiver[queueOf]?.engine.close() }))
+    await Promise.all(receivers.map(async (receiver) => { await closeEndpoint(receiver, workers.get(receiver)) }))
   })
   app.decorateRequest('webhook', null)
   function webhooks<E extends WebhookEvent> (this: FastifyInstance, path: string, provider: Provider<E>, { queue: ownQueue, ...endpointOptions }: EndpointOptions<E> & { queue?: QueueOptions | true } = {}): WebhookEndpoint<E, OpenEventMap, unknown> {

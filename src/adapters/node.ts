@@ -9,7 +9,7 @@ import type { HandshakeOutcome, Handler, Outcome, Provider, WebhookEvent } from 
 import { connectionClosing, isClosing, markClosing } from './closing-connections.js'
 import { readBody } from './read-body.js'
 import type { JobContext, QueueOptions } from '../core/queue.js'
-import { startWorker, type Worker } from '../core/worker.js'
+import { closeEndpoint, inProcessWorker, type Worker } from '../core/worker.js'
 
 export interface NodeEndpointOptions<E extends WebhookEvent, Req, Events extends SchemaMap = SchemaMap> extends Omit<ReceiverOptions<E, Req, Events>, 'queue'> {
   /** Where refusals and failures are logged. @default console (warn and error only) */
@@ -122,10 +122,9 @@ export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingM
   const { log = consoleLogger, path, ...receiverOptions } = options
   if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) throw new TypeError('"path" must start with "/"')
   const receiver = new Receiver<E, Req>(provider, { endpoint: path ?? provider.name, ...receiverOptions } as ReceiverOptions<E, Req>)
-  const queue = receiver[queueOf]
   // In queue mode the workers start once the handlers declared right after this call (.on() chains) are in.
   let worker: Worker | undefined
-  const starting = queue?.concurrency === undefined ? undefined : setImmediate(() => { worker = startWorker(receiver, { log }) })
+  const starting = receiver[queueOf] === undefined ? undefined : setImmediate(() => { worker = inProcessWorker(receiver, log) })
 
   async function handle (request: Req, response: Res): Promise<void> {
     const context = { context: request, log }
@@ -182,8 +181,7 @@ export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingM
   Object.defineProperty(endpoint, 'receiver', { value: receiver, enumerable: true })
   endpoint.close = async () => {
     clearImmediate(starting)
-    await Promise.all([receiver.close(), worker?.close()])
-    await queue?.engine.close()
+    await closeEndpoint(receiver, worker)
   }
   endpoint.on = function on (pattern: EventPattern, optionsOrHandler: HandlerOptions | Handler<E, Req>, maybeHandler?: Handler<E, Req>) {
     const [handlerOptions, handler] = handlerArguments(optionsOrHandler, maybeHandler)

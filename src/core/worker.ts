@@ -65,3 +65,20 @@ export function startWorker<E extends WebhookEvent, C> (receiver: Receiver<E, C>
     }
   }
 }
+
+/**
+ * The adapters' in-process workers: one for an endpoint in queue mode whose `queue.workers` is not
+ * `false`, else `undefined`.
+ */
+export function inProcessWorker<E extends WebhookEvent, C> (receiver: Receiver<E, C>, log: Logger): Worker | undefined {
+  return receiver[queueOf]?.concurrency === undefined ? undefined : startWorker(receiver, { log })
+}
+
+/**
+ * Shuts an endpoint down: new deliveries get 503 while those in flight finish, its worker stops
+ * taking jobs and finishes or hands back its own; then its queue's connections close.
+ */
+export async function closeEndpoint<E extends WebhookEvent, C> (receiver: Receiver<E, C>, worker: Worker | undefined): Promise<void> {
+  await Promise.all([receiver.close(), worker?.close()])
+  await receiver[queueOf]?.engine.close()
+}
