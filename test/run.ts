@@ -22,6 +22,9 @@ function testFiles (): string[] {
   return files
 }
 
+/** Files named on the command line run alone, without the build, the check and the coverage report. */
+const named = process.argv.slice(2)
+const wholeSuite = named.length === 0
 const env = { ...process.env }
 try {
   for (const service of services) env[service.variable] = await ensure(service)
@@ -48,7 +51,7 @@ function npmRun (script: string): Promise<number> {
 
 // The type check of everything and the package build, side by side before the tests: the package
 // tests then check this build (HOOKGATE_BUILT) instead of making their own.
-if (process.argv.length <= 2) {
+if (wholeSuite) {
   console.error('# type-checking (npm run typecheck) and building dist/ (npm run build)')
   const started = Date.now()
   const [typecheck, build] = await Promise.all([npmRun('typecheck'), npmRun('build')])
@@ -106,14 +109,14 @@ const child = spawn(process.execPath, [
   '--test-timeout=180000',
   '--test-reporter=tap', '--test-reporter-destination=stdout',
   '--test-reporter=./test/slowest-reporter.mjs', '--test-reporter-destination=stderr',
-  ...process.argv.slice(2).length > 0 ? process.argv.slice(2) : groupFiles(testFiles(), Number(concurrency))
+  ...wholeSuite ? groupFiles(testFiles(), Number(concurrency)) : named
 ], { stdio: 'inherit', env })
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => { child.kill(signal) })
 child.on('exit', (code, signal) => {
   stopStarted()
   console.error(`# tests: ${((Date.now() - testsStarted) / 1000).toFixed(1)} s`)
   const tests = code ?? (signal === null ? 1 : 128)
-  const covered = tests === 0 && process.argv.length <= 2 ? coverageReport() : 0
+  const covered = tests === 0 && wholeSuite ? coverageReport() : 0
   rmSync(coverage, { recursive: true, force: true })
   rmSync(groupsDir, { recursive: true, force: true })
   process.exit(tests !== 0 ? tests : covered)

@@ -82,7 +82,7 @@ export function answers (url: string, timeoutMs = 1000): Promise<boolean> {
   })
 }
 
-function freePort (): Promise<number> {
+export function freePort (): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)

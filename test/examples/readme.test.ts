@@ -2,21 +2,13 @@ import { test, type TestContext } from 'node:test'
 import { Redis } from 'ioredis'
 import { REDIS_URL } from '../stores/redis-helpers.js'
 import { POSTGRES_URL } from '../queues/engines.js'
+import { freePort } from '../services.js'
 import assert from 'node:assert/strict'
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
 import { promisify } from 'node:util'
 
 const root = new URL('../../', import.meta.url)
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** The README's fenced shell block that sends the signed and the forged request. */
 function readmeSendCommands (): string {

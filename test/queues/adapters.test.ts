@@ -13,20 +13,13 @@ import { backchannel } from '../../src/providers/index.js'
 import { bullmqQueue } from '../../src/queues/bullmq.js'
 import { memoryQueue } from '../../src/queues/memory.js'
 import { signBackchannel } from '../../src/testing/index.js'
+import { until } from '../wait.js'
 
 const SECRET = 'queue-adapter-secret'
 
 async function post (port: number, id: string): Promise<Response> {
   const body = JSON.stringify({ id, type: 'order.paid', data: {} })
   return await fetch(`http://127.0.0.1:${port}/hook`, { method: 'POST', headers: signBackchannel(body, SECRET), body })
-}
-
-async function until (check: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 5000
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
 }
 
 for (const adapter of ['node:http', 'express'] as const) {
@@ -50,7 +43,7 @@ for (const adapter of ['node:http', 'express'] as const) {
     const res = await post((server.address() as AddressInfo).port, 'evt_node')
     assert.equal(res.status, 202)
     assert.deepEqual(await res.json(), { ok: true, queued: 1 })
-    await until(() => runs.length === 1, 'the run')
+    await until(() => runs.length === 1, 'the run', 5000)
     assert.equal(runs[0]?.endpoint, '/hook')
     assert.equal(runs[0]?.signal.aborted, false)
   })
@@ -104,6 +97,6 @@ test('the plugin\'s queue: each endpoint with queue: true gets its own engine, m
     const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: signBackchannel(body, SECRET), body })
     assert.equal(res.status, path === '/inline' ? 200 : 202, path)
   }
-  await until(() => ran.length === 2, 'both queued runs')
+  await until(() => ran.length === 2, 'both queued runs', 5000)
   assert.deepEqual(ran.sort(), ['backchannel:evt_1', 'stock:evt_1'])
 })

@@ -8,20 +8,13 @@ import { startWorker } from '../../src/core/worker.js'
 import { backchannel, type BackchannelEvent } from '../../src/providers/index.js'
 import { signBackchannel } from '../../src/testing/index.js'
 import { ENGINES } from './engines.js'
+import { until } from '../wait.js'
 
 const SECRET = 'queue-secret'
 
 function delivery (id: string, type = 'order.paid', data: object = {}): { body: string, headers: Record<string, string> } {
   const body = JSON.stringify({ id, type, data })
   return { body, headers: { ...signBackchannel(body, SECRET), 'user-agent': 'Backchannel-Hookshot/1', authorization: 'Bearer must-not-be-stored' } }
-}
-
-async function until (check: () => boolean | Promise<boolean>, what: string, ms = 8000): Promise<void> {
-  const end = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
 }
 
 type QueuedHandler = (event: BackchannelEvent, job: JobContext) => unknown

@@ -6,6 +6,7 @@ import { signBackchannel } from '../../src/testing/index.js'
 import { REDIS_URL } from '../stores/redis-helpers.js'
 import { bullmqPrefix } from './engines.js'
 import { deliverTo, startFixture } from '../child-process.js'
+import { until } from '../wait.js'
 
 const SECRET = 'queue-secret'
 const SCRIPT = new URL('./fixtures/queue-process.ts', import.meta.url)
@@ -24,14 +25,6 @@ function counters (t: TestContext): Redis {
   return redis
 }
 
-async function until (check: () => Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
-
 function killed (child: ChildProcess): Promise<void> {
   return new Promise((resolve) => { child.once('exit', () => { resolve() }); child.kill('SIGKILL') })
 }
@@ -43,7 +36,7 @@ test('kill -9 of the receiver right after its 2xx: the event was stored before t
   assert.equal(await deliver(receiver.port, 'evt_crash'), 202)
   await killed(receiver.child)
   await start(t, prefix, 'worker')
-  await until(async () => await redis.get(`${prefix}:done:evt_crash`) === '1', 'the run')
+  await until(async () => await redis.get(`${prefix}:done:evt_crash`) === '1', 'the run', 15_000)
 })
 
 test('kill -9 of a worker mid-handler: the job runs again on another worker once its lock expires, and completes once', { timeout: 60_000 }, async (t) => {
@@ -52,7 +45,7 @@ test('kill -9 of a worker mid-handler: the job runs again on another worker once
   const receiver = await start(t, prefix, 'receiver')
   const first = await start(t, prefix, 'worker')
   assert.equal(await deliver(receiver.port, 'evt_worker_dies', 'order.slow'), 202)
-  await until(async () => await redis.get(`${prefix}:started:evt_worker_dies`) === String(first.child.pid), 'the first worker to start it')
+  await until(async () => await redis.get(`${prefix}:started:evt_worker_dies`) === String(first.child.pid), 'the first worker to start it', 15_000)
   await killed(first.child)
   const second = await start(t, prefix, 'worker')
   await until(async () => await redis.get(`${prefix}:done:evt_worker_dies`) === '1', 'the second worker\'s run', 30_000)
@@ -68,7 +61,7 @@ test('the same event delivered 3 times at once to two receiver processes: one jo
   await start(t, prefix, 'worker')
   const statuses = await Promise.all([a, b, a].map(async ({ port }) => await deliver(port, 'evt_thrice')))
   assert.deepEqual(statuses, [202, 202, 202])
-  await until(async () => await redis.get(`${prefix}:done:evt_thrice`) === '1', 'the run')
+  await until(async () => await redis.get(`${prefix}:done:evt_thrice`) === '1', 'the run', 15_000)
   await new Promise((resolve) => setTimeout(resolve, 500))
   assert.equal(await redis.get(`${prefix}:done:evt_thrice`), '1')
   assert.deepEqual(await redis.keys(`${prefix}:webhooks:backchannel*`), [`${prefix}:webhooks:backchannel%3Aevt_thrice`])
