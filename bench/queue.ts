@@ -6,12 +6,13 @@
  */
 import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
-import autocannon from 'autocannon'
+import type autocannon from 'autocannon'
 import { signBackchannel } from 'hookgate/testing'
 import { CONFIG, PATH } from './lib/config.js'
 import { BACKCHANNEL_SECRET, EVENT_ID, typedBody } from './lib/fixtures.js'
-import { cpuMicros } from './lib/cpu.js'
+import { loadMeasured, type LoadResult } from './lib/load.js'
 import { dropBenchQueues } from './lib/queue-servers.js'
+import { median } from './lib/timing.js'
 import { pin, spawnServer } from './lib/spawn.js'
 
 const ROUNDS = Number(process.env.BENCH_QUEUE_ROUNDS ?? 4)
@@ -35,7 +36,7 @@ function nextEvent (request: autocannon.Request): autocannon.Request {
   return { ...request, headers: event.headers, body: event.body }
 }
 
-interface Load { rps: number, p50: number, p99: number, statuses: Record<string, number>, errors: number, serverUs: number, redisUs: number }
+interface Load extends LoadResult { readonly redisUs: number }
 
 /** Redis's own CPU time so far, in µs (INFO cpu), or 0 where redis-cli is missing. */
 function redisCpuMicros (): number {
@@ -47,38 +48,16 @@ function redisCpuMicros (): number {
   }
 }
 
+/** Every request a new pre-signed event, with the server's and Redis's CPU time per response. */
 async function drive (server: { url: string, pid: number }, options: { seconds: number, rate?: number, connections?: number }): Promise<Load> {
-  const url = server.url
-  if (new URL(url).hostname !== '127.0.0.1') throw new Error(`refusing to load ${url}: the benchmark only targets 127.0.0.1`)
-  const cpuBefore = cpuMicros(server.pid) ?? 0
   const redisBefore = redisCpuMicros()
-  const result = await autocannon({
-    url,
-    connections: options.connections ?? CONFIG.connections,
-    duration: options.seconds,
-    timeout: 30,
+  const first = prepared[0] as { headers: Record<string, string>, body: Buffer }
+  const result = await loadMeasured(server, [{ method: 'POST', path: PATH, ...first }], { seconds: options.seconds }, 30, {
+    each: nextEvent,
     ...(options.rate === undefined ? {} : { overallRate: options.rate }),
-    requests: [{ method: 'POST', path: PATH, setupRequest: nextEvent }]
+    ...(options.connections === undefined ? {} : { connections: options.connections })
   })
-  const statuses: Record<string, number> = {}
-  for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = count
-  const responses = Object.values(statuses).reduce((a, b) => a + b, 0)
-  const per = (micros: number): number => responses === 0 ? 0 : micros / responses
-  return {
-    rps: responses / result.duration,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    statuses,
-    errors: result.errors,
-    serverUs: per((cpuMicros(server.pid) ?? 0) - cpuBefore),
-    redisUs: per(redisCpuMicros() - redisBefore)
-  }
-}
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid] as number : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+  return { ...result, redisUs: result.responses === 0 ? 0 : (redisCpuMicros() - redisBefore) / result.responses }
 }
 
 await dropBenchQueues()
@@ -99,7 +78,7 @@ for (let round = 1; round <= ROUNDS; round++) {
       if (accepted === 0 || result.errors > 0) throw new Error(`${name}: ${JSON.stringify(result.statuses)}, ${result.errors} errors`)
       thisRound.set(name, result.rps)
       rps.get(name)?.push(result.rps)
-      cpu.get(name)?.push({ serverUs: result.serverUs, redisUs: result.redisUs })
+      cpu.get(name)?.push({ serverUs: result.cpuUs ?? 0, redisUs: result.redisUs })
       log(`round ${round}: ${name} ${result.rps.toFixed(0)} req/s (${JSON.stringify(result.statuses)})`)
     } finally {
       await server.close()
