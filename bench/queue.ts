@@ -1,17 +1,20 @@
 /**
  * `npm run bench:queue`: what queue mode costs the sender. (1) Throughput at 1 KiB of each engine's
  * enqueue path against the inline path (hookgate-backchannel), interleaved rounds on fresh processes,
- * every request a new event; (2) the sender's latency at a fixed 200 req/s while in-process workers
- * run a 10 s handler. Writes its section of bench/results.md.
+ * every request a new event; (2) the sender's latency at a fixed 200 req/s (evenly paced, and as
+ * autocannon's once-a-second bursts) while in-process workers run a 10 s handler. Writes its section
+ * of bench/results.md.
  */
 import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import type autocannon from 'autocannon'
+import type { WebhookEvent } from 'hookgate'
 import { signBackchannel } from 'hookgate/testing'
 import { CONFIG, PATH } from './lib/config.js'
 import { BACKCHANNEL_SECRET, EVENT_ID, typedBody } from './lib/fixtures.js'
 import { loadMeasured, type LoadResult } from './lib/load.js'
-import { dropBenchQueues } from './lib/queue-servers.js'
+import { pacedLoad, type PacedResult } from './lib/paced.js'
+import { bullmqCostAlone, dropBenchQueues } from './lib/queue-servers.js'
 import { median } from './lib/timing.js'
 import { pin, spawnServer } from './lib/spawn.js'
 
@@ -89,20 +92,33 @@ for (let round = 1; round <= ROUNDS; round++) {
 }
 
 // The control: the inline server with its no-op handler under the same load shows what the load's
-// own shape (autocannon's pacing, 1 KiB per request) costs before any queue.
+// own shape costs before any queue.
 const LATENCY_CONNECTIONS = Number(process.env.BENCH_QUEUE_LATENCY_CONNECTIONS ?? 10)
-const latency = new Map<string, Load>()
+const nextPaced = (): { path: string, headers: Record<string, string>, body: Buffer } => ({ path: PATH, ...prepared[counter++ % EVENTS] as { headers: Record<string, string>, body: Buffer } })
+const latency = new Map<string, { paced: PacedResult, burst: Load }>()
 for (const name of [INLINE, ...ENGINES.map((engine) => `hookgate-queue-${engine}-slow`)]) {
   const server = await spawnServer(name, { cpu: 1 })
   try {
-    await drive(server, { seconds: 2, rate: 200, connections: LATENCY_CONNECTIONS })
-    const result = await drive(server, { seconds: 10, rate: 200, connections: LATENCY_CONNECTIONS })
-    latency.set(name, result)
-    log(`${name} at 200 req/s: p50 ${result.p50} ms, p99 ${result.p99} ms (${JSON.stringify(result.statuses)})`)
+    await pacedLoad(server.url, nextPaced, { rate: 200, seconds: 2 })
+    const paced = await pacedLoad(server.url, nextPaced, { rate: 200, seconds: 10 })
+    const burst = await drive(server, { seconds: 10, rate: 200, connections: LATENCY_CONNECTIONS })
+    latency.set(name, { paced, burst })
+    log(`${name} at 200 req/s: paced p50 ${paced.p50.toFixed(2)} ms, p99 ${paced.p99.toFixed(2)} ms (${JSON.stringify(paced.statuses)}); bursts p99 ${burst.p99} ms`)
   } finally {
     await server.close()
   }
 }
+await dropBenchQueues()
+
+// BullMQ without HTTP, in this process: what its add costs, and what hookgate's enqueue adds to it.
+const records = prepared.slice(0, 20_000).map(({ body }, i) => {
+  const event = JSON.parse(body.toString('utf8')) as WebhookEvent
+  return { v: 1 as const, key: `backchannel:${event.id}`, delivery: `delivery-${i}`, endpoint: PATH, provider: 'backchannel', receivedAt: Date.now(), headers: {}, event }
+})
+const redisBeforeAlone = redisCpuMicros()
+const alone = await bullmqCostAlone(records)
+const redisAlone = (redisCpuMicros() - redisBeforeAlone) / (2 * records.length)
+log(`bullmq alone: Queue.add ${alone.add.toFixed(0)} µs, enqueue() ${alone.enqueue.toFixed(0)} µs of CPU per job; Redis ${redisAlone.toFixed(0)} µs`)
 await dropBenchQueues()
 
 const inlineMedian = median(rps.get(INLINE) ?? [])
@@ -125,13 +141,16 @@ const lines = [
     return `| queue: ${engine} | ${median(rps.get(name) ?? []).toFixed(0)} | ${(rps.get(name) ?? []).map((r) => r.toFixed(0)).join(', ')} | ${median(own).toFixed(3)} (${Math.min(...own).toFixed(3)}–${Math.max(...own).toFixed(3)}) | ${cpuOf(name)} | ${engine === 'bullmq' ? `${median((cpu.get(name) ?? []).map((c) => c.redisUs)).toFixed(0)} µs` : ''} | ${verdict} |`
   }),
   '',
-  `The sender's latency while a 10 s handler runs on in-process workers (200 at a time): a fixed 200 req/s for 10 s (after 2 s at that rate) over ${LATENCY_CONNECTIONS} connections, every request a new event. Goal: p99 of the 2xx under 20 ms. Inline, each of these deliveries would take the handler's 10 s; the first row is the control: the inline server with a no-op handler under the same load.`,
+  `Without HTTP, ${records.length} jobs 16 at a time from one process: BullMQ's own \`Queue.add\` costs ${alone.add.toFixed(0)} µs of that process's CPU per job and hookgate's \`enqueue()\` (the add, then the read that tells a new job from a duplicate) ${alone.enqueue.toFixed(0)} µs; Redis spends about ${redisAlone.toFixed(0)} µs per job, on the same two cores as the server and the load.`,
   '',
-  '| server | p50 | p99 | replies | goal |',
-  '|---|---:|---:|---|---|',
+  `The sender's latency while a 10 s handler runs on in-process workers (200 at a time), every request a new event. Evenly paced: 200 req/s for 10 s (after 2 s at that rate), one request every 5 ms whether or not the earlier ones were answered (bench/lib/paced.ts), as a sender's deliveries arrive. Bursts: autocannon at 200 req/s over ${LATENCY_CONNECTIONS} connections for 10 s, which sends each second's 200 requests at the top of the second, so its p99 is the wait behind a burst of 200. Goal: p99 of the 2xx under 20 ms, evenly paced. Inline, each of these deliveries would take the handler's 10 s; the first row is the control: the inline server with a no-op handler under the same loads.`,
+  '',
+  '| server | p50 | p99 | max | replies | goal | p99 in bursts |',
+  '|---|---:|---:|---:|---|---|---:|',
   ...[INLINE, ...ENGINES.map((engine) => `hookgate-queue-${engine}-slow`)].map((name) => {
-    const result = latency.get(name) as Load
-    return `| ${name === INLINE ? `control: ${INLINE}` : name} | ${result.p50} ms | ${result.p99} ms | ${Object.entries(result.statuses).map(([code, count]) => `${count} × ${code}`).join(', ')} | ${name === INLINE ? '' : result.p99 < 20 ? 'met' : 'not met'} |`
+    const { paced, burst } = latency.get(name) as { paced: PacedResult, burst: Load }
+    const replies = Object.entries(paced.statuses).map(([code, count]) => `${count} × ${code}`).join(', ') + (paced.errors > 0 ? `, ${paced.errors} errors` : '')
+    return `| ${name === INLINE ? `control: ${INLINE}` : name} | ${paced.p50.toFixed(1)} ms | ${paced.p99.toFixed(1)} ms | ${paced.max.toFixed(1)} ms | ${replies} | ${name === INLINE ? '' : paced.p99 < 20 && paced.errors === 0 ? 'met' : 'not met'} | ${burst.p99} ms |`
   }),
   '<!-- /queue-bench -->'
 ]
