@@ -9,8 +9,10 @@ import { DEFAULT_BODY_LIMIT, handlerArguments, queueOf, Receiver, receivePrechec
 import type { EventFor, EventMap, EventWithSchema, OpenEventMap, PatternFor, SchemaLike } from '../core/typing.js'
 import { describePattern, type EventPattern } from '../core/registry.js'
 import { createAjv } from '../core/schemas.js'
+import type { Pending } from '../core/deadlines.js'
 import type { JobContext, QueueEngine, QueueOptions } from '../core/queue.js'
 import { closeEndpoint, inProcessWorker, type Worker } from '../core/worker.js'
+import { BodyTimeoutError, closeAfterAnswer, watchBody } from './body-deadline.js'
 import { connectionClosing, isClosing, markClosing } from './closing-connections.js'
 import type { Handler, Outcome, Provider, WebhookEvent } from '../core/types.js'
 
@@ -110,7 +112,8 @@ function send (reply: FastifyReply, outcome: Outcome): void {
  */
 function fromFastifyError (error: FastifyError): HookgateError {
   let code: HookgateErrorCode = 'HOOKGATE_INTERNAL'
-  if (error.statusCode === 413) code = 'HOOKGATE_BODY_TOO_LARGE'
+  if (error instanceof BodyTimeoutError) code = 'HOOKGATE_BODY_TIMEOUT'
+  else if (error.statusCode === 413) code = 'HOOKGATE_BODY_TOO_LARGE'
   else if (error.statusCode === 415) code = 'HOOKGATE_UNSUPPORTED_MEDIA_TYPE'
   else if (error.statusCode === 400) code = 'HOOKGATE_BODY_UNREADABLE'
   return new HookgateError(code, { reason: error.message, cause: error })
@@ -119,9 +122,6 @@ function fromFastifyError (error: FastifyError): HookgateError {
 const EMPTY_BODY = Buffer.alloc(0)
 const KNOWN_MEDIA_TYPES = ['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json']
 
-function keepRawBody (_request: FastifyRequest, body: Buffer, done: (err: null, body: Buffer) => void): void {
-  done(null, body)
-}
 
 /** Mounts one endpoint in its own encapsulated scope, so its raw-body parser touches no other route. */
 function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<WebhookEvent, FastifyRequest>): void {
@@ -132,12 +132,28 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
     // parses the Content-Type on every request. The catch-all still reads a JSON type the envelope
     // accepts that Fastify did not match to a listed parser (the onRequest check below has already
     // refused every other). Fastify enforces `bodyLimit` while reading.
+    // Each request's body is on the clock (bodyTimeout) from its headers until it is read, refused or dropped.
+    const deadlines = new WeakMap<object, Pending>()
+    const bodyDone = (request: FastifyRequest): void => {
+      const deadline = deadlines.get(request.raw)
+      if (deadline !== undefined) receiver.bodyDeadlines.settle(deadline)
+    }
+    const keepRawBody = (request: FastifyRequest, body: Buffer, done: (err: null, body: Buffer) => void): void => {
+      bodyDone(request)
+      done(null, body)
+    }
     const parserOptions = { parseAs: 'buffer', bodyLimit: receiver.bodyLimit } as const
     const mediaTypes = KNOWN_MEDIA_TYPES.filter((type) => receiver.provider.envelope.accepts(type))
     if (mediaTypes.length > 0) scope.addContentTypeParser(mediaTypes, parserOptions, keepRawBody)
     scope.addContentTypeParser('*', parserOptions, keepRawBody)
     scope.setErrorHandler((error: FastifyError, request, reply) => {
-      send(reply, receiver.reject(fromFastifyError(error), { context: request, log: request.log }))
+      bodyDone(request)
+      const refused = fromFastifyError(error)
+      if (refused.code === 'HOOKGATE_BODY_TIMEOUT') {
+        if (request.raw.httpVersionMajor === 1) reply.header('connection', 'close')
+        closeAfterAnswer(reply.raw, request.raw)
+      }
+      send(reply, receiver.reject(refused, { context: request, log: request.log }))
     })
     scope.post(path, {
       bodyLimit: receiver.bodyLimit,
@@ -147,6 +163,7 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
         const http1 = request.raw.httpVersionMajor === 1
         const early = http1 && isClosing(request.raw.socket) ? connectionClosing() : receiver.precheck(request.headers)
         if (early === undefined) {
+          deadlines.set(request.raw, watchBody(receiver.bodyDeadlines, request.raw))
           done()
           return
         }
@@ -160,6 +177,7 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
         send(reply, receiver.reject(early, { context: request, log: request.log }))
       }
     }, (request, reply) => {
+      bodyDone(request)
       const body = Buffer.isBuffer(request.body) ? request.body : EMPTY_BODY
       // The URL as the sender called it (behind a proxy, set Fastify's trustProxy), built only for
       // schemes that sign it.

@@ -7,6 +7,7 @@ import type { EventFor, EventMap, EventWithSchema, OpenEventMap, PatternFor, Sch
 import type { EventPattern } from '../core/registry.js'
 import type { HandshakeOutcome, Handler, Outcome, Provider, WebhookEvent } from '../core/types.js'
 import { connectionClosing, isClosing, markClosing } from './closing-connections.js'
+import { closeAfterAnswer, watchBody } from './body-deadline.js'
 import { readBody } from './read-body.js'
 import type { JobContext, QueueOptions } from '../core/queue.js'
 import { closeEndpoint, inProcessWorker, type Worker } from '../core/worker.js'
@@ -145,11 +146,15 @@ export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingM
     }
     let body = alreadyParsed(request)
     if (body === undefined) {
+      const deadline = watchBody(receiver.bodyDeadlines, request)
       try {
         body = await readBody(request, receiver.bodyLimit)
       } catch (err) {
         write(response, receiver.reject(err as HookgateError, context), http1)
+        if ((err as HookgateError).code === 'HOOKGATE_BODY_TIMEOUT') closeAfterAnswer(response, request)
         return
+      } finally {
+        receiver.bodyDeadlines.settle(deadline)
       }
     }
     if (body instanceof HookgateError) {

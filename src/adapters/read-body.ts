@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import getRawBody from 'raw-body'
 import { HookgateError } from '../core/errors.js'
+import { BodyTimeoutError } from './body-deadline.js'
 
 /**
  * Reads a request body as bytes with a hard limit, for the Express and node:http adapters. A
@@ -15,7 +16,7 @@ export function readBody (request: IncomingMessage, limit: number): Promise<Buff
         resolve(body)
         return
       }
-      const code = (err as { type?: string }).type === 'entity.too.large' ? 'HOOKGATE_BODY_TOO_LARGE' : 'HOOKGATE_BODY_UNREADABLE'
+      const code = err instanceof BodyTimeoutError ? 'HOOKGATE_BODY_TIMEOUT' : (err as { type?: string }).type === 'entity.too.large' ? 'HOOKGATE_BODY_TOO_LARGE' : 'HOOKGATE_BODY_UNREADABLE'
       reject(new HookgateError(code, { reason: err.message, cause: err }))
     })
   })

@@ -3,12 +3,29 @@ import type { ClaimResult, IdempotencyStore } from './idempotency-store.js'
 
 export interface MemoryStoreOptions {
   /**
-   * Most done keys kept; the least recently used go first. Running claims are not counted: they are
-   * never evicted before their lease ends, or a duplicate could run beside the first. @default 10000
+   * Most done keys kept. A done key is never forgotten before its TTL ends (a replay of its event
+   * would run again): when this many are within their TTL, a new event's claim fails with
+   * `StoreFullError` (answered 503 with `Retry-After`, and logged) until the oldest expires. Running
+   * claims are not counted: there are as many as handlers running. About 220 bytes per key of 36 characters (22 MB at the default).
+   * @default 100000
    */
   maxEntries?: number
   /** The clock, in ms. @default Date.now */
   now?: () => number
+}
+
+/**
+ * A claim refused because the store holds `maxEntries` done keys that are all within their TTL:
+ * forgetting one would let a replay of its event run again. Answered 503 with `Retry-After`.
+ */
+export class StoreFullError extends Error {
+  /** Milliseconds until the oldest done key expires and makes room. */
+  readonly retryAfterMs: number
+  constructor (entries: number, retryAfterMs: number) {
+    super(`the memory idempotency store is full: ${entries} event ids are within their TTL; raise "maxEntries", shorten "idempotency.ttl" or use a shared store such as redisStore()`)
+    this.name = 'StoreFullError'
+    this.retryAfterMs = retryAfterMs
+  }
 }
 
 interface Claim {
@@ -17,19 +34,19 @@ interface Claim {
 }
 
 /**
- * Claims in this process's memory: bounded (LRU) and expiring. Enough for one instance; several
- * instances need a shared store such as `redisStore()`.
+ * Claims in this process's memory: bounded and expiring, never forgetting a done key before its TTL.
+ * Enough for one instance; several instances need a shared store such as `redisStore()`.
  */
 export class MemoryIdempotencyStore implements IdempotencyStore {
   /** Claims of handlers still running, until completed, released or their lease ends. */
   readonly #running = new Map<string, Claim>()
-  /** Done keys and when they expire. Insertion order is recency: a touched key is re-inserted at the end. */
+  /** Done keys and when they expire, in the order they were done: with one TTL, the first expires first. */
   readonly #done = new Map<string, number>()
   readonly #maxEntries: number
   readonly #now: () => number
 
   constructor (options: MemoryStoreOptions = {}) {
-    const { maxEntries = 10_000, now = Date.now } = options
+    const { maxEntries = 100_000, now = Date.now } = options
     if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new TypeError('"maxEntries" must be a positive integer')
     this.#maxEntries = maxEntries
     this.#now = now
@@ -45,9 +62,11 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     const running = this.#running.get(key)
     if (running !== undefined && running.expiresAt > now) return { state: 'running', retryAfterMs: running.expiresAt - now }
     const doneUntil = this.#done.get(key)
-    if (doneUntil !== undefined && doneUntil > now) {
-      this.#remember(key, doneUntil)
-      return { state: 'done' }
+    if (doneUntil !== undefined && doneUntil > now) return { state: 'done' }
+    this.#dropExpiredDone(now)
+    if (this.#done.size >= this.#maxEntries) {
+      const oldest = this.#done.values().next().value as number
+      throw new StoreFullError(this.#done.size, oldest - now)
     }
     if (this.#running.size >= this.#maxEntries) this.#dropExpiredClaims(now)
     const token = randomUUID()
@@ -61,19 +80,20 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     // Our lease expired and another delivery holds the key now: it will complete it.
     if (running !== undefined && running.token !== token && running.expiresAt > now) return
     this.#running.delete(key)
-    this.#remember(key, now + ttlMs)
+    // Done by now: kept even past maxEntries (claims already taken may complete), and refused to new claims meanwhile.
+    this.#done.delete(key)
+    this.#done.set(key, now + ttlMs)
   }
 
   async release (key: string, token: string): Promise<void> {
     if (this.#running.get(key)?.token === token) this.#running.delete(key)
   }
 
-  #remember (key: string, doneUntil: number): void {
-    this.#done.delete(key)
-    this.#done.set(key, doneUntil)
-    if (this.#done.size > this.#maxEntries) {
-      const oldest = this.#done.keys().next().value
-      if (oldest !== undefined) this.#done.delete(oldest)
+  /** Done keys whose TTL ended, from the oldest on (a later TTL ahead of an earlier one only delays this). */
+  #dropExpiredDone (now: number): void {
+    for (const [key, doneUntil] of this.#done) {
+      if (doneUntil > now) return
+      this.#done.delete(key)
     }
   }
 

@@ -5,9 +5,12 @@ const MAX_TIMER_DELAY = 2 ** 31 - 1
 
 /** Throws a `TypeError` naming the first bad option; adapters call it at registration for their defaults. */
 export function validateReceiverOptions (options: ReceiverOptions<never, never>): void {
-  const { bodyLimit, unknownEvents, now, onEvent, onRejected, handshake, handlerTimeout, ajv } = options
+  const { bodyLimit, bodyTimeout, unknownEvents, now, onEvent, onRejected, handshake, handlerTimeout, ajv } = options
   if (bodyLimit !== undefined && (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1)) {
     throw new TypeError('"bodyLimit" must be a positive integer number of bytes')
+  }
+  if (bodyTimeout !== undefined && !(Number.isSafeInteger(bodyTimeout) && bodyTimeout > 0 && bodyTimeout <= MAX_TIMER_DELAY)) {
+    throw new TypeError(`"bodyTimeout" must be a positive integer number of milliseconds up to ${MAX_TIMER_DELAY}`)
   }
   if (unknownEvents !== undefined && unknownEvents !== 'acknowledge' && unknownEvents !== 'refuse') {
     throw new TypeError('"unknownEvents" must be "acknowledge" or "refuse"')

@@ -10,6 +10,7 @@ import { eventKey, resolveIdempotency, type IdempotencyOptions, type ResolvedIde
 import { resolveQueue, type ConsumedJob, type JobContext, type QueueOptions, type ResolvedQueue, type RunResult } from './queue.js'
 import { HandlerRun, isThenable, type Route } from './run.js'
 import { validateReceiverOptions } from './options.js'
+import { DeadlineQueue } from './deadlines.js'
 import { describePattern, EventRegistry, type EventPattern } from './registry.js'
 import { compileDataValidator, createAjv, MAX_REPORTED_ISSUES, type DataValidator, type JsonSchema } from './schemas.js'
 import type { HandshakeOutcome, Handler, HeaderSource, InboundRequest, Logger, Outcome, Provider, Verifier, WebhookEvent } from './types.js'
@@ -24,6 +25,11 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024
 /** 30 s: longer than most senders wait, so a slow handler is retried rather than left hanging. */
 export const DEFAULT_HANDLER_TIMEOUT = 30_000
 
+/** 5 s, plus the body limit at 128 KiB/s: a sender's body arrives well within it; a stalled one does not hold on. */
+export function defaultBodyTimeout (bodyLimit: number): number {
+  return 5000 + Math.ceil(bodyLimit / (128 * 1024) * 1000)
+}
+
 export interface ReceiverOptions<E extends WebhookEvent = WebhookEvent, C = undefined, Events extends SchemaMap = SchemaMap> {
   /**
    * The event types this endpoint receives, each with the JSON Schema of its `data` (`as const`).
@@ -33,6 +39,12 @@ export interface ReceiverOptions<E extends WebhookEvent = WebhookEvent, C = unde
   events?: Events
   /** Largest body accepted, in bytes; larger ones get 413. @default 1048576 */
   bodyLimit?: number
+  /**
+   * Milliseconds from the request's headers to the end of its body; a body still arriving then gets
+   * 408 and the connection is closed, so a client that stalls cannot hold a connection and a body
+   * buffer. @default 5 s plus the time to receive `bodyLimit` at 128 KiB/s (13 s for 1 MiB)
+   */
+  bodyTimeout?: number
   /**
    * What a genuine event with no matching handler gets: `'acknowledge'` answers 2xx and logs it at
    * info; `'refuse'` answers 422 so it shows up in the sender's delivery log. @default 'acknowledge'
@@ -146,6 +158,8 @@ export type EventMapFor<Events> = [keyof Events] extends [never] ? OpenEventMap 
 export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M extends EventMap = OpenEventMap> {
   readonly provider: Provider<E>
   readonly bodyLimit: number
+  /** The deadline of each request's body (`bodyTimeout`), started and settled by the adapters. */
+  readonly bodyDeadlines: DeadlineQueue
   readonly #routes = new EventRegistry<Route<E, C>>()
   readonly #refuseUnknown: boolean
   readonly #run: HandlerRun<E, C>
@@ -176,6 +190,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     validateReceiverOptions(options)
     this.provider = provider
     this.bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
+    this.bodyDeadlines = new DeadlineQueue(options.bodyTimeout ?? defaultBodyTimeout(this.bodyLimit))
     this.#refuseUnknown = options.unknownEvents === 'refuse'
     this.#now = options.now ?? Date.now
     this.#ajv = options.ajv

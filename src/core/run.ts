@@ -1,6 +1,7 @@
 import { DeadlineQueue } from './deadlines.js'
 import { HookgateError } from './errors.js'
 import type { ClaimResult, ResolvedIdempotency } from './idempotency.js'
+import { StoreFullError } from './memory-store.js'
 import type { DataValidator } from './schemas.js'
 import type { Handler, Logger, WebhookEvent } from './types.js'
 
@@ -52,7 +53,7 @@ export class HandlerRun<E extends WebhookEvent, C> {
     try {
       return await idempotency.store.claim(key, idempotency.lease)
     } catch (err) {
-      if (!idempotency.failOpen) return new HookgateError('HOOKGATE_STORE_UNAVAILABLE', { eventId: event.id, reason: 'claim failed', cause: err, headers: { 'retry-after': '5' } })
+      if (!idempotency.failOpen) return new HookgateError('HOOKGATE_STORE_UNAVAILABLE', { eventId: event.id, reason: err instanceof StoreFullError ? err.message : 'claim failed', cause: err, headers: { 'retry-after': retryAfter(err) } })
       log.warn({ eventId: event.id, err }, 'idempotency store unavailable: running the handler without a claim (failOpen)')
       return undefined
     }
@@ -156,4 +157,9 @@ export class HandlerRun<E extends WebhookEvent, C> {
 /** A handler's throw or rejection, as the failure to report. */
 export function handlerFailed (route: { readonly pattern: string }, event: WebhookEvent, err: unknown): HookgateError {
   return new HookgateError('HOOKGATE_HANDLER_FAILED', { eventId: event.id, reason: `handler for "${route.pattern}" threw`, cause: err })
+}
+
+/** Seconds until a claim may succeed: when the memory store's oldest key expires (at most an hour), else 5. */
+function retryAfter (err: unknown): string {
+  return err instanceof StoreFullError ? String(Math.min(3600, Math.max(1, Math.ceil(err.retryAfterMs / 1000)))) : '5'
 }

@@ -165,9 +165,11 @@ export function hmacVerifier (options: HmacOptions): Verifier {
       if (compact !== undefined && !compact.equals(request.body)) {
         const compactData = content.build(request, compact, timestamp)
         if (typeof compactData !== 'string' && signedBy(keys, compactData, macs)) {
-          // The handler gets what was signed, parsed from the compact bytes: the body's own value can
-          // differ from it where stringify loses information (`1e999` is written `null`, `-0` is `0`).
-          const signed = parseJson(compact)
+          // Whitespace was removed without a parse: the body itself must be JSON, or whitespace inside
+          // a number or a literal (`17084 56200`, `t r u e`) would pass for the signed token. After
+          // another change the handler gets what was signed, parsed from the compact bytes: the body's
+          // own value can differ from it where stringify loses information (`1e999` is written `null`).
+          const signed = parseJson(difference === 'whitespace' ? request.body : compact)
           if (signed.ok) return { parsed: signed.value }
         }
       }

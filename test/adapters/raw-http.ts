@@ -9,21 +9,27 @@ export interface Conversation {
   readonly enough: (text: string) => boolean
   /** Called with each chunk and the socket, to write more. */
   readonly onChunk?: (chunk: string, write: (data: string) => void) => void
+  /** Called once the connection is open and the opening written, to write more later. */
+  readonly onOpen?: (write: (data: string) => void) => void
   /** Gives up after this long. */
   readonly ms: number
 }
 
 /** Writes `opening` and returns what came back once `enough` said so, the server closed, or `ms` passed. */
-export async function converse (port: number, opening: string, { enough, onChunk, ms }: Conversation): Promise<string> {
+export async function converse (port: number, opening: string, { enough, onChunk, onOpen, ms }: Conversation): Promise<string> {
   return await new Promise((resolve, reject) => {
     let text = ''
-    const socket = connect(port, '127.0.0.1', () => { socket.write(opening) })
+    const write = (data: string): void => { if (!socket.destroyed) socket.write(data) }
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(opening)
+      onOpen?.(write)
+    })
     const done = (): void => { clearTimeout(timer); socket.destroy(); resolve(text) }
     const timer = setTimeout(done, ms)
     socket.setEncoding('latin1')
     socket.on('data', (chunk: string) => {
       text += chunk
-      onChunk?.(chunk, (data) => { socket.write(data) })
+      onChunk?.(chunk, write)
       if (enough(text)) setTimeout(done, 50)
     })
     socket.on('close', done)

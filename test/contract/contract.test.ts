@@ -2,6 +2,7 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ADAPTERS, type Declarable, type Harness, type Reply } from './harness.js'
 import { SENDERS, type Sender } from './senders.js'
+import { memoryStore } from '../../src/stores/memory.js'
 
 const amountSchema = { type: 'object', required: ['amount'], properties: { amount: { type: 'integer' } } }
 const LIMIT = 16 * 1024
@@ -213,6 +214,28 @@ for (const sender of SENDERS) {
           await contractCase.run(harness, sender, ran)
         })
       }
+    })
+  }
+}
+
+for (const sender of SENDERS) {
+  for (const adapter of ADAPTERS) {
+    test(`${adapter.name} × ${sender.name}: a replay after the memory store filled up is still refused; the new event gets 503 with Retry-After until an id expires`, async (t) => {
+      const ran: string[] = []
+      const harness = await adapter.start(sender.provider, { ...sender.options, idempotency: { store: memoryStore({ maxEntries: 5 }) } }, declare(ran))
+      t.after(() => harness.close())
+      const first = sender.deliver('order.created', { amount: 1 }, { id: 'evt_first' })
+      assert.equal((await harness.send(first)).status, 200)
+      for (let i = 1; i < 5; i++) assert.equal((await harness.send(sender.deliver('order.created', { amount: 1 }, { id: `evt_${i}` }))).status, 200)
+      const full = await harness.send(sender.deliver('order.created', { amount: 1 }, { id: 'evt_sixth' }))
+      assert.equal(full.status, 503)
+      assert.equal(error(full).code, 'HOOKGATE_STORE_UNAVAILABLE')
+      assert.ok(Number(full.headers['retry-after']) >= 1)
+      const replay = await harness.send(first)
+      assert.equal(replay.status, 200)
+      assert.deepEqual(replay.body, { ok: true, handled: 0, duplicates: 1 })
+      assert.equal(ran.filter((id) => id === 'evt_first').length, 1)
+      assert.equal(ran.length, 5)
     })
   }
 }

@@ -40,7 +40,7 @@ export interface Harness {
 }
 
 /** The options every adapter takes alike (hooks differ only in their context argument). */
-export type ContractOptions = Pick<ReceiverOptions, 'bodyLimit' | 'handlerTimeout' | 'handshake' | 'now' | 'unknownEvents'>
+export type ContractOptions = Pick<ReceiverOptions, 'bodyLimit' | 'handlerTimeout' | 'handshake' | 'now' | 'unknownEvents' | 'idempotency'>
 
 export interface Adapter {
   readonly name: string

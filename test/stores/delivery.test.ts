@@ -8,7 +8,7 @@ import { createReceiver, type ReceiverOptions } from '../../src/core/receiver.js
 import { resolveIdempotency, type IdempotencyStore } from '../../src/core/idempotency.js'
 import type { Logger } from '../../src/core/types.js'
 import { backchannel, type BackchannelEvent } from '../../src/providers/index.js'
-import { memoryStore } from '../../src/stores/memory.js'
+import { memoryStore, StoreFullError } from '../../src/stores/memory.js'
 import { redisStore } from '../../src/stores/redis.js'
 import { backchannelRequest, signBackchannel } from '../../src/testing/index.js'
 import { isolatedRedisClient, isolatedRedisStore, REDIS_URL } from './redis-helpers.js'
@@ -187,18 +187,21 @@ for (const { name, make } of STORES) {
   })
 }
 
-test('the memory store is bounded: least recently used keys go first', async () => {
-  const store = memoryStore({ maxEntries: 3 })
+test('the memory store never forgets a done key before its TTL: full, it refuses new claims until the oldest expires', async () => {
+  let now = 0
+  const store = memoryStore({ maxEntries: 3, now: () => now })
   for (const key of ['a', 'b', 'c']) {
+    now += 1000
     const claim = await store.claim(key, 1000)
     if (claim.state === 'claimed') await store.complete(key, claim.token, 60_000)
   }
-  await store.claim('a', 1000)
-  const d = await store.claim('d', 1000)
-  if (d.state === 'claimed') await store.complete('d', d.token, 60_000)
-  assert.equal(store.size, 3)
-  assert.equal((await store.claim('b', 1000)).state, 'claimed', '"b" was the least recently used and is gone')
   assert.equal((await store.claim('a', 1000)).state, 'done')
+  await assert.rejects(store.claim('d', 1000), (err: unknown) => err instanceof StoreFullError && err.retryAfterMs === 58_000 && /3 event ids are within their TTL/.test(err.message))
+  assert.equal(store.size, 3)
+  assert.equal((await store.claim('a', 1000)).state, 'done', 'every replay is still refused')
+  now = 61_001
+  assert.equal((await store.claim('d', 1000)).state, 'claimed', '"a" expired and made room')
+  assert.equal((await store.claim('a', 1000)).state, 'claimed', 'an expired key is forgotten')
 })
 
 test('the memory store never evicts a running claim before its lease ends, however many keys come after it', async () => {
@@ -206,13 +209,16 @@ test('the memory store never evicts a running claim before its lease ends, howev
   const store = memoryStore({ maxEntries: 2, now: () => now })
   const slow = await store.claim('slow', 1000)
   assert.equal(slow.state, 'claimed')
-  for (const key of ['a', 'b', 'c', 'd']) {
+  for (const key of ['a', 'b']) {
     const claim = await store.claim(key, 1000)
     if (claim.state === 'claimed') await store.complete(key, claim.token, 60_000)
   }
+  await assert.rejects(store.claim('c', 1000), StoreFullError)
   assert.equal((await store.claim('slow', 1000)).state, 'running', 'a duplicate of the running event gets 409')
   now = 1001
-  assert.equal((await store.claim('slow', 1000)).state, 'claimed', 'after the lease, the claim has expired')
+  await assert.rejects(store.claim('slow', 1000), StoreFullError, 'its lease ended, but the done keys still fill the store')
+  now = 60_001
+  assert.equal((await store.claim('slow', 1000)).state, 'claimed', 'after the lease, and once the done keys expired, the claim is taken anew')
 })
 
 test('running claims that are never completed or released are dropped once expired, when claims pile up', async () => {

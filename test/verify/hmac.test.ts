@@ -1,5 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import fc from 'fast-check'
 import crypto, { createHmac, type BinaryToTextEncoding } from 'node:crypto'
 import { syncBuiltinESMExports } from 'node:module'
 import { HookgateError } from '../../src/core/errors.js'
@@ -139,6 +140,38 @@ test('the compact-JSON fallback accepts a MAC over the compact form and hands ba
   assert.equal(code(await verify({}, { 'x-sig': mac('k1', compact) }, pretty)), 'HOOKGATE_SIGNATURE_INVALID', 'off by default')
   assert.equal(code(await verify({ compactJsonFallback: true }, { 'x-sig': mac('k1', Buffer.from('{"id":"evt_2"}')) }, pretty)), 'HOOKGATE_SIGNATURE_INVALID')
   assert.equal(code(await verify({ compactJsonFallback: true }, { 'x-sig': mac('k1', compact) }, Buffer.from('not json'))), 'HOOKGATE_SIGNATURE_INVALID')
+})
+
+test('the compact-JSON fallback refuses whitespace that splits a token: the body must be JSON', async () => {
+  const signed = Buffer.from('{"id":"evt_1","created_at":1708456200,"ok":true,"n":[123,456]}')
+  const headers = { 'x-sig': mac('k1', signed) }
+  for (const forged of ['{"id":"evt_1","created_at":17084 56200,"ok":true,"n":[123,456]}', '{"id":"evt_1","created_at":1708456200,"ok":t r u e,"n":[123,456]}', '{"id":"evt_1","created_at":1708456200,"ok":true,"n":[123\n456]}']) {
+    assert.equal(code(await verify({ compactJsonFallback: true }, headers, Buffer.from(forged))), 'HOOKGATE_SIGNATURE_INVALID', forged)
+  }
+  assert.deepEqual(await verify({ compactJsonFallback: true }, headers, Buffer.from('{ "id": "evt_1", "created_at": 1708456200, "ok": true, "n": [123, 456] }')), { parsed: JSON.parse(signed.toString()) })
+})
+
+test('property: the fallback accepts exactly the bodies that are JSON and whose compact form is the signed text', async () => {
+  // Whitespace dropped anywhere outside the strings of a compact text: between tokens (JSON still)
+  // or inside a number or literal (not JSON, whatever its stripped form).
+  const cases = fc.tuple(fc.jsonValue({ maxDepth: 2 }), fc.array(fc.tuple(fc.nat(), fc.constantFrom(' ', '\n', '\t', '\r', '  ')), { minLength: 1, maxLength: 6 }))
+  await fc.assert(fc.asyncProperty(cases, async ([value, insertions]) => {
+    const compact = JSON.stringify(value)
+    const outside: number[] = []
+    for (let i = 0, inString = false; i <= compact.length; i++) {
+      if (!inString) outside.push(i)
+      if (compact[i] === '"') inString = !inString
+      else if (compact[i] === '\\' && inString) i++
+    }
+    let body = compact
+    const placed = insertions.map(([at, space]) => [outside[at % outside.length] as number, space] as const).sort((a, b) => b[0] - a[0])
+    for (const [position, space] of placed) body = body.slice(0, position) + space + body.slice(position)
+    let isJson = true
+    try { JSON.parse(body) } catch { isJson = false }
+    const expected = isJson && JSON.stringify(JSON.parse(body)) === compact
+    const result = await verify({ compactJsonFallback: true }, { 'x-sig': mac('k1', Buffer.from(compact)) }, Buffer.from(body))
+    assert.equal(result === undefined || (typeof result === 'object' && result !== null && 'parsed' in result), expected, body)
+  }), { numRuns: 2000 })
 })
 
 test('the compact-JSON fallback never parses a poisoned body into an object', async () => {
