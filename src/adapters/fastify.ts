@@ -122,7 +122,6 @@ function fromFastifyError (error: FastifyError): HookgateError {
 const EMPTY_BODY = Buffer.alloc(0)
 const KNOWN_MEDIA_TYPES = ['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json']
 
-
 /** Mounts one endpoint in its own encapsulated scope, so its raw-body parser touches no other route. */
 function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<WebhookEvent, FastifyRequest>): void {
   // An async plugin, so that a mistake here (a path declared twice) rejects ready() instead of escaping avvio.
@@ -161,7 +160,7 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
       // Content-Length over the limit) before the body is read. Callback style: no promise per request.
       onRequest: (request, reply, done) => {
         const http1 = request.raw.httpVersionMajor === 1
-        const early = http1 && isClosing(request.raw.socket) ? connectionClosing() : receiver.precheck(request.headers)
+        const early = http1 && isClosing(request.raw.socket) ? connectionClosing() : receiver.precheck(request.headers, request.raw.rawHeaders)
         if (early === undefined) {
           deadlines.set(request.raw, watchBody(receiver.bodyDeadlines, request.raw))
           done()

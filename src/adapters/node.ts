@@ -110,9 +110,17 @@ function requestUrl (request: ExpressRequest): string {
   return `${protocol}://${requestHost(request)}${path}`
 }
 
+/** The path of a request target, also in absolute form (`http://host/path`, which servers must accept), as Fastify and Express route it. */
 function pathOf (url: string | undefined): string {
-  const query = url?.indexOf('?') ?? -1
-  return url === undefined ? '/' : query === -1 ? url : url.slice(0, query)
+  if (url === undefined) return '/'
+  let start = 0
+  if (!url.startsWith('/')) {
+    const authority = url.indexOf('://')
+    start = authority === -1 ? 0 : url.indexOf('/', authority + 3)
+    if (start === -1) return '/'
+  }
+  const query = url.indexOf('?', start)
+  return query === -1 ? url.slice(start) : url.slice(start, query)
 }
 
 /**
@@ -139,7 +147,7 @@ export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingM
       write(response, receiver.reject(connectionClosing(), context), true)
       return
     }
-    const early = receiver.precheck(request.headers)
+    const early = receiver.precheck(request.headers, request.rawHeaders)
     if (early !== undefined) {
       write(response, receiver.reject(early, context), http1)
       return

@@ -10,6 +10,7 @@ export const ERROR_CATALOGUE = {
   HOOKGATE_CREDENTIALS_INVALID: { status: 401, message: 'credentials are not valid' },
   HOOKGATE_BODY_TOO_LARGE: { status: 413, message: 'request body is larger than the limit' },
   HOOKGATE_BODY_UNREADABLE: { status: 400, message: 'request body could not be read' },
+  HOOKGATE_HEADER_REPEATED: { status: 400, message: 'a header that must appear once is repeated' },
   HOOKGATE_BODY_TIMEOUT: { status: 408, message: 'the request body did not arrive in time' },
   HOOKGATE_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'content type must be JSON' },
   HOOKGATE_UNSUPPORTED_ENCODING: { status: 415, message: 'content encoding is not supported: send the body uncompressed, as signed' },

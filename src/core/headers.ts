@@ -32,6 +32,21 @@ function findIgnoringCase (record: HeaderRecord, name: string): string | readonl
   return undefined
 }
 
+/**
+ * The first header named in `single`, or any `ce-*` (CloudEvents) header, that `rawHeaders` (Node's
+ * flat list of names and values, as received) holds more than once.
+ */
+export function repeatedHeader (rawHeaders: readonly string[], single: readonly string[]): string | undefined {
+  const seen: string[] = []
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = (rawHeaders[i] as string).toLowerCase()
+    if (!single.includes(name) && !name.startsWith('ce-')) continue
+    if (seen.includes(name)) return name
+    seen.push(name)
+  }
+  return undefined
+}
+
 /** Every header as a lower-case name and a single value (repeated values joined with ", "). */
 export function headerEntries (source: HeaderSource): Array<[string, string]> {
   const entries: Array<[string, string]> = []

@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer'
 import type { Ajv } from 'ajv'
 import { HookgateError, refusal, type ValidationIssue } from './errors.js'
 import { enqueueEvents, runJob, type QueuedEndpoint } from './hand-off.js'
-import { readHeader } from './headers.js'
+import { readHeader, repeatedHeader } from './headers.js'
 import { parseJson } from './json.js'
 import { hookFailed, silentLogger } from './log.js'
 import { isJsonMediaType, jsonMediaType } from './media-type.js'
@@ -171,6 +171,8 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   readonly #handshake: HandshakeOptions | undefined
   readonly #idempotency: ResolvedIdempotency | undefined
   readonly #endpoint: string
+  /** Headers that must appear once: `Authorization` and those the verifiers read. */
+  readonly #singleHeaders: readonly string[]
   /** The hand-off's view of this receiver, in queue mode. */
   readonly #queued: QueuedEndpoint<E, C> | undefined
   #inFlight = 0
@@ -202,6 +204,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     this.#run = new HandlerRun(handlerTimeout, this.#idempotency)
     if (options.endpoint !== undefined && (typeof options.endpoint !== 'string' || options.endpoint === '')) throw new TypeError('"endpoint" must be a non-empty string')
     this.#endpoint = options.endpoint ?? provider.name
+    this.#singleHeaders = [...new Set(['authorization', ...provider.verifiers.flatMap((verifier) => verifier.headers ?? [])])]
     const queue = resolveQueue(options.queue)
     this.#queued = queue === undefined
       ? undefined
@@ -276,14 +279,17 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   }
 
   /**
-   * Refusals decidable from the headers alone (media type, declared length), so an adapter can
-   * answer before reading the body.
+   * Refusals decidable from the headers alone (media type, declared length, and with Node's
+   * `rawHeaders` a repeated signature, `Authorization` or `ce-*` header), so an adapter can answer
+   * before reading the body.
    */
-  precheck (headers: HeaderSource): HookgateError | undefined {
+  precheck (headers: HeaderSource, rawHeaders?: readonly string[]): HookgateError | undefined {
     const declared = readHeader(headers, 'content-length')
     if (declared !== undefined && Number(declared) > this.bodyLimit) {
       return refusal('HOOKGATE_BODY_TOO_LARGE', { reason: `content-length ${declared} exceeds ${this.bodyLimit}` })
     }
+    const repeated = rawHeaders === undefined ? undefined : repeatedHeader(rawHeaders, this.#singleHeaders)
+    if (repeated !== undefined) return refusal('HOOKGATE_HEADER_REPEATED', { reason: `${repeated} is repeated` })
     return this.#checkEntity(headers)
   }
 

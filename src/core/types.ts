@@ -43,6 +43,12 @@ export interface Verifier {
   /** Names the scheme in logs, e.g. `hmac`. */
   readonly name: string
   /**
+   * The request headers it reads (lower-case), each of which must appear once: a request repeating
+   * one is refused with 400 before the body is read, since Node keeps the first `Authorization` and
+   * joins other repeats, so which copy counts would depend on the server.
+   */
+  readonly headers?: readonly string[]
+  /**
    * Returns a refusal, or `undefined` when the request passes. A verifier that had to parse the body
    * to verify it (Backchannel's compact-JSON fallback) returns `{ parsed }` so it is not parsed twice.
    */

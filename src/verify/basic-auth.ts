@@ -49,6 +49,7 @@ export function basicAuthVerifier (options: BasicAuthOptions, credentialsOption 
 
   return {
     name: 'basic-auth',
+    headers: ['authorization'],
     verify (request: InboundRequest) {
       const value = request.header('authorization')
       if (value === undefined || value === '') return refusal('HOOKGATE_CREDENTIALS_MISSING', { reason: 'no authorization header', headers })

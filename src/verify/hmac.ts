@@ -188,6 +188,7 @@ export function hmacVerifier (options: HmacOptions): Verifier {
 
   return {
     name: 'hmac',
+    headers: timestampHeader === undefined ? [headerName] : [headerName, timestampHeader],
     verify (request: InboundRequest): VerifyResult | Promise<VerifyResult> {
       const value = request.header(headerName)
       if (value === undefined || value === '') return refusal('HOOKGATE_SIGNATURE_MISSING', { reason: `no ${headerName} header` })

@@ -358,6 +358,7 @@ export function scopedJwsVerifier (options: DetachedJwsOptions, scope: OptionSco
 
   return {
     name: 'jws-detached',
+    headers: timeHeader === undefined ? [headerName] : [headerName, timeHeader],
     verify (request: InboundRequest): VerifyResult | Promise<VerifyResult> {
       const value = request.header(headerName)
       if (value === undefined || value === '') return refusal('HOOKGATE_SIGNATURE_MISSING', { reason: `no ${headerName} header` })

@@ -3,20 +3,14 @@
 // a client library would not stall on purpose.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import express from 'express'
-import Fastify from 'fastify'
-import hookgate from '../../src/index.js'
 import { webhooks as nodeWebhooks } from '../../src/adapters/node.js'
-import { webhooks as expressWebhooks } from '../../src/adapters/express.js'
 import { backchannel } from '../../src/providers/index.js'
 import { signBackchannel } from '../../src/testing/index.js'
+import { everyAdapter } from './every-adapter.js'
 import { converse, statuses } from './raw-http.js'
 
 const SECRET = 'body-timeout-secret'
 const BODY_TIMEOUT = 300
-const quiet = { debug () {}, info () {}, warn () {}, error () {} }
 
 function headersFor (id: string, declaredLength?: number): { head: string, body: string } {
   const body = JSON.stringify({ id, type: 'order.paid', data: { note: 'x'.repeat(400) } })
@@ -24,26 +18,8 @@ function headersFor (id: string, declaredLength?: number): { head: string, body:
   return { head: `POST /wh HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-BC-Signature: ${signature}\r\nContent-Length: ${declaredLength ?? Buffer.byteLength(body)}\r\n\r\n`, body }
 }
 
-async function listen (server: Server, t: TestContext): Promise<number> {
-  await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
-  t.after(async () => { await new Promise((resolve) => { server.closeAllConnections(); server.close(resolve) }) })
-  return (server.address() as AddressInfo).port
-}
-
-async function servers (t: TestContext, ran: string[]): Promise<Array<[string, number]>> {
-  const app = Fastify()
-  await app.register(hookgate, { bodyTimeout: BODY_TIMEOUT })
-  app.webhooks('/wh', backchannel({ secret: SECRET })).on('*', (event) => { ran.push(`fastify ${event.id}`) })
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  t.after(async () => { app.server.closeAllConnections(); await app.close() })
-  const expressApp = express()
-  expressApp.post('/wh', expressWebhooks(backchannel({ secret: SECRET }), { bodyTimeout: BODY_TIMEOUT, log: quiet }).on('*', (event) => { ran.push(`express ${event.id}`) }))
-  const node = createServer(nodeWebhooks(backchannel({ secret: SECRET }), { path: '/wh', bodyTimeout: BODY_TIMEOUT, log: quiet }).on('*', (event) => { ran.push(`node ${event.id}`) }))
-  return [
-    ['fastify', (app.server.address() as AddressInfo).port],
-    ['express', await listen(createServer(expressApp), t)],
-    ['node', await listen(node, t)]
-  ]
+function servers (t: TestContext, ran: string[]): Promise<Array<[string, number]>> {
+  return everyAdapter(t, backchannel({ secret: SECRET }), { bodyTimeout: BODY_TIMEOUT }, ran)
 }
 
 /** What came back and how long until the server closed the connection (or `ms` passed). */

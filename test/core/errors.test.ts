@@ -10,6 +10,7 @@ const expected: Record<HookgateErrorCode, [number, string]> = {
   HOOKGATE_CREDENTIALS_INVALID: [401, 'credentials are not valid'],
   HOOKGATE_BODY_TOO_LARGE: [413, 'request body is larger than the limit'],
   HOOKGATE_BODY_UNREADABLE: [400, 'request body could not be read'],
+  HOOKGATE_HEADER_REPEATED: [400, 'a header that must appear once is repeated'],
   HOOKGATE_BODY_TIMEOUT: [408, 'the request body did not arrive in time'],
   HOOKGATE_UNSUPPORTED_MEDIA_TYPE: [415, 'content type must be JSON'],
   HOOKGATE_BODY_NOT_JSON: [400, 'body is not valid JSON'],
