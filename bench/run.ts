@@ -164,9 +164,10 @@ try {
   const input = { date, totalSeconds: 0, pinned, checks: [...checks.values()], tables, goals, memory, profiles, micro, phases, settling }
   writeFileSync(new URL('./chart.svg', import.meta.url), throughputChart(tables, CONFIG.rounds))
   const totalSeconds = (Date.now() - started) / 1000
-  // The queue section is bench/queue.ts's: kept as it is.
-  const queueSection = /<!-- queue-bench -->[\s\S]*<!-- \/queue-bench -->/.exec(readFileSync(new URL('./results.md', import.meta.url), 'utf8'))?.[0]
-  writeFileSync(new URL('./results.md', import.meta.url), resultsMarkdown({ ...input, totalSeconds }) + (queueSection === undefined ? '' : `\n${queueSection}\n`))
+  // The queue and forged-body sections are bench/queue.ts's and bench/forged.ts's: kept as they are.
+  const previous = readFileSync(new URL('./results.md', import.meta.url), 'utf8')
+  const kept = ['queue-bench', 'forged-bench'].map((name) => new RegExp(`<!-- ${name} -->[\\s\\S]*<!-- \\/${name} -->`).exec(previous)?.[0]).filter((section) => section !== undefined)
+  writeFileSync(new URL('./results.md', import.meta.url), resultsMarkdown({ ...input, totalSeconds }) + kept.map((section) => `\n${section}\n`).join(''))
   writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), benchmarksDoc({ ...input, totalSeconds }))
   for (const goal of goals) log(`${goal.verdict.toUpperCase().padEnd(12)} ${goal.title}`)
   log(`wrote bench/results.md, bench/chart.svg and docs/benchmarks.md in ${(totalSeconds / 60).toFixed(1)} min`)

@@ -54,10 +54,15 @@ export interface HmacOptions {
    * Also accept a MAC over the compact re-serialisation (`JSON.stringify(JSON.parse(body))`) when
    * the one over the raw bytes does not match: for senders that sign their own compact
    * serialisation but transmit it pretty-printed. Still proves the sender signed that content.
-   * @default false
+   * Only for bodies up to `maxBytes` (64 KiB with `true`): the fallback scans, and may parse and
+   * re-serialise, a body whose MAC did not match, which for a large forged body would cost several
+   * times what a genuine one does; above it a body must be signed as sent. @default false
    */
-  compactJsonFallback?: boolean
+  compactJsonFallback?: boolean | { readonly maxBytes: number }
 }
+
+/** Largest body the compact-JSON fallback looks at, unless its options say otherwise. */
+export const COMPACT_FALLBACK_MAX_BYTES = 64 * 1024
 
 /** Longer signature headers are refused unread. */
 const MAX_HEADER_LENGTH = 4096
@@ -110,6 +115,8 @@ export function hmacVerifier (options: HmacOptions): Verifier {
   if (options.prefix !== undefined && typeof options.prefix !== 'string') throw new TypeError('"hmac.prefix" must be a string')
   if (options.prefix !== undefined && options.format !== undefined) throw new TypeError('"hmac.prefix" is shorthand for a single format: give "prefix" or "format", not both')
   if (secretEncoding !== 'utf8' && secretEncoding !== 'base64') throw new TypeError('"hmac.secretEncoding" must be utf8 or base64')
+  const fallbackMaxBytes = compactJsonFallback === true ? COMPACT_FALLBACK_MAX_BYTES : compactJsonFallback === false ? 0 : compactJsonFallback?.maxBytes
+  if (!Number.isSafeInteger(fallbackMaxBytes) || (fallbackMaxBytes as number) < 0) throw new TypeError('"hmac.compactJsonFallback" must be a boolean or { maxBytes } with a non-negative integer')
   const format: SignatureFormat = options.format ?? { kind: 'single', prefix: options.prefix ?? '' }
   if (!['single', 'list', 'pairs'].includes(format.kind)) throw new TypeError('"hmac.format.kind" must be single, list or pairs')
   const parse = signatureParser(format)
@@ -157,7 +164,7 @@ export function hmacVerifier (options: HmacOptions): Verifier {
     const data = content.build(request, request.body, timestamp)
     if (typeof data === 'string') return refusal('HOOKGATE_SIGNATURE_INVALID', { reason: data })
     if (signedBy(keys, data, macs)) return undefined
-    const difference = compactJsonFallback ? compactDifference(request.body) : 'none'
+    const difference = request.body.length <= (fallbackMaxBytes as number) && fallbackMaxBytes !== 0 ? compactDifference(request.body) : 'none'
     if (difference !== 'none') {
       // Only a body that differs by more than whitespace is parsed before it is authenticated
       // (bounded by the body limit, prototype-safe), and only to re-serialise it.

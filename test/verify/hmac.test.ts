@@ -174,6 +174,19 @@ test('property: the fallback accepts exactly the bodies that are JSON and whose 
   }), { numRuns: 2000 })
 })
 
+test('the compact-JSON fallback looks only at bodies up to maxBytes (64 KiB with true): a larger body must be signed as sent', async () => {
+  const value = { id: 'evt_big', data: { items: Array.from({ length: 3000 }, (_, i) => ({ i, name: `item ${i}` })) } }
+  const pretty = Buffer.from(JSON.stringify(value, null, 2))
+  const headers = { 'x-sig': mac('k1', Buffer.from(JSON.stringify(value))) }
+  assert.ok(pretty.length > 64 * 1024)
+  assert.equal(code(await verify({ compactJsonFallback: true }, headers, pretty)), 'HOOKGATE_SIGNATURE_INVALID')
+  assert.deepEqual(await verify({ compactJsonFallback: { maxBytes: 1024 * 1024 } }, headers, pretty), { parsed: value })
+  assert.equal(code(await verify({ compactJsonFallback: { maxBytes: 0 } }, { 'x-sig': mac('k1', Buffer.from('{"a":1}')) }, Buffer.from('{ "a": 1 }'))), 'HOOKGATE_SIGNATURE_INVALID')
+  for (const compactJsonFallback of [{ maxBytes: -1 }, { maxBytes: 1.5 }, {}, 'yes']) {
+    assert.throws(() => hmacVerifier({ header: 'x-sig', secrets: 'k1', compactJsonFallback } as unknown as HmacOptions), /"hmac.compactJsonFallback"/)
+  }
+})
+
 test('the compact-JSON fallback never parses a poisoned body into an object', async () => {
   const body = Buffer.from('{ "__proto__": { "polluted": true } }')
   const result = await verify({ compactJsonFallback: true }, { 'x-sig': mac('k1', Buffer.from('{"__proto__":{"polluted":true}}')) }, body)

@@ -1,0 +1,69 @@
+/**
+ * `npm run bench:forged`: what a forged Backchannel body costs against a genuine delivery of the same
+ * bytes, for the shapes that make the compact-JSON fallback work (16-digit numbers and keys in digits
+ * send it to a parse and a re-serialisation; whitespace to a strip and a second MAC), through
+ * `createReceiver().receive()` in this process. Writes its section of bench/results.md.
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import { createReceiver } from 'hookgate/core'
+import { backchannel } from 'hookgate/providers'
+import { signBackchannel } from 'hookgate/testing'
+import { pin } from './lib/spawn.js'
+import { timeAsync } from './lib/timing.js'
+
+pin(process.pid, 1)
+const SECRET = 'bench-forged-secret'
+const HEAD = '{"id":"evt_1","type":"order.paid","created_at":1708456200,"data":'
+
+/** A Backchannel event of about `bytes` whose data is `unit(i)` repeated, comma-separated, between `open` and `close`. */
+function body (bytes: number, unit: (i: number) => string, open: string, close: string): Buffer {
+  const parts: string[] = []
+  let length = HEAD.length + open.length + close.length + 1
+  for (let i = 0; length + unit(i).length + 1 <= bytes; i++) {
+    parts.push(unit(i))
+    length += unit(i).length + 1
+  }
+  return Buffer.from(`${HEAD}${open}${parts.join(',')}${close}}`)
+}
+
+const SHAPES: Record<string, (bytes: number) => Buffer> = {
+  'compact keys and strings': (bytes) => body(bytes, (i) => `"k${i}":"v"`, '{', '}'),
+  '16-digit numbers': (bytes) => body(bytes, () => '1234567890123456', '{"n":[', ']}'),
+  'keys in digits': (bytes) => body(bytes, (i) => `"${i}":1`, '{', '}'),
+  'whitespace between numbers': (bytes) => body(bytes, () => '1     ', '{"n":[', ']}')
+}
+const SIZES = [8 * 1024, 64 * 1024, 1024 * 1024]
+const receiver = createReceiver(backchannel({ secret: SECRET }), { idempotency: false, bodyLimit: 2 * 1024 * 1024 }).on('order.paid', async () => {})
+
+const rows: string[] = []
+for (const bytes of SIZES) {
+  for (const [shape, make] of Object.entries(SHAPES)) {
+    const bytesOfShape = make(bytes)
+    const genuine = signBackchannel(bytesOfShape, SECRET)
+    const forged = { ...genuine, 'x-bc-signature': `sha256=${'0'.repeat(64)}` }
+    if ((await receiver.receive(bytesOfShape, genuine)).status !== 200 || (await receiver.receive(bytesOfShape, forged)).status !== 401) throw new Error(`${shape}: not 200 and 401`)
+    const genuineNs = await timeAsync(() => receiver.receive(bytesOfShape, genuine), 600, 5)
+    const forgedNs = await timeAsync(() => receiver.receive(bytesOfShape, forged), 600, 5)
+    rows.push(`| ${bytes / 1024} KiB | ${shape} | ${(genuineNs / 1000).toFixed(0)} µs | ${(forgedNs / 1000).toFixed(0)} µs | ${(forgedNs / genuineNs).toFixed(2)} |`)
+    console.log(`[forged bench] ${rows.at(-1) ?? ''}`)
+  }
+}
+
+const lines = [
+  '<!-- forged-bench -->',
+  '## Forged bodies against genuine ones',
+  '',
+  `_Written by \`npm run bench:forged\` (bench/forged.ts) on ${new Date().toISOString()}; \`npm run bench\` keeps this section._`,
+  '',
+  'Backchannel through `createReceiver().receive()` (one handler, no schema, de-duplication off), in one process pinned to CPU 1: the median of five timed batches of 600 ms. Genuine: the bytes signed as sent (verify, parse, envelope, handler). Forged: the same bytes with a MAC that does not match. The compact-JSON fallback looks at bodies up to 64 KiB (`compactJsonFallback: { maxBytes }`); above that a forged body costs one MAC.',
+  '',
+  '| body | shape | genuine | forged | forged / genuine |',
+  '|---|---|---:|---:|---:|',
+  ...rows,
+  '<!-- /forged-bench -->'
+]
+const resultsFile = new URL('./results.md', import.meta.url)
+const existing = readFileSync(resultsFile, 'utf8')
+const kept = existing.replace(/\n*<!-- forged-bench -->[\s\S]*<!-- \/forged-bench -->\n?/, '')
+writeFileSync(resultsFile, `${kept.trimEnd()}\n\n${lines.join('\n')}\n`)
+console.log('[forged bench] wrote its section of bench/results.md')
