@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -11,6 +11,46 @@ const run = promisify(execFile)
 const root = new URL('../', import.meta.url)
 
 interface ExportEntry { types: string, default: string }
+
+const EXPRESS_APP = `
+import express, { type Request } from 'express'
+import { createServer, type IncomingMessage } from 'node:http'
+import { createReceiver, type WebhookEvent } from 'hookgate/core'
+import { webhooks } from 'hookgate/express'
+import { webhooks as nodeWebhooks } from 'hookgate/node'
+import { backchannel } from 'hookgate/providers'
+import { signBackchannel } from 'hookgate/testing'
+
+const app = express()
+app.post('/wh', webhooks(backchannel({ secret: 's' })).on('order.paid', (event, req: Request) => { console.log(event.id satisfies string, req.ip) }))
+createServer(nodeWebhooks(backchannel({ secret: 's' }), { path: '/wh' }).on('*', (event: WebhookEvent, req: IncomingMessage) => { console.log(event.type, req.url) }))
+const outcome = createReceiver(backchannel({ secret: 's' })).receive(Buffer.from('{}'), signBackchannel('{}', 's'))
+void outcome
+`
+
+/**
+ * An Express project with no Fastify installed, as a user makes one from the tarball: TypeScript with
+ * skipLibCheck off finds every type of hookgate/core, /express, /node, /providers and /testing; the
+ * main entry, the Fastify plugin, alone needs Fastify (TS2307, which also shows Fastify is absent).
+ */
+async function typeCheckWithoutFastify (tarball: string, scratch: string): Promise<void> {
+  const app = join(scratch, 'express-app')
+  const modules = join(app, 'node_modules')
+  mkdirSync(join(modules, 'hookgate'), { recursive: true })
+  mkdirSync(join(modules, '@types'))
+  await run('tar', ['xzf', tarball, '-C', join(modules, 'hookgate'), '--strip-components=1'])
+  const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { dependencies: Record<string, string> }
+  // hookgate's own dependencies and the Express user's types, linked from this repository's install; no fastify.
+  for (const name of Object.keys(pkg.dependencies)) symlinkSync(fileURLToPath(new URL(`node_modules/${name}`, root)), join(modules, name))
+  for (const name of ['node', 'express']) symlinkSync(fileURLToPath(new URL(`node_modules/@types/${name}`, root)), join(modules, '@types', name))
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'express-app', type: 'module', private: true }))
+  writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, skipLibCheck: false, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, types: ['node'] }, files: ['app.ts'] }))
+  writeFileSync(join(app, 'app.ts'), EXPRESS_APP)
+  const tsc = fileURLToPath(new URL('node_modules/typescript/bin/tsc', root))
+  await run(process.execPath, [tsc, '-p', app], { cwd: app })
+  writeFileSync(join(app, 'app.ts'), `${EXPRESS_APP}\nimport hookgate from 'hookgate'\nvoid hookgate\n`)
+  await assert.rejects(run(process.execPath, [tsc, '-p', app], { cwd: app }), (err: { stdout?: string }) => /TS2307: Cannot find module 'fastify'/.test(err.stdout ?? ''))
+}
 
 test('npm run build emits every entry of the exports map, with declarations, and the built package loads', { timeout: 120_000 }, async () => {
   // npm test has just built dist/ with this very script (test/run.ts); a file run alone builds it here.
@@ -53,6 +93,7 @@ test('npm run build emits every entry of the exports map, with declarations, and
     const outside = listing.trim().split('\n').map((path) => path.replace(/^package\//, ''))
       .filter((path) => !/^(dist|src|docs)\//.test(path) && !['package.json', 'README.md', 'LICENSE', 'bench/results.md', 'bench/chart.svg'].includes(path))
     assert.deepEqual(outside, [], 'the package ships its build, sources, docs and licence, and nothing else')
+    await typeCheckWithoutFastify(tarball, destination)
   } finally {
     rmSync(destination, { recursive: true, force: true })
   }
