@@ -6,7 +6,7 @@ import { HookgateError, type HookgateErrorCode } from '../core/errors.js'
 import { refineIdempotency } from '../core/idempotency.js'
 import { validateReceiverOptions } from '../core/options.js'
 import { DEFAULT_BODY_LIMIT, handlerArguments, queueOf, Receiver, receivePrechecked, type EventMapFor, type HandlerOptions, type ReceiverOptions, type SchemaMap } from '../core/receiver.js'
-import type { EventFor, EventMap, EventWithSchema, OpenEventMap, PatternFor, SchemaLike } from '../core/typing.js'
+import type { EventFor, EventMap, EventWithSchema, OpenEventMap, SchemaLike, TypePattern } from '../core/typing.js'
 import { describePattern, type EventPattern } from '../core/registry.js'
 import { createAjv } from '../core/schemas.js'
 import type { Pending } from '../core/deadlines.js'
@@ -79,9 +79,9 @@ export class WebhookEndpoint<E extends WebhookEvent = WebhookEvent, M extends Ev
    * Declares the handler for an event type, an `order.*` namespace or the catch-all `*`; it gets the
    * event and the Fastify request (whose `webhook` is the event).
    */
-  on<const P extends PatternFor<M>, const S extends SchemaLike> (pattern: P, options: HandlerOptions<S> & { schema: S }, handler: Handler<EventWithSchema<E, M, P, S>, C>): this
-  on<const P extends PatternFor<M>> (pattern: P, handler: Handler<EventFor<E, M, P>, C>): this
-  on<const P extends PatternFor<M>> (pattern: P, options: HandlerOptions<never>, handler: Handler<EventFor<E, M, P>, C>): this
+  on<const P extends TypePattern<M> | { readonly source?: string, readonly type: TypePattern<M> }, const S extends SchemaLike> (pattern: P, options: HandlerOptions<S> & { schema: S }, handler: Handler<EventWithSchema<E, M, P, S>, C>): this
+  on<const P extends TypePattern<M> | { readonly source?: string, readonly type: TypePattern<M> }> (pattern: P, handler: Handler<EventFor<E, M, P>, C>): this
+  on<const P extends TypePattern<M> | { readonly source?: string, readonly type: TypePattern<M> }> (pattern: P, options: HandlerOptions<never>, handler: Handler<EventFor<E, M, P>, C>): this
   on (pattern: EventPattern, optionsOrHandler: HandlerOptions | Handler<never, C>, maybeHandler?: Handler<never, C>): this {
     const [options, handler] = handlerArguments(optionsOrHandler, maybeHandler)
     if (typeof handler !== 'function') throw new TypeError(`the handler for "${describePattern(pattern)}" must be a function`)

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { HookgateError } from '../core/errors.js'
 import type { Logger } from '../core/types.js'
 import { handlerArguments, queueOf, Receiver, receivePrechecked, type EventMapFor, type HandlerOptions, type ReceiverOptions, type SchemaMap } from '../core/receiver.js'
-import type { EventFor, EventMap, EventWithSchema, OpenEventMap, PatternFor, SchemaLike } from '../core/typing.js'
+import type { EventFor, EventMap, EventWithSchema, OpenEventMap, SchemaLike, TypePattern } from '../core/typing.js'
 import type { EventPattern } from '../core/registry.js'
 import type { HandshakeOutcome, Handler, Outcome, Provider, WebhookEvent } from '../core/types.js'
 import { connectionClosing, isClosing, markClosing } from './closing-connections.js'
@@ -42,9 +42,9 @@ export interface NodeWebhookEndpoint<E extends WebhookEvent, Req extends Incomin
    * Call it on shutdown.
    */
   close (): Promise<void>
-  on<const P extends PatternFor<M>, const S extends SchemaLike> (pattern: P, options: HandlerOptions<S> & { schema: S }, handler: Handler<EventWithSchema<E, M, P, S>, C>): NodeWebhookEndpoint<E, Req, Res, M, C>
-  on<const P extends PatternFor<M>> (pattern: P, handler: Handler<EventFor<E, M, P>, C>): NodeWebhookEndpoint<E, Req, Res, M, C>
-  on<const P extends PatternFor<M>> (pattern: P, options: HandlerOptions<never>, handler: Handler<EventFor<E, M, P>, C>): NodeWebhookEndpoint<E, Req, Res, M, C>
+  on<const P extends TypePattern<M> | { readonly source?: string, readonly type: TypePattern<M> }, const S extends SchemaLike> (pattern: P, options: HandlerOptions<S> & { schema: S }, handler: Handler<EventWithSchema<E, M, P, S>, C>): NodeWebhookEndpoint<E, Req, Res, M, C>
+  on<const P extends TypePattern<M> | { readonly source?: string, readonly type: TypePattern<M> }> (pattern: P, handler: Handler<EventFor<E, M, P>, C>): NodeWebhookEndpoint<E, Req, Res, M, C>
+  on<const P extends TypePattern<M> | { readonly source?: string, readonly type: TypePattern<M> }> (pattern: P, options: HandlerOptions<never>, handler: Handler<EventFor<E, M, P>, C>): NodeWebhookEndpoint<E, Req, Res, M, C>
 }
 
 const ignore = (): void => {}

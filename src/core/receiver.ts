@@ -14,7 +14,7 @@ import { DeadlineQueue } from './deadlines.js'
 import { describePattern, EventRegistry, type EventPattern } from './registry.js'
 import { compileDataValidator, createAjv, MAX_REPORTED_ISSUES, type DataValidator, type JsonSchema } from './schemas.js'
 import type { HandshakeOutcome, Handler, HeaderSource, InboundRequest, Logger, Outcome, Provider, Verifier, WebhookEvent } from './types.js'
-import type { EventFor, EventMap, EventMapOf, EventWithSchema, OpenEventMap, PatternFor, SchemaLike } from './typing.js'
+import type { EventFor, EventMap, EventMapOf, EventWithSchema, OpenEventMap, SchemaLike, TypePattern } from './typing.js'
 
 /** Any handler, as stored: the typed overloads of `on()` are what callers see. */
 type AnyHandler<C> = Handler<never, C>
@@ -255,9 +255,9 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
    * once if the pattern is malformed or taken, or the schema does not compile.
    * @example receiver.on('order.created', { schema }, async (event) => { await save(event.data) })
    */
-  on<const P extends PatternFor<M>, const S extends SchemaLike> (pattern: P, options: HandlerOptions<S> & { schema: S }, handler: Handler<EventWithSchema<E, M, P, S>, C>): this
-  on<const P extends PatternFor<M>> (pattern: P, handler: Handler<EventFor<E, M, P>, C>): this
-  on<const P extends PatternFor<M>> (pattern: P, options: HandlerOptions<never>, handler: Handler<EventFor<E, M, P>, C>): this
+  on<const P extends TypePattern<M> | { readonly source?: string, readonly type: TypePattern<M> }, const S extends SchemaLike> (pattern: P, options: HandlerOptions<S> & { schema: S }, handler: Handler<EventWithSchema<E, M, P, S>, C>): this
+  on<const P extends TypePattern<M> | { readonly source?: string, readonly type: TypePattern<M> }> (pattern: P, handler: Handler<EventFor<E, M, P>, C>): this
+  on<const P extends TypePattern<M> | { readonly source?: string, readonly type: TypePattern<M> }> (pattern: P, options: HandlerOptions<never>, handler: Handler<EventFor<E, M, P>, C>): this
   on (pattern: EventPattern, optionsOrHandler: HandlerOptions | AnyHandler<C>, maybeHandler?: AnyHandler<C>): this {
     const [options, handler] = handlerArguments(optionsOrHandler, maybeHandler)
     this.addHandler(pattern, options, handler as Handler<E, C>)

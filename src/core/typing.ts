@@ -42,7 +42,11 @@ type IsOpen<M> = string extends keyof M ? true : false
 /** The type patterns `.on()` accepts: any string for an open map; else a declared type, a namespace of them, or `*`. */
 export type TypePattern<M extends EventMap> = IsOpen<M> extends true ? string : (keyof M & string) | NamespacePatterns<keyof M & string> | '*'
 
-/** A pattern as `.on()` takes it: a type pattern, or one scoped to a CloudEvents source. */
+/**
+ * A pattern as `.on()` takes it: a type pattern, or one scoped to a CloudEvents source. `.on()` spells
+ * this union out rather than naming it, so that a wrong key's error lists the valid ones instead of
+ * printing `PatternFor<…>`.
+ */
 export type PatternFor<M extends EventMap> = TypePattern<M> | { readonly source?: string, readonly type: TypePattern<M> }
 
 /** The declared types a pattern matches. */
