@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
@@ -41,7 +41,10 @@ async function typeCheckWithoutFastify (tarball: string, scratch: string): Promi
   await run('tar', ['xzf', tarball, '-C', join(modules, 'hookgate'), '--strip-components=1'])
   const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { dependencies: Record<string, string> }
   // hookgate's own dependencies and the Express user's types, linked from this repository's install; no fastify.
-  for (const name of Object.keys(pkg.dependencies)) symlinkSync(fileURLToPath(new URL(`node_modules/${name}`, root)), join(modules, name))
+  for (const name of Object.keys(pkg.dependencies)) {
+    mkdirSync(dirname(join(modules, name)), { recursive: true })
+    symlinkSync(fileURLToPath(new URL(`node_modules/${name}`, root)), join(modules, name))
+  }
   for (const name of ['node', 'express']) symlinkSync(fileURLToPath(new URL(`node_modules/@types/${name}`, root)), join(modules, '@types', name))
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'express-app', type: 'module', private: true }))
   writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, skipLibCheck: false, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, types: ['node'] }, files: ['app.ts'] }))

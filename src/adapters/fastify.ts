@@ -8,11 +8,12 @@ import { validateReceiverOptions } from '../core/options.js'
 import { DEFAULT_BODY_LIMIT, handlerArguments, queueOf, Receiver, receivePrechecked, type EventMapFor, type HandlerOptions, type ReceiverOptions, type SchemaMap } from '../core/receiver.js'
 import type { EventFor, EventMap, EventWithSchema, OpenEventMap, SchemaLike, TypePattern } from '../core/typing.js'
 import { describePattern, type EventPattern } from '../core/registry.js'
-import { createAjv } from '../core/schemas.js'
+import { addSharedSchemas, createAjv } from '../core/schemas.js'
 import type { Pending } from '../core/deadlines.js'
 import type { JobContext, QueueEngine, QueueOptions } from '../core/queue.js'
 import { closeEndpoint, inProcessWorker, type Worker } from '../core/worker.js'
 import { BodyTimeoutError, closeAfterAnswer, watchBody } from './body-deadline.js'
+import { checkRouteOptions, type WebhookRouteOptions } from './fastify-route.js'
 import { connectionClosing, isClosing, markClosing } from './closing-connections.js'
 import type { Handler, Outcome, Provider, WebhookEvent } from '../core/types.js'
 
@@ -31,7 +32,15 @@ declare module 'fastify' {
 }
 
 /** Options for one endpoint; each falls back to the plugin's option of the same name. */
-export type EndpointOptions<E extends WebhookEvent = WebhookEvent, Events extends SchemaMap = SchemaMap> = Omit<ReceiverOptions<E, FastifyRequest, Events>, 'ajv' | 'queue'>
+export type EndpointOptions<E extends WebhookEvent = WebhookEvent, Events extends SchemaMap = SchemaMap> = Omit<ReceiverOptions<E, FastifyRequest, Events>, 'ajv' | 'queue'> & {
+  /**
+   * Fastify route options for this route: `config` (e.g. `{ rateLimit }`), `logLevel`,
+   * `constraints`, hooks such as an `onRequest` allow-list (run before hookgate's checks), and a
+   * `schema` for @fastify/swagger (`hide`, `summary`, `tags`). Those that would break verification
+   * (`bodyLimit`, `preParsing`, `schema.body`, …) throw at registration, naming the option.
+   */
+  route?: WebhookRouteOptions
+}
 
 /**
  * Options of an endpoint in queue mode: its handlers run on workers (docs/queue.md). `queue: true`
@@ -46,7 +55,7 @@ export type PluginQueueOptions = Omit<QueueOptions, 'engine'> & {
 }
 
 /** Options given to `app.register(hookgate, options)`: defaults for every endpoint, and the shared ajv. */
-export interface HookgatePluginOptions extends Omit<EndpointOptions, 'events'> {
+export interface HookgatePluginOptions extends Omit<EndpointOptions, 'events' | 'route'> {
   /** The ajv instance compiling every endpoint's schemas. @default createAjv() (ajv-formats; first error per schema) */
   ajv?: Ajv
   /**
@@ -109,21 +118,37 @@ function send (reply: FastifyReply, outcome: Outcome): void {
 /**
  * Errors raised while the body is read, by Fastify or by an app's preParsing hook (@fastify/compress
  * refusing an encoding, say), in hookgate's terms: the status decides, whatever the error's code.
+ * `undefined` for an answer of the app's own on this route (a 429 from @fastify/rate-limit, a 403
+ * from an allow-list hook, a 503 from @fastify/under-pressure, a 400 from its `route.schema`), which
+ * the app's error handling gives as on its other routes. An error without a status is hookgate's 500.
  */
-function fromFastifyError (error: FastifyError): HookgateError {
+function fromFastifyError (error: FastifyError): HookgateError | undefined {
   let code: HookgateErrorCode = 'HOOKGATE_INTERNAL'
   if (error instanceof BodyTimeoutError) code = 'HOOKGATE_BODY_TIMEOUT'
+  else if (error.code === 'FST_ERR_VALIDATION') return undefined
   else if (error.statusCode === 413) code = 'HOOKGATE_BODY_TOO_LARGE'
   else if (error.statusCode === 415) code = 'HOOKGATE_UNSUPPORTED_MEDIA_TYPE'
   else if (error.statusCode === 400) code = 'HOOKGATE_BODY_UNREADABLE'
+  else if (error.statusCode !== undefined) return undefined
   return new HookgateError(code, { reason: error.message, cause: error })
 }
 
 const EMPTY_BODY = Buffer.alloc(0)
+
+/**
+ * Each webhook request's body deadline, from onRequest until the body is read or refused. A request
+ * decoration (declared on every request, so requests keep one shape), keyed by a symbol no one else sees.
+ */
+const bodyClock = Symbol('hookgate.bodyClock')
+interface BodyClock { [bodyClock]: Pending | null }
+
+function hooksOf<H> (hooks: H | readonly H[] | undefined): readonly H[] {
+  return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks as H]
+}
 const KNOWN_MEDIA_TYPES = ['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json']
 
 /** Mounts one endpoint in its own encapsulated scope, so its raw-body parser touches no other route. */
-function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<WebhookEvent, FastifyRequest>): void {
+function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<WebhookEvent, FastifyRequest>, route: WebhookRouteOptions): void {
   // An async plugin, so that a mistake here (a path declared twice) rejects ready() instead of escaping avvio.
   app.register(async function hookgateEndpoint (scope) {
     scope.removeAllContentTypeParsers()
@@ -132,10 +157,9 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
     // accepts that Fastify did not match to a listed parser (the onRequest check below has already
     // refused every other). Fastify enforces `bodyLimit` while reading.
     // Each request's body is on the clock (bodyTimeout) from its headers until it is read, refused or dropped.
-    const deadlines = new WeakMap<object, Pending>()
     const bodyDone = (request: FastifyRequest): void => {
-      const deadline = deadlines.get(request.raw)
-      if (deadline !== undefined) receiver.bodyDeadlines.settle(deadline)
+      const deadline = (request as unknown as BodyClock)[bodyClock]
+      if (deadline !== null) receiver.bodyDeadlines.settle(deadline)
     }
     const keepRawBody = (request: FastifyRequest, body: Buffer, done: (err: null, body: Buffer) => void): void => {
       bodyDone(request)
@@ -148,6 +172,8 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
     scope.setErrorHandler((error: FastifyError, request, reply) => {
       bodyDone(request)
       const refused = fromFastifyError(error)
+      // Thrown on to the error handler of the app (or Fastify's default), which answers it as on its other routes.
+      if (refused === undefined) throw error
       if (refused.code === 'HOOKGATE_BODY_TIMEOUT') {
         if (request.raw.httpVersionMajor === 1) reply.header('connection', 'close')
         closeAfterAnswer(reply.raw, request.raw)
@@ -155,14 +181,16 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
       send(reply, receiver.reject(refused, { context: request, log: request.log }))
     })
     scope.post(path, {
+      ...route,
       bodyLimit: receiver.bodyLimit,
       // Refuse what the headers already condemn (not the sender's JSON, an encoding or charset, a
-      // Content-Length over the limit) before the body is read. Callback style: no promise per request.
-      onRequest: (request, reply, done) => {
+      // Content-Length over the limit) before the body is read, after the app's own onRequest hooks
+      // for this route (an allow-list, say). Callback style: no promise per request.
+      onRequest: [...hooksOf(route.onRequest), (request, reply, done) => {
         const http1 = request.raw.httpVersionMajor === 1
         const early = http1 && isClosing(request.raw.socket) ? connectionClosing() : receiver.precheck(request.headers, request.raw.rawHeaders)
         if (early === undefined) {
-          deadlines.set(request.raw, watchBody(receiver.bodyDeadlines, request.raw))
+          (request as unknown as BodyClock)[bodyClock] = watchBody(receiver.bodyDeadlines, request.raw)
           done()
           return
         }
@@ -174,7 +202,7 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
           markClosing(request.raw.socket)
         }
         send(reply, receiver.reject(early, { context: request, log: request.log }))
-      }
+      }]
     }, (request, reply) => {
       bodyDone(request)
       const body = Buffer.isBuffer(request.body) ? request.body : EMPTY_BODY
@@ -187,7 +215,7 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
         .then((outcome) => { send(reply, outcome) }, (err: unknown) => { reply.send(err) })
     })
     if (receiver.handshakeEnabled) {
-      scope.options(path, async (request, reply) => {
+      scope.options(path, route, async (request, reply) => {
         const { status, headers } = receiver.handshake(request.headers)
         reply.code(status).headers(headers).send()
       })
@@ -213,17 +241,21 @@ const plugin: FastifyPluginAsync<HookgatePluginOptions> = async (app, options) =
     await Promise.all(receivers.map(async (receiver) => { await closeEndpoint(receiver, workers.get(receiver)) }))
   })
   app.decorateRequest('webhook', null)
-  function webhooks<E extends WebhookEvent> (this: FastifyInstance, path: string, provider: Provider<E>, { queue: ownQueue, ...endpointOptions }: EndpointOptions<E> & { queue?: QueueOptions | true } = {}): WebhookEndpoint<E, OpenEventMap, unknown> {
+  app.decorateRequest(bodyClock as unknown as string, null)
+  function webhooks<E extends WebhookEvent> (this: FastifyInstance, path: string, provider: Provider<E>, { queue: ownQueue, route: routeOptions, ...endpointOptions }: EndpointOptions<E> & { queue?: QueueOptions | true } = {}): WebhookEndpoint<E, OpenEventMap, unknown> {
     if (typeof path !== 'string' || !path.startsWith('/')) {
       throw new TypeError(`webhooks(path): "path" must be a string starting with "/"; got ${JSON.stringify(path)}`)
     }
     if (ownQueue === true && pluginQueue === undefined) throw new TypeError(`webhooks("${path}"): "queue: true" takes the plugin's queue, and app.register(hookgate, { queue }) gave none`)
     const queue = ownQueue === true ? { ...pluginQueue as PluginQueueOptions, engine: (pluginQueue as PluginQueueOptions).engine(path) } : ownQueue
+    const route = checkRouteOptions(routeOptions, `webhooks("${path}")`)
+    // Schemas added with app.addSchema() in this context (or a parent) can be $ref'd by event schemas.
+    addSharedSchemas(ajv, this.getSchemas(), `webhooks("${path}")`)
     // Without a limit from hookgate's options, the app's own bodyLimit applies, as on its other routes.
     const bodyLimit = endpointOptions.bodyLimit ?? defaults.bodyLimit ?? this.initialConfig.bodyLimit ?? DEFAULT_BODY_LIMIT
     const idempotency = refineIdempotency(defaults.idempotency, endpointOptions.idempotency)
     const receiver = new Receiver<E, FastifyRequest>(provider, { ...defaults as ReceiverOptions<E, FastifyRequest>, ...endpointOptions as ReceiverOptions<E, FastifyRequest>, bodyLimit, ajv, endpoint: endpointOptions.endpoint ?? path, ...(idempotency === undefined ? {} : { idempotency }), ...(queue === undefined ? {} : { queue }) })
-    mountEndpoint(this, path, receiver as unknown as Receiver<WebhookEvent, FastifyRequest>)
+    mountEndpoint(this, path, receiver as unknown as Receiver<WebhookEvent, FastifyRequest>, route)
     receivers.push(receiver as unknown as Receiver<WebhookEvent, FastifyRequest>)
     return new WebhookEndpoint<E, OpenEventMap, unknown>(receiver as Receiver<E, unknown>)
   }

@@ -40,6 +40,23 @@ export function createAjv (options: AjvOptions = {}): Ajv {
   return ajv
 }
 
+/**
+ * Makes schemas shared by `$id` (Fastify's `app.addSchema()`) known to `ajv`, so that event schemas
+ * can `$ref` them. One already known under the same `$id` must be the same schema: the ajv is the
+ * app's, shared by every encapsulation context.
+ */
+export function addSharedSchemas (ajv: Ajv, schemas: Readonly<Record<string, unknown>>, where: string): void {
+  for (const [id, schema] of Object.entries(schemas)) {
+    // Looked up without getSchema(), which would compile it (and its $refs, perhaps not added yet).
+    const known = ajv.schemas[id]
+    if (known === undefined) {
+      ajv.addSchema(schema as AnySchema, id)
+    } else if (!isDeepStrictEqual(known.schema, schema)) {
+      throw new TypeError(`${where}: the shared schema "${id}" differs from another of the same $id that hookgate's ajv already holds (from another encapsulation context): give one of them another $id`)
+    }
+  }
+}
+
 function toIssue (error: ErrorObject): ValidationIssue {
   const params = error.params as { missingProperty?: string, additionalProperty?: string }
   const property = params.missingProperty ?? params.additionalProperty
@@ -63,7 +80,11 @@ export function compileDataValidator (ajv: Ajv, schema: AnySchema, label: string
     }
     validate = known ?? ajv.compile(schema)
   } catch (err) {
-    throw new TypeError(`the schema for event "${label}" is invalid: ${(err as Error).message}`, { cause: err })
+    const missing = (err as { missingRef?: unknown }).missingRef
+    const reason = typeof missing === 'string'
+      ? `$ref "${missing}" does not resolve: register the schema it names first (app.addSchema() in this endpoint's context on Fastify, ajv.addSchema() on the ajv you pass)`
+      : (err as Error).message
+    throw new TypeError(`the schema for event "${label}" is invalid: ${reason}`, { cause: err })
   }
   return (data) => {
     try {
