@@ -11,6 +11,8 @@ import { createHmac, timingSafeEqual, webcrypto } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { flattenedVerify } from 'jose'
 import secureJson from 'secure-json-parse'
+import * as v from 'valibot'
+import { z } from 'zod'
 import { createAjv, createReceiver, type InboundRequest } from 'hookgate/core'
 import { backchannel, bread } from 'hookgate/providers'
 import { CONFIG, SIZES } from '../lib/config.js'
@@ -21,6 +23,12 @@ import { handBackchannel } from './hand.js'
 import { timeAsync, timeSync } from '../lib/timing.js'
 // Internal: the parse stage as the receiver runs it (not part of the public API).
 import { parseJson } from '../../src/core/json.js'
+
+/** ORDER_SCHEMA's rules in Zod 4 and in Valibot (unknown keys kept, as the JSON Schema keeps them). */
+const ZOD_ITEM = z.looseObject({ sku: z.string(), qty: z.number().int().min(1), note: z.string().optional() })
+const ZOD_ORDER = z.looseObject({ order_id: z.string().min(1), amount: z.number().int().min(0), currency: z.string().length(3), items: z.array(ZOD_ITEM), note: z.string().optional() })
+const VALIBOT_ITEM = v.looseObject({ sku: v.string(), qty: v.pipe(v.number(), v.integer(), v.minValue(1)), note: v.optional(v.string()) })
+const VALIBOT_ORDER = v.looseObject({ order_id: v.pipe(v.string(), v.minLength(1)), amount: v.pipe(v.number(), v.integer(), v.minValue(0)), currency: v.pipe(v.string(), v.length(3)), items: v.array(VALIBOT_ITEM), note: v.optional(v.string()) })
 
 /** Nanoseconds per operation, by row name. */
 export type MicroRows = Record<string, number>
@@ -62,6 +70,9 @@ async function backchannelRows (bytes: number, ms: number): Promise<MicroRows> {
   rows['secure-json-parse'] = timeSync(() => secureJson.parse(body.toString('utf8')), ms)
   rows['hand: ajv validate (new Ajv())'] = timeSync(() => hand.validate(data), ms)
   rows['ajv validate (createAjv: ajv-formats)'] = timeSync(() => hookgateAjv(data), ms)
+  // The same rules as Standard Schemas, for handlers that declare their schema in Zod or Valibot.
+  rows['zod 4 validate (~standard)'] = timeSync(() => ZOD_ORDER['~standard'].validate(data), ms)
+  rows['valibot validate (~standard)'] = timeSync(() => VALIBOT_ORDER['~standard'].validate(data), ms)
   rows['hand: Map lookup + handler'] = await timeAsync(async () => { await hand.handlers.get(EVENT_TYPE)?.(data) }, ms)
   rows['hand: whole pipeline'] = await timeAsync(hand.whole, ms)
   rows['hookgate: verifier.verify()'] = timeSync(() => verifier.verify(request), ms)

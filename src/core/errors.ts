@@ -17,6 +17,7 @@ export const ERROR_CATALOGUE = {
   HOOKGATE_BODY_NOT_JSON: { status: 400, message: 'body is not valid JSON' },
   HOOKGATE_ENVELOPE_INVALID: { status: 400, message: 'event envelope is incomplete or malformed' },
   HOOKGATE_PAYLOAD_INVALID: { status: 400, message: 'event payload does not match its schema' },
+  HOOKGATE_SCHEMA_FAILED: { status: 500, message: 'the event schema failed while validating' },
   HOOKGATE_EVENT_UNKNOWN: { status: 422, message: 'no handler accepts this event type' },
   HOOKGATE_DELIVERY_IN_PROGRESS: { status: 409, message: 'this event is being handled by another delivery' },
   HOOKGATE_HANDLER_FAILED: { status: 500, message: 'the event handler failed' },

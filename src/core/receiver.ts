@@ -13,6 +13,7 @@ import { validateReceiverOptions } from './options.js'
 import { DeadlineQueue } from './deadlines.js'
 import { describePattern, EventRegistry, type EventPattern } from './registry.js'
 import { compileDataValidator, createAjv, MAX_REPORTED_ISSUES, type DataValidator, type JsonSchema } from './schemas.js'
+import { isStandardSchema, standardValidator, type StandardOutcome } from './standard-schema.js'
 import type { HandshakeOutcome, Handler, HeaderSource, InboundRequest, Logger, Outcome, Provider, Verifier, WebhookEvent } from './types.js'
 import type { EventFor, EventMap, EventMapOf, EventWithSchema, OpenEventMap, SchemaLike, TypePattern } from './typing.js'
 
@@ -91,7 +92,8 @@ export interface HandshakeOptions {
 
 export interface HandlerOptions<S extends SchemaLike = SchemaLike> {
   /**
-   * JSON Schema (an `as const` literal or a TypeBox schema) for the event's `data`, compiled once now;
+   * JSON Schema (an `as const` literal or a TypeBox schema) for the event's `data`, compiled once now,
+   * or a Standard Schema (Zod 4, Valibot, ArkType, …), whose output the handler then gets as `data`;
    * failing payloads get 400 with the errors. It also types `event.data` in the handler.
    */
   schema?: S
@@ -274,8 +276,9 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     if (typeof pattern === 'object' && pattern !== null && pattern.source !== undefined && pattern.source !== '*' && this.provider.envelope.hasSource !== true) {
       throw new TypeError(`.on({ source: ${JSON.stringify(pattern.source)} }): ${this.provider.name} events carry no source, so this handler would never run; declare it for { type } alone`)
     }
-    const validate = options.schema === undefined ? undefined : compileDataValidator(this.#schemaCompiler(), options.schema as JsonSchema, label)
-    this.#routes.add(pattern, { pattern: label, handler, validate })
+    const standard = isStandardSchema(options.schema) ? standardValidator(options.schema) : undefined
+    const validate = options.schema === undefined || standard !== undefined ? undefined : compileDataValidator(this.#schemaCompiler(), options.schema as JsonSchema, label)
+    this.#routes.add(pattern, { pattern: label, handler, validate, standard })
   }
 
   /**
@@ -350,8 +353,9 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
         if (!json.ok) return this.reject(refusal('HOOKGATE_BODY_NOT_JSON', { reason: json.reason }), options)
         parsed = json
       }
-      const events = this.provider.envelope.open(parsed.value, request)
-      if (events instanceof HookgateError) return this.reject(events, options)
+      const opened = this.provider.envelope.open(parsed.value, request)
+      if (opened instanceof HookgateError) return this.reject(opened, options)
+      let events = opened
 
       // Sized at once: an empty array grown by push() costs a reallocation on every request.
       const routes = new Array<Route<E, C> | undefined>(events.length)
@@ -364,6 +368,21 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
         const errors = mergeIssues(mergeIssues(this.#validateBase?.(event.data), this.#validateByType.get(event.type)?.(event.data)), route?.validate?.(event.data))
         if (errors !== undefined) {
           return this.reject(refusal('HOOKGATE_PAYLOAD_INVALID', { eventId: event.id, errors, reason: `schema of "${route?.pattern ?? '*'}"` }), options, events)
+        }
+        if (route?.standard !== undefined) {
+          let outcome: StandardOutcome
+          try {
+            const result = route.standard(event.data)
+            outcome = result instanceof Promise ? await result : result
+          } catch (err) {
+            return this.reject(new HookgateError('HOOKGATE_SCHEMA_FAILED', { eventId: event.id, reason: `the schema of "${route.pattern}" threw`, cause: err }), options, events)
+          }
+          if ('issues' in outcome) {
+            return this.reject(refusal('HOOKGATE_PAYLOAD_INVALID', { eventId: event.id, errors: outcome.issues, reason: `schema of "${route.pattern}"` }), options, events)
+          }
+          // The handler gets what the schema made of the data (its output type), in a copy of the list.
+          if (events === opened) events = [...opened]
+          ;(events as E[])[e] = { ...event, data: outcome.value }
         }
         routes[e] = route
       }

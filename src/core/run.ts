@@ -3,6 +3,7 @@ import { HookgateError } from './errors.js'
 import type { ClaimResult, ResolvedIdempotency } from './idempotency.js'
 import { StoreFullError } from './memory-store.js'
 import type { DataValidator } from './schemas.js'
+import type { StandardValidator } from './standard-schema.js'
 import type { Handler, Logger, WebhookEvent } from './types.js'
 
 /**
@@ -15,6 +16,8 @@ export interface Route<E, C> {
   readonly pattern: string
   readonly handler: Handler<E, C>
   readonly validate: DataValidator | undefined
+  /** The handler's Standard Schema (Zod, Valibot, …), run after the JSON Schemas; its output becomes `event.data`. */
+  readonly standard: StandardValidator | undefined
 }
 
 /** The claim a run holds on an event: the key it was claimed under and its token. */

@@ -1,5 +1,6 @@
 // Types only: how a handler's `event.data` is inferred from its JSON Schema, and how an endpoint
 // declared with a map of event types to schemas checks `.on()` patterns at compile time.
+import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts'
 import type { WebhookEvent } from './types.js'
 
@@ -9,14 +10,15 @@ import type { WebhookEvent } from './types.js'
  */
 export type SchemaLike = object | boolean
 
-/** The data a schema describes: TypeBox's `Static`, json-schema-to-ts's `FromSchema`, else `unknown`. */
+/** The data a schema describes: a Standard Schema's output, TypeBox's `Static`, json-schema-to-ts's `FromSchema`, else `unknown`. */
 export type DataOf<S> =
-  [S] extends [{ readonly static: infer T }] ? T
-    // A bare boolean schema, or the unresolved constraint while TypeScript compares signatures, stays unknown.
-    : [S] extends [boolean] ? unknown
-        : [SchemaLike] extends [S] ? unknown
-            // hookgate validates and never fills in defaults: a property with a `default` may be absent.
-            : [S] extends [JSONSchema] ? FromSchema<S, { keepDefaultedPropertiesOptional: true }> : unknown
+  [S] extends [StandardSchemaV1] ? StandardSchemaV1.InferOutput<S>
+    : [S] extends [{ readonly static: infer T }] ? T
+      // A bare boolean schema, or the unresolved constraint while TypeScript compares signatures, stays unknown.
+        : [S] extends [boolean] ? unknown
+            : [SchemaLike] extends [S] ? unknown
+              // hookgate validates and never fills in defaults: a property with a `default` may be absent.
+                : [S] extends [JSONSchema] ? FromSchema<S, { keepDefaultedPropertiesOptional: true }> : unknown
 
 /** Event types to the data each carries. The open map (any type, `unknown` data) is the default. */
 export type EventMap = Record<string, unknown>

@@ -16,6 +16,7 @@ const expected: Record<HookgateErrorCode, [number, string]> = {
   HOOKGATE_BODY_NOT_JSON: [400, 'body is not valid JSON'],
   HOOKGATE_ENVELOPE_INVALID: [400, 'event envelope is incomplete or malformed'],
   HOOKGATE_PAYLOAD_INVALID: [400, 'event payload does not match its schema'],
+  HOOKGATE_SCHEMA_FAILED: [500, 'the event schema failed while validating'],
   HOOKGATE_EVENT_UNKNOWN: [422, 'no handler accepts this event type'],
   HOOKGATE_DELIVERY_IN_PROGRESS: [409, 'this event is being handled by another delivery'],
   HOOKGATE_HANDLER_FAILED: [500, 'the event handler failed'],

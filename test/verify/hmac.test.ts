@@ -154,7 +154,9 @@ test('the compact-JSON fallback refuses whitespace that splits a token: the body
 test('property: the fallback accepts exactly the bodies that are JSON and whose compact form is the signed text', async () => {
   // Whitespace dropped anywhere outside the strings of a compact text: between tokens (JSON still)
   // or inside a number or literal (not JSON, whatever its stripped form).
-  const cases = fc.tuple(fc.jsonValue({ maxDepth: 2 }), fc.array(fc.tuple(fc.nat(), fc.constantFrom(' ', '\n', '\t', '\r', '  ')), { minLength: 1, maxLength: 6 }))
+  // Keys that could poison a prototype are refused by the parser whatever is signed (a test of their own above).
+  const value = fc.jsonValue({ maxDepth: 2 }).filter((v) => !/"(__proto__|constructor)"/.test(JSON.stringify(v)))
+  const cases = fc.tuple(value, fc.array(fc.tuple(fc.nat(), fc.constantFrom(' ', '\n', '\t', '\r', '  ')), { minLength: 1, maxLength: 6 }))
   await fc.assert(fc.asyncProperty(cases, async ([value, insertions]) => {
     const compact = JSON.stringify(value)
     const outside: number[] = []
