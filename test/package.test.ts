@@ -60,7 +60,7 @@ test('npm run build emits every entry of the exports map, with declarations, and
   if (process.env.HOOKGATE_BUILT !== '1') await run('npm', ['run', 'build'], { cwd: root })
   const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { exports: Record<string, ExportEntry | string> }
   const entries = Object.entries(pkg.exports).filter((e): e is [string, ExportEntry] => typeof e[1] === 'object')
-  assert.deepEqual(entries.map(([subpath]) => subpath), ['.', './core', './providers', './testing', './express', './node', './stores/redis', './worker', './queues/memory', './queues/bullmq', './queues/postgres'])
+  assert.deepEqual(entries.map(([subpath]) => subpath), ['.', './core', './providers', './testing', './express', './node', './stores/redis', './worker', './queues/memory', './queues/bullmq', './queues/postgres', './opentelemetry'])
   for (const [subpath, entry] of entries) {
     assert.deepEqual(Object.keys(entry)[0], 'types', `${subpath}: "types" comes first`)
     assert.ok(existsSync(new URL(entry.types, root)), entry.types)

@@ -43,7 +43,7 @@ export async function enqueueEvents<E extends WebhookEvent, C> (endpoint: Queued
   for (let i = 0; i < events.length; i++) {
     const event = events[i] as E
     if (routes[i] === undefined) {
-      log.info({ eventId: event.id, type: event.type }, 'webhook acknowledged: no handler for its type')
+      log.info({ eventId: event.id, type: event.type, endpoint: endpoint.endpoint, provider: endpoint.provider }, 'webhook acknowledged: no handler for its type')
       continue
     }
     const key = endpoint.key(event)
@@ -56,7 +56,7 @@ export async function enqueueEvents<E extends WebhookEvent, C> (endpoint: Queued
     }
     if (result === 'duplicate') {
       duplicates++
-      log.info({ eventId: event.id, type: event.type }, 'webhook duplicate: already queued')
+      log.info({ eventId: event.id, type: event.type, endpoint: endpoint.endpoint, provider: endpoint.provider }, 'webhook duplicate: already queued')
     } else {
       queued++
     }

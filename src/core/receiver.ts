@@ -14,6 +14,7 @@ import { DeadlineQueue } from './deadlines.js'
 import { describePattern, EventRegistry, type EventPattern } from './registry.js'
 import { compileDataValidator, createAjv, MAX_REPORTED_ISSUES, type DataValidator, type JsonSchema } from './schemas.js'
 import { isStandardSchema, standardValidator, type StandardOutcome } from './standard-schema.js'
+import { receiveChannel, refusedChannel, type ReceiveMessage, type RefusedMessage } from './diagnostics.js'
 import type { HandshakeOutcome, Handler, HeaderSource, InboundRequest, Logger, Outcome, Provider, Verifier, WebhookEvent } from './types.js'
 import type { EventFor, EventMap, EventMapOf, EventWithSchema, OpenEventMap, SchemaLike, TypePattern } from './typing.js'
 
@@ -203,7 +204,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     const handlerTimeout = options.handlerTimeout ?? DEFAULT_HANDLER_TIMEOUT
     this.#handshake = options.handshake
     this.#idempotency = resolveIdempotency(options.idempotency, provider.name, handlerTimeout, this.#now)
-    this.#run = new HandlerRun(handlerTimeout, this.#idempotency)
+    this.#run = new HandlerRun(handlerTimeout, this.#idempotency, { endpoint: options.endpoint ?? provider.name, provider: provider.name })
     if (options.endpoint !== undefined && (typeof options.endpoint !== 'string' || options.endpoint === '')) throw new TypeError('"endpoint" must be a non-empty string')
     this.#endpoint = options.endpoint ?? provider.name
     this.#singleHeaders = [...new Set(['authorization', ...provider.verifiers.flatMap((verifier) => verifier.headers ?? [])])]
@@ -301,11 +302,18 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
    * claim → dispatch. After `close()` began it answers 503 without reading anything.
    */
   receive (body: Uint8Array, headers: HeaderSource, options: ReceiveOptions<C> = {}): Promise<Outcome<E>> {
-    return this.#closing ? this.#refuseWhileClosing(options) : this.#receive(body, headers, options, true)
+    return this.#traced(body, headers, options, true)
   }
 
   [receivePrechecked] (body: Uint8Array, headers: HeaderSource, options: ReceiveOptions<C>): Promise<Outcome<E>> {
-    return this.#closing ? this.#refuseWhileClosing(options) : this.#receive(body, headers, options, false)
+    return this.#traced(body, headers, options, false)
+  }
+
+  /** The delivery, published on the `hookgate:receive` tracing channel while someone subscribes to it. */
+  #traced (body: Uint8Array, headers: HeaderSource, options: ReceiveOptions<C>, checkEntity: boolean): Promise<Outcome<E>> {
+    if (!receiveChannel.hasSubscribers) return this.#closing ? this.#refuseWhileClosing(options) : this.#receive(body, headers, options, checkEntity, undefined)
+    const delivery: ReceiveMessage = { endpoint: this.#endpoint, provider: this.provider.name }
+    return receiveChannel.tracePromise(async () => await (this.#closing ? this.#refuseWhileClosing(options) : this.#receive(body, headers, options, checkEntity, delivery)), delivery)
   }
 
   #refuseWhileClosing (options: ReceiveOptions<C>): Promise<Outcome<E>> {
@@ -323,7 +331,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     await this.#run.close()
   }
 
-  async #receive (body: Uint8Array, headers: HeaderSource, options: ReceiveOptions<C>, checkEntity: boolean): Promise<Outcome<E>> {
+  async #receive (body: Uint8Array, headers: HeaderSource, options: ReceiveOptions<C>, checkEntity: boolean, delivery: ReceiveMessage | undefined): Promise<Outcome<E>> {
     this.#inFlight++
     try {
       const log = options.log ?? silentLogger
@@ -402,7 +410,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
         const event = events[i] as E
         const route = routes[i]
         if (route === undefined) {
-          log.info({ eventId: event.id, type: event.type }, 'webhook acknowledged: no handler for its type')
+          log.info({ eventId: event.id, type: event.type, endpoint: this.#endpoint, provider: this.provider.name }, 'webhook acknowledged: no handler for its type')
           this.#notify(this.#onEvent, event, options, log)
           continue
         }
@@ -411,7 +419,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
         if (claim instanceof HookgateError) return this.reject(claim, options, events)
         if (claim?.state === 'done') {
           duplicates++
-          log.info({ eventId: event.id, type: event.type }, 'webhook duplicate: already handled')
+          log.info({ eventId: event.id, type: event.type, endpoint: this.#endpoint, provider: this.provider.name }, 'webhook duplicate: already handled')
           continue
         }
         if (claim?.state === 'running') {
@@ -420,7 +428,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
         }
         // Settled under the key it was claimed by: the handler may change the event it is given.
         const held = claim === undefined ? undefined : { key: key as string, token: claim.token }
-        let failure = this.#run.run(route, event, options.context as C, held, log)
+        let failure = this.#run.run(route, event, options.context as C, held, log, delivery)
         if (failure instanceof Promise) failure = await failure
         if (held !== undefined) await this.#run.record(held, failure, event, log)
         if (failure !== undefined) return this.reject(failure, options, events)
@@ -480,6 +488,9 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
       // The endpoint and the sender in every line: one app often has several webhook routes.
       if (error.statusCode >= 500) {
         log.error({ code: error.code, reason: error.reason, eventId: error.eventId, endpoint: this.#endpoint, provider: this.provider.name, err: error.cause ?? error }, 'webhook failed')
+      } else if (error.code === 'HOOKGATE_DELIVERY_IN_PROGRESS') {
+        // A sender's quick retry, or a second instance: not a fault of anyone's.
+        log.info({ code: error.code, reason: error.reason, eventId: error.eventId, endpoint: this.#endpoint, provider: this.provider.name }, 'webhook refused')
       } else {
         log.warn({ code: error.code, reason: error.reason, eventId: error.eventId, endpoint: this.#endpoint, provider: this.provider.name }, 'webhook refused')
       }
@@ -487,6 +498,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
       // A logger that throws must not change the reply, nor take the process down on the way.
     }
     this.#notify(this.#onRejected, error, options, log)
+    if (refusedChannel.hasSubscribers) refusedChannel.publish({ endpoint: this.#endpoint, provider: this.provider.name, error } satisfies RefusedMessage)
     const body = error.errors === undefined
       ? { code: error.code, message: error.message }
       : { code: error.code, message: error.message, errors: error.errors }

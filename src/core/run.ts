@@ -4,6 +4,7 @@ import type { ClaimResult, ResolvedIdempotency } from './idempotency.js'
 import { StoreFullError } from './memory-store.js'
 import type { DataValidator } from './schemas.js'
 import type { StandardValidator } from './standard-schema.js'
+import { handlerChannel, type ReceiveMessage } from './diagnostics.js'
 import type { Handler, Logger, WebhookEvent } from './types.js'
 
 /**
@@ -39,7 +40,11 @@ export class HandlerRun<E extends WebhookEvent, C> {
   /** Handlers past their timeout that still run, each until it has ended and its result is recorded. */
   readonly #late = new Set<Promise<void>>()
 
-  constructor (handlerTimeout: number, idempotency: ResolvedIdempotency | undefined) {
+  /** The endpoint and provider named in diagnostics messages. */
+  readonly #where: { readonly endpoint: string, readonly provider: string }
+
+  constructor (handlerTimeout: number, idempotency: ResolvedIdempotency | undefined, where: { readonly endpoint: string, readonly provider: string }) {
+    this.#where = where
     this.#handlerTimeout = handlerTimeout
     this.#deadlines = handlerTimeout === Infinity ? undefined : new DeadlineQueue(handlerTimeout)
     this.#idempotency = idempotency
@@ -90,10 +95,12 @@ export class HandlerRun<E extends WebhookEvent, C> {
    * report. A handler past its timeout keeps running and keeps its claim (`held`), so a retry meanwhile
    * gets 409 rather than a second run; when it ends, the claim is completed or released as usual.
    */
-  run (route: Route<E, C>, event: E, context: C, held: HeldClaim | undefined, log: Logger): HookgateError | undefined | Promise<HookgateError | undefined> {
+  run (route: Route<E, C>, event: E, context: C, held: HeldClaim | undefined, log: Logger, delivery?: ReceiveMessage): HookgateError | undefined | Promise<HookgateError | undefined> {
     let result: unknown
     try {
-      result = route.handler(event, context)
+      result = handlerChannel.hasSubscribers
+        ? handlerChannel.tracePromise(async () => await route.handler(event, context), { ...this.#where, pattern: route.pattern, event, delivery })
+        : route.handler(event, context)
     } catch (err) {
       return handlerFailed(route, event, err)
     }

@@ -126,11 +126,31 @@ test('a genuine event with no handler is acknowledged and logged at info, or ref
   const ack = await setup().receiver.receive(body, signBackchannel(body, SECRET), { log })
   assert.equal(ack.status, 200)
   assert.deepEqual(ack.body, { ok: true, handled: 0, ignored: 1 })
-  assert.deepEqual(log.lines, [['info', { eventId: 'evt_1', type: 'inventory.updated' }, 'webhook acknowledged: no handler for its type']])
+  assert.deepEqual(log.lines, [['info', { eventId: 'evt_1', type: 'inventory.updated', endpoint: 'backchannel', provider: 'backchannel' }, 'webhook acknowledged: no handler for its type']])
 
   const refused = await setup({ unknownEvents: 'refuse' }).receiver.receive(body, signBackchannel(body, SECRET))
   assert.equal(refused.status, 422)
   assert.equal(refused.error?.code, 'HOOKGATE_EVENT_UNKNOWN')
+})
+
+test('log levels by class: a forgery at warn, a delivery of a running event (409) and a duplicate at info, each with endpoint, provider and event id, never the body', async () => {
+  const log = recordingLogger()
+  let release: () => void = () => {}
+  const receiver = createReceiver(backchannel({ secret: SECRET }), { endpoint: '/wh' }).on('order.*', async () => { await new Promise<void>((resolve) => { release = resolve }) })
+  const first = receiver.receive(BODY, signBackchannel(BODY, SECRET), { log })
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.equal((await receiver.receive(BODY, signBackchannel(BODY, SECRET), { log })).status, 409)
+  release()
+  assert.equal((await first).status, 200)
+  assert.equal((await receiver.receive(BODY, signBackchannel(BODY, SECRET), { log })).status, 200)
+  assert.equal((await receiver.receive(BODY, signBackchannel(BODY, 'wrong'), { log })).status, 401)
+  const where = { endpoint: '/wh', provider: 'backchannel' }
+  assert.deepEqual(log.lines.map(([level, fields, msg]) => [level, msg, fields.code, fields.eventId, fields.endpoint, fields.provider]), [
+    ['info', 'webhook refused', 'HOOKGATE_DELIVERY_IN_PROGRESS', 'evt_1', where.endpoint, where.provider],
+    ['info', 'webhook duplicate: already handled', undefined, 'evt_1', where.endpoint, where.provider],
+    ['warn', 'webhook refused', 'HOOKGATE_SIGNATURE_INVALID', undefined, where.endpoint, where.provider]
+  ])
+  assert.ok(log.lines.every(([, fields]) => !JSON.stringify(fields).includes('order_id')), 'no body in a log line')
 })
 
 test('a handler that throws or rejects answers 500, logs the error and is not retried by hookgate', async () => {
