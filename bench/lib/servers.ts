@@ -23,6 +23,7 @@ export const SERVERS: readonly ServerSpec[] = [
   { name: 'optimum', role: 'optimum', scheme: 'backchannel', optimum: 'optimum', description: 'hand-written Fastify: buffer parser, createHmac + timingSafeEqual, JSON.parse, precompiled ajv, Map' },
   { name: 'optimum-plus-1500ns', role: 'calibration', scheme: 'backchannel', optimum: 'optimum', description: 'the optimum plus 1.5 µs of busy work per accepted request: how much a small per-request cost shows in these ratios', extraUs: CALIBRATION_EXTRA_US },
   { name: 'hookgate-backchannel', role: 'hookgate', scheme: 'backchannel', optimum: 'optimum', description: 'hookgate Fastify plugin, backchannel() preset' },
+  { name: 'hookgate-backchannel-otel', role: 'hookgate', scheme: 'backchannel', optimum: 'optimum', description: 'hookgate-backchannel with the OpenTelemetry SDK on (instrumentHookgate(): spans and metrics recorded, not exported): the cost of observability per request' },
   { name: 'hookgate-backchannel-express', role: 'hookgate', scheme: 'backchannel', optimum: 'optimum', description: 'hookgate Express adapter (Express 5), backchannel() preset' },
   { name: 'hookgate-github-node', role: 'hookgate', scheme: 'github', optimum: 'optimum', description: 'hookgate node:http adapter, github() preset: the framework and scheme of the octokit peer' },
   { name: 'bread-optimum', role: 'optimum', scheme: 'bread', optimum: 'bread-optimum', description: 'hand-written Fastify: Basic, JWS header checks, jose flattenedVerify (key imported once), ce-* headers, JSON.parse, ajv, Map' },
