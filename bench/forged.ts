@@ -4,10 +4,10 @@
  * send it to a parse and a re-serialisation; whitespace to a strip and a second MAC), through
  * `createReceiver().receive()` in this process. Writes its section of bench/results.md.
  */
-import { readFileSync, writeFileSync } from 'node:fs'
 import { createReceiver } from 'hookgate/core'
 import { backchannel } from 'hookgate/providers'
 import { signBackchannel } from 'hookgate/testing'
+import { writeSection } from './lib/sections.js'
 import { pin } from './lib/spawn.js'
 import { timeAsync } from './lib/timing.js'
 
@@ -49,21 +49,11 @@ for (const bytes of SIZES) {
   }
 }
 
-const lines = [
-  '<!-- forged-bench -->',
-  '## Forged bodies against genuine ones',
-  '',
-  `_Written by \`npm run bench:forged\` (bench/forged.ts) on ${new Date().toISOString()}; \`npm run bench\` keeps this section._`,
-  '',
+writeSection('forged-bench', 'Forged bodies against genuine ones', 'npm run bench:forged', [
   'Backchannel through `createReceiver().receive()` (one handler, no schema, de-duplication off), in one process pinned to CPU 1: the median of five timed batches of 600 ms. Genuine: the bytes signed as sent (verify, parse, envelope, handler). Forged: the same bytes with a MAC that does not match. The compact-JSON fallback looks at bodies up to 64 KiB (`compactJsonFallback: { maxBytes }`); above that a forged body costs one MAC.',
   '',
   '| body | shape | genuine | forged | forged / genuine |',
   '|---|---|---:|---:|---:|',
-  ...rows,
-  '<!-- /forged-bench -->'
-]
-const resultsFile = new URL('./results.md', import.meta.url)
-const existing = readFileSync(resultsFile, 'utf8')
-const kept = existing.replace(/\n*<!-- forged-bench -->[\s\S]*<!-- \/forged-bench -->\n?/, '')
-writeFileSync(resultsFile, `${kept.trimEnd()}\n\n${lines.join('\n')}\n`)
+  ...rows
+])
 console.log('[forged bench] wrote its section of bench/results.md')

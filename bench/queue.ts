@@ -6,7 +6,6 @@
  * of bench/results.md.
  */
 import { execFileSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
 import type autocannon from 'autocannon'
 import type { WebhookEvent } from 'hookgate'
 import { signBackchannel } from 'hookgate/testing'
@@ -15,6 +14,7 @@ import { BACKCHANNEL_SECRET, EVENT_ID, typedBody } from './lib/fixtures.js'
 import { loadMeasured, type LoadResult } from './lib/load.js'
 import { pacedLoad, type PacedResult } from './lib/paced.js'
 import { bullmqCostAlone, dropBenchQueues } from './lib/queue-servers.js'
+import { writeSection } from './lib/sections.js'
 import { median } from './lib/timing.js'
 import { pin, spawnServer } from './lib/spawn.js'
 
@@ -123,12 +123,7 @@ await dropBenchQueues()
 
 const inlineMedian = median(rps.get(INLINE) ?? [])
 const cpuOf = (name: string): string => `${median((cpu.get(name) ?? []).map((c) => c.serverUs)).toFixed(0)} µs`
-const lines = [
-  '<!-- queue-bench -->',
-  '## Queue mode',
-  '',
-  `_Written by \`npm run bench:queue\` (bench/queue.ts) on ${new Date().toISOString()}; \`npm run bench\` keeps this section._`,
-  '',
+writeSection('queue-bench', 'Queue mode', 'npm run bench:queue', [
   `Throughput at 1 KiB: ${ROUNDS} interleaved rounds of ${SECONDS} s per server (after ${CONFIG.warmup} s of warm-up), each on a fresh process pinned to CPU 1, ${CONFIG.connections} connections, every request a new event. The queue servers only enqueue (\`workers: false\`: their workers would run elsewhere); Redis and PostgreSQL run on the same 2 cores. Goal: the BullMQ path at ≥ 0.5 × the inline path.`,
   '',
   '| server | median req/s | rounds | ratio to inline (median, min–max of rounds) | server CPU per request | Redis CPU per request | goal |',
@@ -151,11 +146,6 @@ const lines = [
     const { paced, burst } = latency.get(name) as { paced: PacedResult, burst: Load }
     const replies = Object.entries(paced.statuses).map(([code, count]) => `${count} × ${code}`).join(', ') + (paced.errors > 0 ? `, ${paced.errors} errors` : '')
     return `| ${name === INLINE ? `control: ${INLINE}` : name} | ${paced.p50.toFixed(1)} ms | ${paced.p99.toFixed(1)} ms | ${paced.max.toFixed(1)} ms | ${replies} | ${name === INLINE ? '' : paced.p99 < 20 && paced.errors === 0 ? 'met' : 'not met'} | ${burst.p99} ms |`
-  }),
-  '<!-- /queue-bench -->'
-]
-const resultsFile = new URL('./results.md', import.meta.url)
-const existing = readFileSync(resultsFile, 'utf8')
-const kept = existing.replace(/\n*<!-- queue-bench -->[\s\S]*<!-- \/queue-bench -->\n?/, '')
-writeFileSync(resultsFile, `${kept.trimEnd()}\n\n${lines.join('\n')}\n`)
+  })
+])
 log('wrote its section of bench/results.md')

@@ -4,7 +4,7 @@
  * undecided, profiles each goal whose median misses; then writes
  * bench/results.md, bench/chart.svg and docs/benchmarks.md from the numbers.
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { analyse, type Samples } from './lib/analyse.js'
 import { throughputChart } from './lib/chart.js'
 import { checkServer } from './lib/check.js'
@@ -15,6 +15,7 @@ import { memoryRun, type MemoryResult } from './lib/memory.js'
 import { profileServer } from './lib/profile.js'
 import { benchmarksDoc, resultsMarkdown, type CheckOutcome, type ProfilePair } from './lib/report.js'
 import { requestSet } from './lib/requests.js'
+import { ownSections } from './lib/sections.js'
 import { SERVERS, type ServerSpec } from './lib/servers.js'
 import { pin, spawnServer, type ServerProcess } from './lib/spawn.js'
 import { WORKLOADS } from './lib/workloads.js'
@@ -164,9 +165,8 @@ try {
   const input = { date, totalSeconds: 0, pinned, checks: [...checks.values()], tables, goals, memory, profiles, micro, phases, settling }
   writeFileSync(new URL('./chart.svg', import.meta.url), throughputChart(tables, CONFIG.rounds))
   const totalSeconds = (Date.now() - started) / 1000
-  // The queue and forged-body sections are bench/queue.ts's and bench/forged.ts's: kept as they are.
-  const previous = readFileSync(new URL('./results.md', import.meta.url), 'utf8')
-  const kept = ['queue-bench', 'forged-bench'].map((name) => new RegExp(`<!-- ${name} -->[\\s\\S]*<!-- \\/${name} -->`).exec(previous)?.[0]).filter((section) => section !== undefined)
+  // The sections other scripts write (bench/queue.ts, bench/forged.ts) are kept as they are.
+  const kept = ownSections()
   writeFileSync(new URL('./results.md', import.meta.url), resultsMarkdown({ ...input, totalSeconds }) + kept.map((section) => `\n${section}\n`).join(''))
   writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), benchmarksDoc({ ...input, totalSeconds }))
   for (const goal of goals) log(`${goal.verdict.toUpperCase().padEnd(12)} ${goal.title}`)
