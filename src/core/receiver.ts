@@ -15,7 +15,7 @@ import { describePattern, EventRegistry, type EventPattern } from './registry.js
 import { compileDataValidator, createAjv, MAX_REPORTED_ISSUES, type DataValidator, type JsonSchema } from './schemas.js'
 import { isStandardSchema, standardValidator, type StandardOutcome } from './standard-schema.js'
 import { receiveChannel, refusedChannel, type ReceiveMessage, type RefusedMessage } from './diagnostics.js'
-import type { HandshakeOutcome, Handler, HeaderSource, InboundRequest, Logger, Outcome, Provider, Verifier, WebhookEvent } from './types.js'
+import type { HandshakeOutcome, Handler, HeaderSource, InboundRequest, Logger, Outcome, Provider, SenderReply, Verifier, WebhookEvent } from './types.js'
 import type { EventFor, EventMap, EventMapOf, EventWithSchema, OpenEventMap, SchemaLike, TypePattern } from './typing.js'
 
 /** Any handler, as stored: the typed overloads of `on()` are what callers see. */
@@ -363,7 +363,12 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
       }
       const opened = this.provider.envelope.open(parsed.value, request)
       if (opened instanceof HookgateError) return this.reject(opened, options)
-      let events = opened
+      if (!Array.isArray(opened)) {
+        const { reply } = opened as SenderReply
+        log.info({ endpoint: this.#endpoint, provider: this.provider.name, status: reply.status }, 'webhook handshake answered')
+        return reply.headers === undefined ? { status: reply.status, body: reply.body, events: [] } : { status: reply.status, body: reply.body, headers: reply.headers, events: [] }
+      }
+      let events = opened as readonly E[]
 
       // Sized at once: an empty array grown by push() costs a reallocation on every request.
       const routes = new Array<Route<E, C> | undefined>(events.length)

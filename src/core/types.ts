@@ -57,6 +57,24 @@ export interface Verifier {
 
 export type VerifyResult = HookgateError | { readonly parsed: unknown } | undefined
 
+/** An envelope that only ever reads events (or refuses): it answers no handshake in the body. */
+export type EventsEnvelope<E extends WebhookEvent = WebhookEvent> = Omit<Envelope<E>, 'open'> & {
+  open (payload: unknown, request: InboundRequest): readonly E[] | HookgateError
+}
+
+/**
+ * What an envelope answers, instead of events, to a sender's signed verification request or ping:
+ * after the signature was verified, without a handler, a claim or a queued job.
+ */
+export interface SenderReply {
+  readonly reply: {
+    readonly status: number
+    /** A JSON body; none for a 204. */
+    readonly body?: Readonly<Record<string, unknown>>
+    readonly headers?: Readonly<Record<string, string>>
+  }
+}
+
 /** Turns an authenticated, parsed body into the events it carries. */
 export interface Envelope<E extends WebhookEvent = WebhookEvent> {
   /** Whether a media type (lower-case, without parameters) can carry this envelope. */
@@ -71,8 +89,11 @@ export interface Envelope<E extends WebhookEvent = WebhookEvent> {
    * at startup: a source pattern would never match. @default false
    */
   readonly hasSource?: boolean
-  /** The events in the body, in order, or a refusal. */
-  open (payload: unknown, request: InboundRequest): readonly E[] | HookgateError
+  /**
+   * The events in the body, in order, or a refusal; or the sender's own answer to a verification
+   * request or ping it signed (Discord's PING, Slack's `url_verification`), given without any handler.
+   */
+  open (payload: unknown, request: InboundRequest): readonly E[] | HookgateError | SenderReply
 }
 
 /** A sender described as data: how its requests are verified and how its events are read. */
@@ -109,7 +130,8 @@ export interface HandshakeOutcome {
 /** What the core decided. An adapter writes this out and does nothing else. */
 export interface Outcome<E extends WebhookEvent = WebhookEvent> {
   readonly status: number
-  readonly body: ReplyBody
+  /** What hookgate answers; a sender's own reply (a handshake) when `events` is empty and `status` is 2xx; none for a 204. */
+  readonly body: ReplyBody | Readonly<Record<string, unknown>> | undefined
   readonly headers?: Readonly<Record<string, string>>
   /** The events that were verified and read, also when a later stage refused them. */
   readonly events: readonly E[]

@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer'
 import { HookgateError, refusal } from '../core/errors.js'
 import { headerEntries } from '../core/headers.js'
 import { isJsonMediaType, jsonMediaType } from '../core/media-type.js'
-import type { Envelope, HeaderSource, InboundRequest, WebhookEvent } from '../core/types.js'
+import type { EventsEnvelope, HeaderSource, InboundRequest, WebhookEvent } from '../core/types.js'
 import { parseRfc3339 } from '../verify/timestamp.js'
 
 export type CloudEventsMode = 'binary' | 'structured' | 'batch'
@@ -169,7 +169,7 @@ function fromObject (value: unknown, mode: CloudEventsMode, headers: HeaderSourc
  * body), structured mode (`application/cloudevents+json`) and batch mode
  * (`application/cloudevents-batch+json`, every event checked before any is dispatched).
  */
-export function cloudEventsEnvelope (options: CloudEventsEnvelopeOptions = {}): Envelope<CloudEvent> {
+export function cloudEventsEnvelope (options: CloudEventsEnvelopeOptions = {}): EventsEnvelope<CloudEvent> {
   const modes: ReadonlySet<CloudEventsMode> = new Set(options.modes ?? ['binary', 'structured', 'batch'])
   if (modes.size === 0 || [...modes].some((m) => m !== 'binary' && m !== 'structured' && m !== 'batch')) {
     throw new TypeError('"modes" must list one or more of "binary", "structured", "batch"')

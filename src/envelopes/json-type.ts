@@ -1,5 +1,5 @@
 import { refusal, type HookgateError } from '../core/errors.js'
-import type { Envelope, InboundRequest, WebhookEvent } from '../core/types.js'
+import type { EventsEnvelope, InboundRequest, WebhookEvent } from '../core/types.js'
 import { parseRfc3339 } from '../verify/timestamp.js'
 
 /** An event sent as a plain JSON object (Backchannel, Stripe, GitHub, Shopify, Slack, Standard Webhooks). */
@@ -98,7 +98,7 @@ function stringValue (value: unknown): string | undefined {
  * Reads a plain JSON event. By default Backchannel's shape: `{ "id", "type", "data": {…},
  * "created_at"? }` (`created` accepted too); every location is configurable for other senders.
  */
-export function jsonTypeEnvelope (options: JsonTypeEnvelopeOptions = {}): Envelope<JsonTypeEvent> {
+export function jsonTypeEnvelope (options: JsonTypeEnvelopeOptions = {}): EventsEnvelope<JsonTypeEvent> {
   const { maxAge } = options
   if (maxAge !== undefined && (typeof maxAge !== 'number' || !(maxAge > 0) || !Number.isFinite(maxAge))) {
     throw new TypeError('"maxAge" must be a positive number of seconds')

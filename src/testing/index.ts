@@ -2,3 +2,4 @@ export { signBackchannel, backchannelRequest, type BackchannelHeaders } from './
 export type { SignedRequest, TestBody } from './body.js'
 export { signBread, breadRequest, type SignBreadOptions, type BreadHeaders } from './bread.js'
 export { signGithub, signShopify, signSlack, signStandardWebhooks, signStripe, type SenderHeaders } from './senders.js'
+export { signDiscord, signSendGrid } from './public-key.js'

@@ -7,7 +7,7 @@ import { compactDifference, compactForm } from './compact-json.js'
 import { secretProvider, type SecretSource } from './secrets.js'
 import { signatureParser, type SignatureFormat } from './signature-header.js'
 import { signedContent, type SignedContentTemplate } from './signed-content.js'
-import { checkTolerance, parseRfc3339, toleranceOption } from './timestamp.js'
+import { checkTolerance, timestampParser, toleranceOption } from './timestamp.js'
 
 export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512'
 export type SignatureEncoding = 'hex' | 'base64' | 'base64url'
@@ -89,12 +89,6 @@ function keyTransform (prefix: string | undefined, encoding: 'utf8' | 'base64'):
     }
     return key
   }
-}
-
-function timestampParser (unit: 's' | 'ms' | 'iso'): (value: string) => number | undefined {
-  if (unit === 'iso') return parseRfc3339
-  const scale = unit === 's' ? 1000 : 1
-  return (value) => /^\d{1,16}$/.test(value) ? Number(value) * scale : undefined
 }
 
 /**

@@ -39,3 +39,10 @@ export function toleranceOption (value: number | undefined, fallback: number, op
   }
   return tolerance
 }
+
+/** Reads a timestamp written as Unix seconds (`s`), milliseconds (`ms`) or RFC 3339 (`iso`), in ms. */
+export function timestampParser (unit: 's' | 'ms' | 'iso'): (value: string) => number | undefined {
+  if (unit === 'iso') return parseRfc3339
+  const scale = unit === 's' ? 1000 : 1
+  return (value) => /^\d{1,16}$/.test(value) ? Number(value) * scale : undefined
+}

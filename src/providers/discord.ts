@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto'
+import { refusal, type HookgateError } from '../core/errors.js'
+import type { Envelope, InboundRequest, Provider, SenderReply, WebhookEvent } from '../core/types.js'
+import { publicKeyVerifier, type PublicKeyInput } from '../verify/public-key.js'
+import { parseRfc3339, toleranceOption } from '../verify/timestamp.js'
+import { onlyKnownOptions } from './known-options.js'
+
+/**
+ * One Discord webhook event (`APPLICATION_AUTHORIZED`, `ENTITLEMENT_CREATE`, …): `data` is the
+ * event's `data`. Discord gives these events no id: `id` is the SHA-256 of the signed body, the same
+ * for a redelivery of the same bytes.
+ */
+export interface DiscordEvent<TData = unknown> extends WebhookEvent<TData> {
+  /** The application the event is for (`application_id`). */
+  readonly applicationId: string
+  /** When the event happened, in Unix seconds (`event.timestamp`). */
+  readonly createdAt: number | undefined
+}
+
+export interface DiscordOptions {
+  /** The application's public key, as the Developer Portal shows it: 64 hex characters (or PEM, a JWK). */
+  publicKey: PublicKeyInput | readonly PublicKeyInput[]
+  /** Largest distance of `X-Signature-Timestamp` from now, in seconds. @default 300 */
+  tolerance?: number
+}
+
+const MAX_KEY_LENGTH = 256
+
+function isObject (value: unknown): value is Readonly<Record<string, unknown>> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+/**
+ * `{ version, application_id, type, event? }`: type 0 is Discord's PING, answered 204 and never
+ * dispatched; type 1 an event, dispatched on `event.type`.
+ */
+function discordEnvelope (): Envelope<DiscordEvent> {
+  return {
+    accepts: (mediaType) => mediaType === 'application/json',
+    open (payload: unknown, request: InboundRequest): readonly DiscordEvent[] | HookgateError | SenderReply {
+      if (!isObject(payload)) return refusal('HOOKGATE_ENVELOPE_INVALID', { reason: 'a Discord delivery is a JSON object' })
+      if (payload.type === 0) return { reply: { status: 204 } }
+      const event = payload.event
+      const applicationId = payload.application_id
+      if (payload.type !== 1 || !isObject(event)) return refusal('HOOKGATE_ENVELOPE_INVALID', { reason: 'not a Discord webhook event (type 1 with an event object) nor a PING' })
+      const id = `sha256:${createHash('sha256').update(request.body).digest('hex')}`
+      const type = event.type
+      if (typeof type !== 'string' || type === '' || type.length > MAX_KEY_LENGTH) return refusal('HOOKGATE_ENVELOPE_INVALID', { eventId: id, reason: 'the event type is missing' })
+      const ms = typeof event.timestamp === 'string' ? parseRfc3339(event.timestamp) : undefined
+      return [{ id, type, data: event.data ?? {}, applicationId: typeof applicationId === 'string' ? applicationId : '', createdAt: ms === undefined ? undefined : Math.floor(ms / 1000) }]
+    }
+  }
+}
+
+/**
+ * Discord's webhook events (the Developer Portal's "Webhook Events URL"): `X-Signature-Ed25519`, the
+ * hex Ed25519 signature of `X-Signature-Timestamp` followed by the raw body, verified with the
+ * application's public key; the timestamp within 300 s. Discord's PING (type 0), sent when the URL
+ * is saved, is answered 204 once its signature verifies, as Discord requires; a bad signature gets
+ * 401, which Discord also probes for.
+ */
+export function discord (options: DiscordOptions): Provider<DiscordEvent> {
+  if (options === null || typeof options !== 'object') throw new TypeError('discord() needs { publicKey }')
+  onlyKnownOptions(options, 'discord()', ['publicKey', 'tolerance'])
+  if (options.publicKey === undefined) throw new TypeError('discord(): "publicKey" is required (the application\'s public key)')
+  return Object.freeze({
+    name: 'discord',
+    verifiers: Object.freeze([publicKeyVerifier({
+      header: 'x-signature-ed25519',
+      algorithm: 'ed25519',
+      keys: options.publicKey,
+      encoding: 'hex',
+      signedContent: '{timestamp}{body}',
+      timestamp: { header: 'x-signature-timestamp', unit: 's', tolerance: toleranceOption(options.tolerance, 300, 'tolerance') }
+    })]),
+    envelope: discordEnvelope()
+  })
+}
