@@ -57,10 +57,11 @@ const consoleLogger: Logger = {
 }
 
 function write (response: ServerResponse, outcome: Outcome | HandshakeOutcome, close: boolean): void {
-  const text = 'body' in outcome && outcome.body !== undefined ? JSON.stringify(outcome.body) : ''
+  const body = 'body' in outcome ? outcome.body : undefined
+  const text = typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body)
   // A 204 carries no body, and no Content-Length either.
   const headers: Record<string, string | number> = outcome.status === 204 ? { ...outcome.headers } : { ...outcome.headers, 'content-length': Buffer.byteLength(text) }
-  if (text !== '') headers['content-type'] = 'application/json; charset=utf-8'
+  if (text !== '' && headers['content-type'] === undefined) headers['content-type'] = 'application/json; charset=utf-8'
   // A refusal sent before the body was read in full closes the connection, so the sender stops
   // streaming instead of the server reading (and discarding) the rest.
   if (close) {

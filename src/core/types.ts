@@ -69,8 +69,8 @@ export type EventsEnvelope<E extends WebhookEvent = WebhookEvent> = Omit<Envelop
 export interface SenderReply {
   readonly reply: {
     readonly status: number
-    /** A JSON body; none for a 204. */
-    readonly body?: Readonly<Record<string, unknown>>
+    /** A JSON body, or text (give its `content-type` in `headers`); none for a 204. */
+    readonly body?: Readonly<Record<string, unknown>> | string
     readonly headers?: Readonly<Record<string, string>>
   }
 }
@@ -131,7 +131,7 @@ export interface HandshakeOutcome {
 export interface Outcome<E extends WebhookEvent = WebhookEvent> {
   readonly status: number
   /** What hookgate answers; a sender's own reply (a handshake) when `events` is empty and `status` is 2xx; none for a 204. */
-  readonly body: ReplyBody | Readonly<Record<string, unknown>> | undefined
+  readonly body: ReplyBody | Readonly<Record<string, unknown>> | string | undefined
   readonly headers?: Readonly<Record<string, string>>
   /** The events that were verified and read, also when a later stage refused them. */
   readonly events: readonly E[]

@@ -1,0 +1,111 @@
+// Paddle, Intercom, Linear and Twitch EventSub: each signed as the sender documents it (Paddle's
+// own SDK checks the same signature), a one-byte change refused, and Twitch's signed handshakes
+// answered without a handler.
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createHmac, randomUUID } from 'node:crypto'
+import { Paddle } from '@paddle/paddle-node-sdk'
+import Fastify from 'fastify'
+import hookgate from '../../src/index.js'
+import { createReceiver } from '../../src/core/receiver.js'
+import type { Provider, WebhookEvent } from '../../src/core/types.js'
+import { intercom, linear, paddle, twitch } from '../../src/providers/index.js'
+
+const hmac = (algorithm: 'sha1' | 'sha256', secret: string, text: string): string => createHmac(algorithm, secret).update(text).digest('hex')
+
+async function deliver (provider: Provider, body: string, headers: Record<string, string>): Promise<{ status: number, seen: WebhookEvent[], body: unknown }> {
+  const seen: WebhookEvent[] = []
+  const receiver = createReceiver(provider).on('*', (event) => { seen.push(event) })
+  const outcome = await receiver.receive(Buffer.from(body), { 'content-type': 'application/json', ...headers })
+  return { status: outcome.status, seen, body: outcome.body }
+}
+
+describe('paddle', () => {
+  const secret = 'pdl_ntfset_01gkpjp8bkm3tm53kdgkx6sms7_6h3qd3uFSi9YCD3OLYAShQI90XTI5vEI'
+  const body = JSON.stringify({ event_id: 'evt_01h8bzakzx3hm2fmen703n5q45', event_type: 'transaction.completed', occurred_at: new Date().toISOString(), notification_id: 'ntf_1', data: { id: 'txn_1' } })
+
+  test('what Paddle\'s own SDK accepts, hookgate accepts; a changed byte or an old ts is refused', async () => {
+    const ts = Math.floor(Date.now() / 1000)
+    const signature = `ts=${ts};h1=${hmac('sha256', secret, `${ts}:${body}`)}`
+    assert.equal(await new Paddle('test_key').webhooks.isSignatureValid(body, secret, signature), true)
+    const ok = await deliver(paddle({ secret }), body, { 'paddle-signature': signature })
+    assert.equal(ok.status, 200)
+    assert.deepEqual(ok.seen.map((e) => [e.id, e.type, e.data]), [['evt_01h8bzakzx3hm2fmen703n5q45', 'transaction.completed', { id: 'txn_1' }]])
+    assert.equal((await deliver(paddle({ secret }), body.replace('txn_1', 'txn_2'), { 'paddle-signature': signature })).status, 401)
+    const old = ts - 60
+    assert.equal((await deliver(paddle({ secret }), body, { 'paddle-signature': `ts=${old};h1=${hmac('sha256', secret, `${old}:${body}`)}` })).status, 401, 'Paddle\'s 5 s, as its SDK')
+    assert.equal((await deliver(paddle({ secret, tolerance: 120 }), body, { 'paddle-signature': `ts=${old};h1=${hmac('sha256', secret, `${old}:${body}`)}` })).status, 200)
+  })
+})
+
+describe('intercom', () => {
+  test('X-Hub-Signature: sha1=<hex> over the body; id, topic and data from the notification', async () => {
+    const secret = 'intercom-client-secret'
+    const body = JSON.stringify({ type: 'notification_event', id: 'notif_1', topic: 'conversation.user.created', created_at: 1733600000, data: { item: { id: 'c1' } } })
+    const ok = await deliver(intercom({ secret }), body, { 'x-hub-signature': `sha1=${hmac('sha1', secret, body)}` })
+    assert.equal(ok.status, 200)
+    assert.deepEqual(ok.seen.map((e) => [e.id, e.type, e.data]), [['notif_1', 'conversation.user.created', { item: { id: 'c1' } }]])
+    assert.equal((await deliver(intercom({ secret }), `${body} `, { 'x-hub-signature': `sha1=${hmac('sha1', secret, body)}` })).status, 401)
+  })
+})
+
+describe('linear', () => {
+  test('Linear-Signature: <hex> over the body; id from Linear-Delivery, type from type and action', async () => {
+    const secret = 'lin_wh_secret'
+    const body = JSON.stringify({ action: 'create', type: 'Issue', data: { id: 'i1', title: 'Bug' }, url: 'https://linear.app/x', createdAt: '2024-12-07T19:00:00.000Z', webhookTimestamp: 1733598000000 })
+    const ok = await deliver(linear({ secret }), body, { 'linear-signature': hmac('sha256', secret, body), 'linear-delivery': '234d1a4e-b617-4388-90fe-adc3633d6b72' })
+    assert.equal(ok.status, 200)
+    assert.deepEqual(ok.seen.map((e) => [e.id, e.type]), [['234d1a4e-b617-4388-90fe-adc3633d6b72', 'Issue.create']])
+    assert.equal((await deliver(linear({ secret }), body, { 'linear-signature': hmac('sha256', 'other', body), 'linear-delivery': 'd1' })).status, 401)
+  })
+})
+
+describe('twitch', () => {
+  const secret = 'twitch-subscription-secret'
+  function signed (type: string, body: string, timestamp = new Date().toISOString()): Record<string, string> {
+    const id = randomUUID()
+    return {
+      'content-type': 'application/json',
+      'twitch-eventsub-message-id': id,
+      'twitch-eventsub-message-timestamp': timestamp,
+      'twitch-eventsub-message-type': type,
+      'twitch-eventsub-message-signature': `sha256=${hmac('sha256', secret, `${id}${timestamp}${body}`)}`
+    }
+  }
+  const subscription = { id: 'sub_1', type: 'channel.follow', version: '2', status: 'enabled' }
+
+  test('a notification is an event: id from the message id, type from the subscription, data its event', async () => {
+    const body = JSON.stringify({ subscription, event: { user_id: 'u1', broadcaster_user_id: 'b1' } })
+    const ok = await deliver(twitch({ secret }), body, signed('notification', body))
+    assert.equal(ok.status, 200)
+    assert.deepEqual(ok.seen.map((e) => [e.type, e.data]), [['channel.follow', { user_id: 'u1', broadcaster_user_id: 'b1' }]])
+    assert.equal((await deliver(twitch({ secret }), body, signed('notification', body, new Date(Date.now() - 11 * 60_000).toISOString()))).status, 401, 'older than 10 minutes')
+  })
+
+  test('the signed verification challenge is answered as text/plain, a revocation with 204, on Fastify and node:http; neither reaches a handler', async (t) => {
+    const challenge = JSON.stringify({ challenge: 'pogchamp-kappa-360noscope-vohiyo', subscription: { ...subscription, status: 'webhook_callback_verification_pending' } })
+    const revocation = JSON.stringify({ subscription: { ...subscription, status: 'authorization_revoked' } })
+    let ran = 0
+    const app = Fastify()
+    t.after(() => app.close())
+    await app.register(hookgate)
+    app.webhooks('/twitch', twitch({ secret })).on('*', () => { ran++ })
+    const verify = await app.inject({ method: 'POST', url: '/twitch', headers: signed('webhook_callback_verification', challenge), payload: challenge })
+    assert.equal(verify.statusCode, 200)
+    assert.equal(verify.body, 'pogchamp-kappa-360noscope-vohiyo')
+    assert.match(String(verify.headers['content-type']), /^text\/plain/)
+    assert.equal((await app.inject({ method: 'POST', url: '/twitch', headers: signed('revocation', revocation), payload: revocation })).statusCode, 204)
+    const forged = { ...signed('webhook_callback_verification', challenge), 'twitch-eventsub-message-signature': `sha256=${'0'.repeat(64)}` }
+    assert.equal((await app.inject({ method: 'POST', url: '/twitch', headers: forged, payload: challenge })).statusCode, 401)
+    const { webhooks } = await import('../../src/adapters/node.js')
+    const { createServer } = await import('node:http')
+    const server = createServer(webhooks(twitch({ secret }), { log: { debug () {}, info () {}, warn () {}, error () {} } }).on('*', () => { ran++ }))
+    await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+    t.after(() => { server.close() })
+    const res = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/`, { method: 'POST', headers: signed('webhook_callback_verification', challenge), body: challenge })
+    assert.equal(res.status, 200)
+    assert.equal(await res.text(), 'pogchamp-kappa-360noscope-vohiyo')
+    assert.match(res.headers.get('content-type') ?? '', /^text\/plain/)
+    assert.equal(ran, 0)
+  })
+})
