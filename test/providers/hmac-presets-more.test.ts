@@ -9,7 +9,7 @@ import Fastify from 'fastify'
 import hookgate from '../../src/index.js'
 import { createReceiver } from '../../src/core/receiver.js'
 import type { Provider, WebhookEvent } from '../../src/core/types.js'
-import { intercom, linear, paddle, twitch } from '../../src/providers/index.js'
+import { hubspot, intercom, linear, paddle, square, twitch, zoom } from '../../src/providers/index.js'
 
 const hmac = (algorithm: 'sha1' | 'sha256', secret: string, text: string): string => createHmac(algorithm, secret).update(text).digest('hex')
 
@@ -107,5 +107,62 @@ describe('twitch', () => {
     assert.equal(await res.text(), 'pogchamp-kappa-360noscope-vohiyo')
     assert.match(res.headers.get('content-type') ?? '', /^text\/plain/)
     assert.equal(ran, 0)
+  })
+})
+
+describe('square', () => {
+  test('X-Square-HmacSha256-Signature: base64 HMAC of the registered notification URL and the body', async () => {
+    const secret = 'square-signature-key'
+    const notificationUrl = 'https://example.com/webhooks/square'
+    const body = JSON.stringify({ merchant_id: 'm1', type: 'payment.updated', event_id: 'e7a6d9c2-0000-4000-8000-000000000001', created_at: '2024-12-07T19:00:00Z', data: { type: 'payment', id: 'p1', object: {} } })
+    const signature = createHmac('sha256', secret).update(notificationUrl + body).digest('base64')
+    const ok = await deliver(square({ secret, notificationUrl }), body, { 'x-square-hmacsha256-signature': signature })
+    assert.equal(ok.status, 200)
+    assert.deepEqual(ok.seen.map((e) => [e.id, e.type]), [['e7a6d9c2-0000-4000-8000-000000000001', 'payment.updated']])
+    assert.equal((await deliver(square({ secret, notificationUrl: `${notificationUrl}/` }), body, { 'x-square-hmacsha256-signature': signature })).status, 401, 'another URL')
+    assert.throws(() => square({ secret, notificationUrl: '/relative' }), /"notificationUrl" must be/)
+  })
+})
+
+describe('hubspot', () => {
+  test('X-HubSpot-Signature-v3 over POST, the URL, the body and the timestamp; each event of the batch on its own', async () => {
+    const secret = 'hubspot-client-secret'
+    const url = 'https://example.com/webhooks/hubspot'
+    const body = JSON.stringify([
+      { eventId: 100, subscriptionId: 1, portalId: 9, occurredAt: 1733600000000, subscriptionType: 'contact.creation', attemptNumber: 0, objectId: 123 },
+      { eventId: 101, subscriptionId: 2, portalId: 9, occurredAt: 1733600000500, subscriptionType: 'deal.propertyChange', attemptNumber: 0, objectId: 456, propertyName: 'amount' }
+    ])
+    const timestamp = String(Date.now())
+    const signature = createHmac('sha256', secret).update(`POST${url}${body}${timestamp}`).digest('base64')
+    const ok = await deliver(hubspot({ secret, url }), body, { 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': timestamp })
+    assert.equal(ok.status, 200)
+    assert.deepEqual(ok.seen.map((e) => [e.id, e.type]), [['100', 'contact.creation'], ['101', 'deal.propertyChange']])
+    const old = String(Date.now() - 301_000)
+    assert.equal((await deliver(hubspot({ secret, url }), body, { 'x-hubspot-signature-v3': createHmac('sha256', secret).update(`POST${url}${body}${old}`).digest('base64'), 'x-hubspot-request-timestamp': old })).status, 401)
+  })
+})
+
+describe('zoom', () => {
+  const secret = 'zoom-secret-token'
+  function signed (body: string, ts = String(Math.floor(Date.now() / 1000))): Record<string, string> {
+    return { 'x-zm-request-timestamp': ts, 'x-zm-signature': `v0=${hmac('sha256', secret, `v0:${ts}:${body}`)}` }
+  }
+
+  test('events are dispatched on their name, with the payload as data, de-duplicated by the body\'s hash', async () => {
+    const body = JSON.stringify({ event: 'meeting.started', event_ts: 1733600000123, payload: { account_id: 'a1', object: { id: 'm1' } } })
+    const ok = await deliver(zoom({ secret }), body, signed(body))
+    assert.equal(ok.status, 200)
+    assert.deepEqual(ok.seen.map((e) => [e.type, e.data]), [['meeting.started', { account_id: 'a1', object: { id: 'm1' } }]])
+    assert.match(ok.seen[0]?.id ?? '', /^sha256:[0-9a-f]{64}$/)
+  })
+
+  test('the signed endpoint.url_validation is answered { plainToken, encryptedToken } without a handler; a forged one gets 401', async () => {
+    const body = JSON.stringify({ event: 'endpoint.url_validation', event_ts: 1733600000123, payload: { plainToken: 'qgg8vlvZRS6UYooatFL8Aw' } })
+    const ok = await deliver(zoom({ secret }), body, signed(body))
+    assert.equal(ok.status, 200)
+    assert.deepEqual(ok.body, { plainToken: 'qgg8vlvZRS6UYooatFL8Aw', encryptedToken: hmac('sha256', secret, 'qgg8vlvZRS6UYooatFL8Aw') })
+    assert.deepEqual(ok.seen, [])
+    assert.equal((await deliver(zoom({ secret }), body, { ...signed(body), 'x-zm-signature': `v0=${'0'.repeat(64)}` })).status, 401)
+    assert.throws(() => zoom({ secret: async () => 'x' } as never), /"secret" must be the app's Secret Token/)
   })
 })
