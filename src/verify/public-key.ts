@@ -109,8 +109,9 @@ export function publicKeyVerifier (options: PublicKeyOptions): Verifier {
 
   function decode (text: string): Buffer | undefined {
     const signature = Buffer.from(text, encoding)
-    // Only the canonical spelling: Node's decoders skip what is not in their alphabet.
-    const canonical = encoding === 'hex' ? /^[0-9a-fA-F]*$/.test(text) && text.length === signature.length * 2 : signature.toString(encoding) === text
+    // Only the canonical spelling (lower-case hex, as senders write it): Node's decoders skip what is
+    // not in their alphabet and read hex in either case, so one signature would have many spellings.
+    const canonical = encoding === 'hex' ? /^[0-9a-f]*$/.test(text) && text.length === signature.length * 2 : signature.toString(encoding) === text
     return canonical && signature.length > 0 ? signature : undefined
   }
 

@@ -9,7 +9,7 @@ import Fastify from 'fastify'
 import hookgate from '../../src/index.js'
 import { createReceiver } from '../../src/core/receiver.js'
 import type { Provider, WebhookEvent } from '../../src/core/types.js'
-import { hubspot, intercom, linear, paddle, square, twitch, zoom } from '../../src/providers/index.js'
+import { hubspot, intercom, linear, paddle, postmark, square, twitch, zoom } from '../../src/providers/index.js'
 
 const hmac = (algorithm: 'sha1' | 'sha256', secret: string, text: string): string => createHmac(algorithm, secret).update(text).digest('hex')
 
@@ -164,5 +164,19 @@ describe('zoom', () => {
     assert.deepEqual(ok.seen, [])
     assert.equal((await deliver(zoom({ secret }), body, { ...signed(body), 'x-zm-signature': `v0=${'0'.repeat(64)}` })).status, 401)
     assert.throws(() => zoom({ secret: async () => 'x' } as never), /"secret" must be the app's Secret Token/)
+  })
+})
+
+describe('postmark', () => {
+  test('Basic credentials only: the right pair → dispatched on RecordType; a wrong or missing pair → 401 with WWW-Authenticate', async () => {
+    const basicAuth = { username: 'hooks', password: 'a-long-random-password' }
+    const body = JSON.stringify({ RecordType: 'Bounce', ID: 42, Type: 'HardBounce', MessageID: 'm1', Email: 'x@example.com' })
+    const auth = (user: string, pass: string): Record<string, string> => ({ authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` })
+    const ok = await deliver(postmark({ basicAuth }), body, auth('hooks', 'a-long-random-password'))
+    assert.equal(ok.status, 200)
+    assert.deepEqual(ok.seen.map((e) => e.type), ['Bounce'])
+    assert.equal((await deliver(postmark({ basicAuth }), body, auth('hooks', 'wrong'))).status, 401)
+    assert.equal((await deliver(postmark({ basicAuth }), body, {})).status, 401)
+    assert.throws(() => postmark({} as never), /"basicAuth" is required/)
   })
 })

@@ -4,6 +4,7 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
+import fc from 'fast-check'
 import { verifyKey } from 'discord-interactions'
 import { EventWebhook } from '@sendgrid/eventwebhook'
 import Fastify from 'fastify'
@@ -171,4 +172,40 @@ describe('slack url_verification', () => {
     assert.equal((await receiver.receive(Buffer.from(body), signSlack(body, 'wrong', { timestamp: NOW }))).status, 401)
     assert.equal(ran, 0)
   })
+})
+
+describe('publicKeyVerifier properties', () => {
+  const schemes: Array<[string, PublicKeyOptions, (data: Buffer) => string]> = [
+    ['ed25519', { header: 'x-sig', algorithm: 'ed25519', keys: edHex, signedContent: '{timestamp}{body}', timestamp: { header: 'x-ts' } }, (data) => sign(null, data, ed.privateKey).toString('hex')],
+    ['ecdsa-p256', { header: 'x-sig', algorithm: 'ecdsa-p256', keys: ecSpki, encoding: 'base64', signedContent: '{timestamp}{body}', timestamp: { header: 'x-ts' } }, (data) => sign('sha256', data, ec.privateKey).toString('base64')]
+  ]
+  for (const [name, options, signWith] of schemes) {
+    test(`${name}: any single change to the body, the timestamp or the signature is refused; no input throws`, async () => {
+      const verifier = publicKeyVerifier(options)
+      const mutation = fc.oneof(
+        fc.record({ kind: fc.constant('body' as const), index: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
+        fc.record({ kind: fc.constant('timestamp' as const), delta: fc.integer({ min: -60, max: 60 }).filter((d) => d !== 0) }),
+        fc.record({ kind: fc.constant('signature' as const), index: fc.nat(), char: fc.constantFrom(...'0123456789abcdefABCDEF+/=') })
+      )
+      await fc.assert(fc.asyncProperty(fc.string({ minLength: 1, maxLength: 200 }), mutation, async (text, change) => {
+        const body = Buffer.from(text)
+        let ts = String(NOW)
+        let signature = signWith(Buffer.concat([Buffer.from(ts), body]))
+        assert.equal(verifier.verify(request(body, { 'x-sig': signature, 'x-ts': ts })), undefined)
+        if (change.kind === 'body') body[change.index % body.length] = (body[change.index % body.length] as number) ^ (1 << change.bit)
+        if (change.kind === 'timestamp') ts = String(NOW + change.delta)
+        if (change.kind === 'signature') {
+          const at = change.index % signature.length
+          if (signature[at] === change.char) return
+          signature = signature.slice(0, at) + change.char + signature.slice(at + 1)
+        }
+        const result = verifier.verify(request(body, { 'x-sig': signature, 'x-ts': ts })) as { code?: string } | undefined
+        assert.ok(result?.code === 'HOOKGATE_SIGNATURE_INVALID', `${JSON.stringify(change)} → ${result?.code ?? 'accepted'}`)
+      }), { numRuns: 300 })
+      await fc.assert(fc.asyncProperty(fc.string({ maxLength: 300 }), fc.string({ maxLength: 30 }), fc.uint8Array({ maxLength: 100 }), async (signature, ts, body) => {
+        const result = verifier.verify(request(Buffer.from(body), { 'x-sig': signature, 'x-ts': ts })) as { statusCode?: number } | undefined
+        assert.ok(result !== undefined && (result.statusCode ?? 0) >= 400 && (result.statusCode ?? 0) < 500)
+      }), { numRuns: 300 })
+    })
+  }
 })
