@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import { refusal, type HookgateError } from '../core/errors.js'
 import type { Envelope, InboundRequest, Provider, SenderReply, WebhookEvent } from '../core/types.js'
-import { publicKeyVerifier, type PublicKeyInput } from '../verify/public-key.js'
-import { parseRfc3339, toleranceOption } from '../verify/timestamp.js'
-import { onlyKnownOptions } from './known-options.js'
+import type { PublicKeyInput } from '../verify/public-key.js'
+import { parseRfc3339 } from '../verify/timestamp.js'
+import { publicKeyPreset } from './public-key-preset.js'
 
 /**
  * One Discord webhook event (`APPLICATION_AUTHORIZED`, `ENTITLEMENT_CREATE`, …): `data` is the
@@ -60,19 +60,11 @@ function discordEnvelope (): Envelope<DiscordEvent> {
  * 401, which Discord also probes for.
  */
 export function discord (options: DiscordOptions): Provider<DiscordEvent> {
-  if (options === null || typeof options !== 'object') throw new TypeError('discord() needs { publicKey }')
-  onlyKnownOptions(options, 'discord()', ['publicKey', 'tolerance'])
-  if (options.publicKey === undefined) throw new TypeError('discord(): "publicKey" is required (the application\'s public key)')
-  return Object.freeze({
-    name: 'discord',
-    verifiers: Object.freeze([publicKeyVerifier({
-      header: 'x-signature-ed25519',
-      algorithm: 'ed25519',
-      keys: options.publicKey,
-      encoding: 'hex',
-      signedContent: '{timestamp}{body}',
-      timestamp: { header: 'x-signature-timestamp', unit: 's', tolerance: toleranceOption(options.tolerance, 300, 'tolerance') }
-    })]),
-    envelope: discordEnvelope()
-  })
+  return publicKeyPreset('discord', options, {
+    header: 'x-signature-ed25519',
+    algorithm: 'ed25519',
+    encoding: 'hex',
+    signedContent: '{timestamp}{body}',
+    timestamp: { header: 'x-signature-timestamp' }
+  }, discordEnvelope(), 'the application\'s public key')
 }

@@ -1,8 +1,7 @@
 import type { Provider } from '../core/types.js'
 import { jsonArrayEnvelope, type BatchEvent } from '../envelopes/json-array.js'
-import { publicKeyVerifier, type PublicKeyInput } from '../verify/public-key.js'
-import { toleranceOption } from '../verify/timestamp.js'
-import { onlyKnownOptions } from './known-options.js'
+import type { PublicKeyInput } from '../verify/public-key.js'
+import { publicKeyPreset } from './public-key-preset.js'
 
 /** One SendGrid event (`delivered`, `open`, `bounce`, …): `id` is its `sg_event_id`, `data` the whole event object. */
 export type SendGridEvent<TData = Readonly<Record<string, unknown>>> = BatchEvent<TData>
@@ -21,19 +20,11 @@ export interface SendGridOptions {
  * each event is dispatched on its own `event` type and de-duplicated by its `sg_event_id`.
  */
 export function sendgrid (options: SendGridOptions): Provider<SendGridEvent> {
-  if (options === null || typeof options !== 'object') throw new TypeError('sendgrid() needs { publicKey }')
-  onlyKnownOptions(options, 'sendgrid()', ['publicKey', 'tolerance'])
-  if (options.publicKey === undefined) throw new TypeError('sendgrid(): "publicKey" is required (the Event Webhook\'s verification key)')
-  return Object.freeze({
-    name: 'sendgrid',
-    verifiers: Object.freeze([publicKeyVerifier({
-      header: 'x-twilio-email-event-webhook-signature',
-      algorithm: 'ecdsa-p256',
-      keys: options.publicKey,
-      encoding: 'base64',
-      signedContent: '{timestamp}{body}',
-      timestamp: { header: 'x-twilio-email-event-webhook-timestamp', unit: 's', tolerance: toleranceOption(options.tolerance, 300, 'tolerance') }
-    })]),
-    envelope: jsonArrayEnvelope({ id: 'sg_event_id', type: 'event', createdAt: { field: 'timestamp', unit: 's' } })
-  })
+  return publicKeyPreset('sendgrid', options, {
+    header: 'x-twilio-email-event-webhook-signature',
+    algorithm: 'ecdsa-p256',
+    encoding: 'base64',
+    signedContent: '{timestamp}{body}',
+    timestamp: { header: 'x-twilio-email-event-webhook-timestamp' }
+  }, jsonArrayEnvelope({ id: 'sg_event_id', type: 'event', createdAt: { field: 'timestamp', unit: 's' } }), 'the Event Webhook\'s verification key')
 }

@@ -1,7 +1,7 @@
-import type { HookgateError } from '../core/errors.js'
-import type { InboundRequest, Provider, SenderReply } from '../core/types.js'
+import type { Provider } from '../core/types.js'
 import type { JsonTypeEvent } from '../envelopes/json-type.js'
 import { toleranceOption } from '../verify/timestamp.js'
+import { withHandshake } from './handshake.js'
 import { hmacPreset, type SecretOptions } from './hmac-preset.js'
 
 /** A Slack Events API callback: `data` is the inner `event`, `type` its type (`app_mention`), `id` the `event_id`. */
@@ -20,16 +20,8 @@ export function slack (options: SecretOptions & { tolerance?: number }): Provide
     signedContent: 'v0:{timestamp}:{body}',
     timestamp: { header: 'x-slack-request-timestamp', unit: 's', tolerance: toleranceOption(options?.tolerance, 300, 'tolerance') }
   }, { id: { path: 'event_id' }, type: { path: 'event.type' }, data: { path: 'event' }, createdAt: ['event_time'] }, { options: ['tolerance'] })
-  const events = provider.envelope
-  return Object.freeze({
-    ...provider,
-    envelope: {
-      ...events,
-      open (payload: unknown, request: InboundRequest): readonly SlackEvent[] | HookgateError | SenderReply {
-        const challenge = (payload as { type?: unknown, challenge?: unknown } | null)?.type === 'url_verification' ? (payload as { challenge?: unknown }).challenge : undefined
-        if (typeof challenge === 'string' && challenge !== '' && challenge.length <= 1024) return { reply: { status: 200, body: { challenge } } }
-        return events.open(payload, request)
-      }
-    }
+  return withHandshake(provider, (payload) => {
+    const challenge = (payload as { type?: unknown, challenge?: unknown } | null)?.type === 'url_verification' ? (payload as { challenge?: unknown }).challenge : undefined
+    return typeof challenge === 'string' && challenge !== '' && challenge.length <= 1024 ? { reply: { status: 200, body: { challenge } } } : undefined
   })
 }

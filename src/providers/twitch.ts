@@ -1,7 +1,7 @@
-import type { HookgateError } from '../core/errors.js'
-import type { InboundRequest, Provider, SenderReply } from '../core/types.js'
+import type { Provider } from '../core/types.js'
 import type { JsonTypeEvent } from '../envelopes/json-type.js'
 import { toleranceOption } from '../verify/timestamp.js'
+import { withHandshake } from './handshake.js'
 import { hmacPreset, type SecretOptions } from './hmac-preset.js'
 
 /** A Twitch EventSub notification: `id` is `Twitch-Eventsub-Message-Id`, `type` the subscription's type (`channel.follow`), `data` its `event`. */
@@ -23,22 +23,12 @@ export function twitch (options: SecretOptions & { tolerance?: number }): Provid
     signedContent: '{header:twitch-eventsub-message-id}{timestamp}{body}',
     timestamp: { header: 'twitch-eventsub-message-timestamp', unit: 'iso', tolerance: toleranceOption(options?.tolerance, 600, 'tolerance') }
   }, { id: { header: 'twitch-eventsub-message-id' }, type: { path: 'subscription.type' }, data: { path: 'event' }, createdAt: [] }, { options: ['tolerance'] })
-  const events = provider.envelope
-  return Object.freeze({
-    ...provider,
-    envelope: {
-      ...events,
-      open (payload: unknown, request: InboundRequest): readonly TwitchEvent[] | HookgateError | SenderReply {
-        const kind = request.header('twitch-eventsub-message-type')
-        if (kind === 'webhook_callback_verification') {
-          const challenge = (payload as { challenge?: unknown } | null)?.challenge
-          if (typeof challenge === 'string' && challenge !== '' && challenge.length <= MAX_CHALLENGE) {
-            return { reply: { status: 200, body: challenge, headers: { 'content-type': 'text/plain; charset=utf-8' } } }
-          }
-        }
-        if (kind === 'revocation') return { reply: { status: 204 } }
-        return events.open(payload, request)
-      }
-    }
+  return withHandshake(provider, (payload, request) => {
+    const kind = request.header('twitch-eventsub-message-type')
+    if (kind === 'revocation') return { reply: { status: 204 } }
+    const challenge = kind === 'webhook_callback_verification' ? (payload as { challenge?: unknown } | null)?.challenge : undefined
+    return typeof challenge === 'string' && challenge !== '' && challenge.length <= MAX_CHALLENGE
+      ? { reply: { status: 200, body: challenge, headers: { 'content-type': 'text/plain; charset=utf-8' } } }
+      : undefined
   })
 }
