@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { withTimeout, type DeadLetter, type QueueEngine } from '../core/queue.js'
+import { SEND_USAGE, runSend } from './send.js'
 
 /** 10 s: an engine that has not answered by then is unreachable (its client would retry forever). */
 const DEFAULT_TIMEOUT_SECONDS = 10
@@ -45,10 +46,12 @@ function describe (letter: DeadLetter): string {
 }
 
 /**
- * The `hookgate` command: lists, replays and purges a queue's dead letters. Resolves the exit code;
+ * The `hookgate` command: lists, replays and purges a queue's dead letters; `sign` and `send` (see
+ * send.ts) sign test events as a sender would. Resolves the exit code;
  * writes results to `out` and problems to `err`.
  */
 export async function runCli (argv: readonly string[], out: (line: string) => void, err: (line: string) => void, open = openEngine): Promise<number> {
+  if (argv[0] === 'sign' || argv[0] === 'send') return await runSend(argv, out, err)
   let engine: QueueEngine | undefined
   try {
     const { values, positionals } = parseArgs({
@@ -58,6 +61,8 @@ export async function runCli (argv: readonly string[], out: (line: string) => vo
     })
     if (values.help === true) {
       out(USAGE)
+      out('')
+      out(SEND_USAGE)
       return 0
     }
     const [group, action, id, ...rest] = positionals

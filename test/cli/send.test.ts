@@ -1,0 +1,75 @@
+// `hookgate sign` and `hookgate send`: a preset's test signer from the command line, against a real
+// endpoint over HTTP; a forged request, a redelivery, a custom signer module.
+import { test, type TestContext } from 'node:test'
+import assert from 'node:assert/strict'
+import { generateKeyPairSync } from 'node:crypto'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Fastify from 'fastify'
+import hookgate from '../../src/index.js'
+import { runCli } from '../../src/cli/run.js'
+import { backchannel, discord, hmacPreset } from '../../src/providers/index.js'
+
+async function cli (...args: string[]): Promise<{ stdout: string, stderr: string, code: number }> {
+  let stdout = ''
+  let stderr = ''
+  const code = await runCli(args, (line) => { stdout += `${line}\n` }, (line) => { stderr += `${line}\n` })
+  return { stdout, stderr, code }
+}
+
+const SECRET = 'cli-send-secret'
+const dir = mkdtempSync(join(tmpdir(), 'hookgate-send-'))
+const ed = generateKeyPairSync('ed25519')
+const privateKeyFile = join(dir, 'discord.pem')
+writeFileSync(privateKeyFile, ed.privateKey.export({ format: 'pem', type: 'pkcs8' }))
+
+async function server (t: TestContext, ran: string[]): Promise<string> {
+  const app = Fastify()
+  t.after(() => app.close())
+  await app.register(hookgate)
+  app.webhooks('/backchannel', backchannel({ secret: SECRET })).on('*', (event) => { ran.push(`backchannel ${event.type}`) })
+  app.webhooks('/discord', discord({ publicKey: ed.publicKey })).on('*', (event) => { ran.push(`discord ${event.type}`) })
+  app.webhooks('/custom', hmacPreset('custom', { secret: SECRET }, { header: 'x-custom-signature' }, {})).on('*', (event) => { ran.push(`custom ${event.type}`) })
+  return await app.listen({ host: '127.0.0.1', port: 0 })
+}
+
+test('send signs with the preset\'s test signer and prints each reply; --repeat shows the duplicate; exit 0 on 2xx', async (t) => {
+  const ran: string[] = []
+  const url = await server(t, ran)
+  const sent = await cli('send', 'backchannel', `${url}/backchannel`, '--secret', SECRET, '--type', 'order.paid', '--data', '{"amount":5}', '--id', 'evt_cli', '--repeat', '2')
+  assert.equal(sent.code, 0, sent.stderr)
+  assert.deepEqual(sent.stdout.trim().split('\n'), ['200 {"ok":true,"handled":1}', '200 {"ok":true,"handled":0,"duplicates":1}'])
+  const event = join(dir, 'event.json')
+  writeFileSync(event, JSON.stringify({ version: 1, application_id: 'a', type: 1, event: { type: 'APPLICATION_AUTHORIZED', timestamp: new Date().toISOString(), data: {} } }))
+  assert.equal((await cli('send', 'discord', `${url}/discord`, '--private-key', privateKeyFile, '--event', event)).code, 0)
+  assert.deepEqual(ran, ['backchannel order.paid', 'discord APPLICATION_AUTHORIZED'])
+})
+
+test('--forge signs with a random key: 401 is the expected answer (exit 0), a 2xx fails (exit 1); a wrong secret without --forge exits 1', async (t) => {
+  const ran: string[] = []
+  const url = await server(t, ran)
+  const forged = await cli('send', 'backchannel', `${url}/backchannel`, '--secret', SECRET, '--type', 'order.paid', '--forge')
+  assert.equal(forged.code, 0)
+  assert.match(forged.stdout, /^401 .*HOOKGATE_SIGNATURE_INVALID/)
+  assert.equal((await cli('send', 'discord', `${url}/discord`, '--private-key', privateKeyFile, '--type', 'x', '--forge')).code, 0)
+  assert.equal((await cli('send', 'backchannel', `${url}/backchannel`, '--secret', 'wrong', '--type', 'order.paid')).code, 1)
+  assert.deepEqual(ran, [])
+})
+
+test('sign prints the headers for curl; a custom preset signs through --signer; usage errors exit 2', async (t) => {
+  const signed = await cli('sign', 'backchannel', '--secret', SECRET, '--type', 'order.paid', '--id', 'evt_1')
+  assert.equal(signed.code, 0)
+  assert.match(signed.stdout, /^content-type: application\/json\nx-bc-signature: sha256=[0-9a-f]{64}\n$/)
+  const signerModule = join(dir, 'signer.mjs')
+  writeFileSync(signerModule, "import { createHmac } from 'node:crypto'\nexport default (body, { secret }) => ({ 'x-custom-signature': createHmac('sha256', secret).update(body).digest('hex') })\n")
+  const ran: string[] = []
+  const url = await server(t, ran)
+  assert.equal((await cli('send', 'custom', `${url}/custom`, '--signer', signerModule, '--secret', SECRET, '--type', 'thing.happened')).code, 0)
+  assert.deepEqual(ran, ['custom thing.happened'])
+  for (const args of [['sign', 'nope', '--secret', 's', '--type', 't'], ['sign', 'backchannel', '--type', 't'], ['send', 'backchannel', '--secret', 's', '--type', 't'], ['sign', 'backchannel', '--secret', 's']]) {
+    const { code, stderr } = await cli(...args)
+    assert.equal(code, 2, args.join(' '))
+    assert.match(stderr, /usage: hookgate sign/)
+  }
+})
