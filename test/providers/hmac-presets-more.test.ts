@@ -9,7 +9,7 @@ import Fastify from 'fastify'
 import hookgate from '../../src/index.js'
 import { createReceiver } from '../../src/core/receiver.js'
 import type { Provider, WebhookEvent } from '../../src/core/types.js'
-import { hubspot, intercom, linear, paddle, postmark, square, twitch, zoom } from '../../src/providers/index.js'
+import { hubspot, intercom, linear, mailgun, paddle, postmark, square, twitch, zoom } from '../../src/providers/index.js'
 
 const hmac = (algorithm: 'sha1' | 'sha256', secret: string, text: string): string => createHmac(algorithm, secret).update(text).digest('hex')
 
@@ -178,5 +178,30 @@ describe('postmark', () => {
     assert.equal((await deliver(postmark({ basicAuth }), body, auth('hooks', 'wrong'))).status, 401)
     assert.equal((await deliver(postmark({ basicAuth }), body, {})).status, 401)
     assert.throws(() => postmark({} as never), /"basicAuth" is required/)
+  })
+})
+
+describe('mailgun', () => {
+  const signingKey = 'key-mailgun-signing'
+  function body (eventId: string, timestamp = String(Math.floor(Date.now() / 1000)), key = signingKey, change: { token?: string } = {}): string {
+    const token = change.token ?? `tok_${eventId}`
+    return JSON.stringify({
+      signature: { timestamp, token: `tok_${eventId}`, signature: hmac('sha256', key, `${timestamp}${token}`) },
+      'event-data': { id: eventId, event: 'delivered', timestamp: Number(timestamp), recipient: 'x@example.com' }
+    })
+  }
+
+  test('the signature inside the body (timestamp and token, HMAC-SHA256) verifies; events dispatched on event-data.event', async () => {
+    const ok = await deliver(mailgun({ signingKey }), body('ev_1'), {})
+    assert.equal(ok.status, 200)
+    assert.deepEqual(ok.seen.map((e) => [e.id, e.type]), [['ev_1', 'delivered']])
+    assert.equal((await deliver(mailgun({ signingKey }), body('ev_2', undefined, 'other-key'), {})).status, 401)
+    assert.equal((await deliver(mailgun({ signingKey }), body('ev_3', undefined, signingKey, { token: 'tok_other' }), {})).status, 401, 'a token other than the signed one')
+    assert.equal((await deliver(mailgun({ signingKey }), body('ev_4', String(Math.floor(Date.now() / 1000) - 400)), {})).status, 401, 'outside the tolerance')
+    for (const bad of ['not json', '{}', '{"signature":{"timestamp":"1","token":"t","signature":"zz"}}', '[1]']) {
+      const outcome = await deliver(mailgun({ signingKey }), bad, {})
+      assert.equal(outcome.status, 401, bad)
+    }
+    assert.throws(() => mailgun({} as never), /"signingKey" is required/)
   })
 })
