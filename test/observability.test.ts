@@ -127,3 +127,20 @@ test('the diagnostics channels publish each delivery, handler run and refusal, w
     'receive start /wh backchannel', 'refused HOOKGATE_SIGNATURE_INVALID', 'receive end 401'
   ])
 })
+
+test('instrumentHookgate() checks its options, uses the global providers by default (no-ops without an SDK), and records a handler that throws a non-Error', async (t) => {
+  assert.throws(() => instrumentHookgate({ maxAttributeLength: 0 }), /"maxAttributeLength" must be a positive integer/)
+  const global = instrumentHookgate()
+  global.disable()
+  const otel = telemetry()
+  t.after(otel.disable)
+  const app = Fastify()
+  t.after(() => app.close())
+  await app.register(hookgate)
+  // eslint-disable-next-line no-throw-literal
+  app.webhooks('/wh', backchannel({ secret: 's' })).on('*', () => { throw 'a string, not an Error' })
+  await app.ready()
+  assert.equal((await app.inject(backchannelRequest({ id: 'evt_1', type: 'x.y', data: {} }, 's', { url: '/wh' }))).statusCode, 500)
+  const [handler] = otel.spans().filter((span) => span.name === 'webhook handler')
+  assert.equal(handler?.status.message, 'a string, not an Error')
+})

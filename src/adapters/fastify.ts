@@ -214,6 +214,12 @@ function mountEndpoint (app: FastifyInstance, path: string, receiver: Receiver<W
       receiver[receivePrechecked](body, request.headers, { context: request, log: request.log, url })
         .then((outcome) => { send(reply, outcome) }, (err: unknown) => { reply.send(err) })
     })
+    if (receiver.answersGet) {
+      scope.get(path, route, (request, reply) => {
+        const { status, text } = receiver.answerGet(request.raw.url ?? '', request.log)
+        reply.code(status).header('content-type', 'text/plain; charset=utf-8').send(text)
+      })
+    }
     if (receiver.handshakeEnabled) {
       scope.options(path, route, async (request, reply) => {
         const { status, headers } = receiver.handshake(request.headers)

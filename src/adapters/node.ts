@@ -143,6 +143,11 @@ export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingM
       write(response, receiver.handshake(request.headers), false)
       return
     }
+    if (request.method === 'GET') {
+      const { status, text } = receiver.answerGet(request.url ?? '', log)
+      write(response, { status, body: text, headers: { 'content-type': 'text/plain; charset=utf-8' } }, false)
+      return
+    }
     // Closing after a refusal is HTTP/1's; HTTP/2 has no Connection header.
     const http1 = request.httpVersionMajor === 1
     if (http1 && isClosing(request.socket)) {
@@ -175,12 +180,12 @@ export function createNodeEndpoint<E extends WebhookEvent, Req extends IncomingM
   }
 
   const endpoint = function hookgateEndpoint (request: Req, response: Res, next?: Next): void {
-    if ((path !== undefined && pathOf(request.url) !== path) || (request.method !== 'POST' && !(request.method === 'OPTIONS' && receiver.handshakeEnabled))) {
+    if ((path !== undefined && pathOf(request.url) !== path) || (request.method !== 'POST' && !(request.method === 'OPTIONS' && receiver.handshakeEnabled) && !(request.method === 'GET' && receiver.answersGet))) {
       if (next !== undefined) {
         next()
         return
       }
-      const allow = receiver.handshakeEnabled ? 'POST, OPTIONS' : 'POST'
+      const allow = ['POST', ...(receiver.answersGet ? ['GET'] : []), ...(receiver.handshakeEnabled ? ['OPTIONS'] : [])].join(', ')
       // A body still arriving is not read: close, as for the other refusals made before reading.
       const bodyPending = !request.complete && (request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0)
       write(response, { status: path !== undefined && pathOf(request.url) !== path ? 404 : 405, headers: { allow } }, request.httpVersionMajor === 1 && bodyPending)

@@ -15,7 +15,7 @@ import { describePattern, EventRegistry, type EventPattern } from './registry.js
 import { compileDataValidator, createAjv, MAX_REPORTED_ISSUES, type DataValidator, type JsonSchema } from './schemas.js'
 import { isStandardSchema, standardValidator, type StandardOutcome } from './standard-schema.js'
 import { receiveChannel, refusedChannel, type ReceiveMessage, type RefusedMessage } from './diagnostics.js'
-import type { HandshakeOutcome, Handler, HeaderSource, InboundRequest, Logger, Outcome, Provider, SenderReply, Verifier, WebhookEvent } from './types.js'
+import type { GetVerification, HandshakeOutcome, Handler, HeaderSource, InboundRequest, Logger, Outcome, Provider, SenderReply, Verifier, WebhookEvent } from './types.js'
 import type { EventFor, EventMap, EventMapOf, EventWithSchema, OpenEventMap, SchemaLike, TypePattern } from './typing.js'
 
 /** Any handler, as stored: the typed overloads of `on()` are what callers see. */
@@ -246,6 +246,23 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   /** The queue options in queue mode, else `undefined`. */
   get [queueOf] (): ResolvedQueue | undefined {
     return this.#queued?.queue
+  }
+
+  /** Whether `GET` requests are the sender's verification (the provider's `verifyByGet`). */
+  get answersGet (): boolean {
+    return this.provider.verifyByGet !== undefined
+  }
+
+  /**
+   * Answers a sender's `GET` verification from the request URL's query string; logged, as refusals
+   * are, when it does not check out.
+   */
+  answerGet (url: string, log: Logger = silentLogger): GetVerification {
+    const query = url.indexOf('?')
+    const answer = this.provider.verifyByGet?.(new URLSearchParams(query === -1 ? '' : url.slice(query + 1))) ?? { status: 405, text: '' }
+    if (answer.status >= 400) log.warn({ endpoint: this.#endpoint, provider: this.provider.name, status: answer.status }, 'webhook verification refused')
+    else log.info({ endpoint: this.#endpoint, provider: this.provider.name }, 'webhook verification answered')
+    return answer
   }
 
   /** Whether `OPTIONS` requests get the CloudEvents validation handshake. */

@@ -103,6 +103,17 @@ export interface Provider<E extends WebhookEvent = WebhookEvent> {
   readonly envelope: Envelope<E>
   /** A JSON Schema every event's `data` must satisfy, whatever its handler (checked before the handler's own). */
   readonly dataSchema?: JsonSchema
+  /**
+   * A sender's verification by `GET` (Meta's `hub.challenge`): its answer to the query string. The
+   * adapters route `GET` on the endpoint to it only when the provider has one.
+   */
+  readonly verifyByGet?: (query: URLSearchParams) => GetVerification
+}
+
+/** The answer to a `GET` verification: the sender's challenge as text when it checks out, else a refusal. */
+export interface GetVerification {
+  readonly status: number
+  readonly text: string
 }
 
 /** Runs one event. May be async; a throw or rejection answers 5xx so the sender retries. */

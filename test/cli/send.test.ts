@@ -73,3 +73,36 @@ test('sign prints the headers for curl; a custom preset signs through --signer; 
     assert.match(stderr, /usage: hookgate sign/)
   }
 })
+
+test('sign works for every preset with a test signer, and refuses what it cannot sign', async () => {
+  const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+  const ecFile = join(dir, 'sendgrid.pem')
+  writeFileSync(ecFile, ec.privateKey.export({ format: 'pem', type: 'pkcs8' }))
+  const whsec = `whsec_${Buffer.from('standard-webhooks-secret-bytes').toString('base64')}`
+  const cases: Array<[string[], RegExp]> = [
+    [['stripe', '--secret', 's'], /stripe-signature: t=\d+,v1=[0-9a-f]{64}/],
+    [['github', '--secret', 's', '--id', 'd1'], /x-hub-signature-256: sha256=/],
+    [['shopify', '--secret', 's', '--id', 'e1'], /x-shopify-hmac-sha256: /],
+    [['slack', '--secret', 's'], /x-slack-signature: v0=/],
+    [['standard-webhooks', '--secret', whsec, '--id', 'msg_1'], /webhook-signature: v1,/],
+    [['svix', '--secret', whsec], /svix-signature: v1,/],
+    [['sendgrid', '--private-key', ecFile], /x-twilio-email-event-webhook-signature: /],
+    [['bread', '--secret', 's', '--kid', 'k1', '--basic', 'user:pa:ss', '--id', 'ce-1'], /x-jws-signature: [^.]+\.\.[^.]+/],
+    [['discord', '--private-key', privateKeyFile], /x-signature-ed25519: [0-9a-f]{128}/]
+  ]
+  for (const [args, expected] of cases) {
+    const { code, stdout, stderr } = await cli('sign', ...args, '--type', 'thing.happened', '--data', '{"a":1}')
+    assert.equal(code, 0, `${args[0] ?? ''}: ${stderr}`)
+    assert.match(stdout, expected, args[0])
+  }
+  const noDefault = join(dir, 'no-default.mjs')
+  writeFileSync(noDefault, 'export const signer = () => ({})\n')
+  for (const args of [['backchannel', '--secret', 's', '--type', 't', '--data', '{nope'], ['github', '--secret', 's'], ['backchannel', '--secret', 's', '--type', 't', '--signer', noDefault]]) {
+    const { code } = await cli('sign', ...args)
+    assert.equal(code, 2, args.join(' '))
+  }
+  for (const extra of [['--repeat', '0'], ['--timeout', '0']]) {
+    assert.equal((await cli('send', 'backchannel', 'http://127.0.0.1:9/', '--secret', 's', '--type', 't', ...extra)).code, 2, extra.join(' '))
+  }
+  assert.equal((await cli('send', 'backchannel', 'http://127.0.0.1:9/', '--secret', 's', '--type', 't', '--timeout', '2')).code, 1, 'nothing listens: exit 1')
+})

@@ -9,7 +9,7 @@ import Fastify from 'fastify'
 import hookgate from '../../src/index.js'
 import { createReceiver } from '../../src/core/receiver.js'
 import type { Provider, WebhookEvent } from '../../src/core/types.js'
-import { hubspot, intercom, linear, mailgun, paddle, postmark, square, twitch, zoom } from '../../src/providers/index.js'
+import { hubspot, intercom, linear, mailgun, meta, paddle, postmark, square, twitch, zoom } from '../../src/providers/index.js'
 
 const hmac = (algorithm: 'sha1' | 'sha256', secret: string, text: string): string => createHmac(algorithm, secret).update(text).digest('hex')
 
@@ -203,5 +203,52 @@ describe('mailgun', () => {
       assert.equal(outcome.status, 401, bad)
     }
     assert.throws(() => mailgun({} as never), /"signingKey" is required/)
+  })
+})
+
+describe('meta', () => {
+  const appSecret = 'meta-app-secret'
+  const verifyToken = 'my-verify-token'
+  const body = JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [{ id: 'waba_1', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', messages: [{ id: 'wamid.1', text: { body: 'hi' } }] } }, { field: 'message_template_status_update', value: { event: 'APPROVED' } }] }]
+  })
+  const signature = { 'x-hub-signature-256': `sha256=${hmac('sha256', appSecret, body)}` }
+
+  test('X-Hub-Signature-256 over the body; every change an event of type <object>.<field>, de-duplicated as a whole delivery', async () => {
+    const ok = await deliver(meta({ appSecret, verifyToken }), body, signature)
+    assert.equal(ok.status, 200)
+    assert.deepEqual(ok.seen.map((e) => e.type), ['whatsapp_business_account.messages', 'whatsapp_business_account.message_template_status_update'])
+    assert.equal((await deliver(meta({ appSecret, verifyToken }), body.replace('hi', 'ho'), signature)).status, 401)
+  })
+
+  test('the GET subscription check is answered with the challenge for the right token (403 otherwise) on Fastify and node:http; POST still verifies', async (t) => {
+    let ran = 0
+    const app = Fastify()
+    t.after(() => app.close())
+    await app.register(hookgate)
+    app.webhooks('/meta', meta({ appSecret, verifyToken })).on('*', () => { ran++ })
+    const good = await app.inject({ method: 'GET', url: `/meta?hub.mode=subscribe&hub.verify_token=${verifyToken}&hub.challenge=1158201444` })
+    assert.equal(good.statusCode, 200)
+    assert.equal(good.body, '1158201444')
+    assert.equal((await app.inject({ method: 'GET', url: '/meta?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1' })).statusCode, 403)
+    assert.equal((await app.inject({ method: 'GET', url: '/meta?hub.challenge=1' })).statusCode, 400)
+    assert.equal((await app.inject({ method: 'POST', url: '/meta', headers: { 'content-type': 'application/json', ...signature }, payload: body })).statusCode, 200)
+    const { webhooks } = await import('../../src/adapters/node.js')
+    const { createServer } = await import('node:http')
+    const server = createServer(webhooks(meta({ appSecret, verifyToken }), { path: '/meta', log: { debug () {}, info () {}, warn () {}, error () {} } }).on('*', () => { ran++ }))
+    await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+    t.after(() => { server.close() })
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/meta`
+    const res = await fetch(`${base}?hub.mode=subscribe&hub.verify_token=${verifyToken}&hub.challenge=42`)
+    assert.equal(res.status, 200)
+    assert.equal(await res.text(), '42')
+    assert.equal((await fetch(`${base}?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=42`)).status, 403)
+    assert.equal(ran, 2, 'only the POST deliveries ran handlers (two changes)')
+    // A provider without a GET verification still answers GET 405 (node) / 404 (Fastify: no such route).
+    const plain = createServer(webhooks(intercom({ secret: 's' }), { path: '/x', log: { debug () {}, info () {}, warn () {}, error () {} } }))
+    await new Promise<void>((resolve) => { plain.listen(0, '127.0.0.1', resolve) })
+    t.after(() => { plain.close() })
+    assert.equal((await fetch(`http://127.0.0.1:${(plain.address() as { port: number }).port}/x`)).status, 405)
   })
 })
