@@ -67,6 +67,9 @@ for (const adapter of ADAPTERS) {
     assert.equal(receives[0]?.attributes['cloudevents.event_id'], 'evt_ok')
     assert.equal(receives[0]?.attributes['cloudevents.event_type'], 'order.created')
     assert.equal(receives[1]?.attributes['cloudevents.event_id'], undefined, 'a forged request has no event')
+    assert.deepEqual(receives.map((span) => span.events.map((event) => event.name)), [['verified', 'validated', 'claimed'], [], ['verified', 'validated', 'claimed']], 'the stages, as span events')
+    const [verified, validated] = receives[0]?.events ?? []
+    assert.ok(verified !== undefined && validated !== undefined && (receives[0]?.startTime[0] ?? Infinity) <= verified.time[0] && verified.time[0] <= validated.time[0] + 1, 'events at the times their stages ended')
     assert.equal(handlers.length, 2)
     assert.deepEqual(handlers.map(parentOf), [receives[0]?.spanContext().spanId, receives[2]?.spanContext().spanId])
     assert.equal(handlers[1]?.status.code, SpanStatusCode.ERROR)

@@ -12,6 +12,11 @@ import type { Outcome, WebhookEvent } from './types.js'
 export interface ReceiveMessage {
   readonly endpoint: string
   readonly provider: string
+  /**
+   * When each stage ended (`performance.now()`): `verified` (signature), `validated` (envelope, routes
+   * and schemas), then `queued` in queue mode, or `claimed` once per event claimed.
+   */
+  readonly stages: Array<{ readonly stage: 'verified' | 'validated' | 'queued' | 'claimed', readonly at: number }>
   /** The outcome, once the delivery was answered (set by the tracing channel before `asyncEnd`). */
   result?: Outcome
   /** An error `receive()` itself rejected with (never for a refusal: those are outcomes). */

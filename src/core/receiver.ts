@@ -329,7 +329,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   /** The delivery, published on the `hookgate:receive` tracing channel while someone subscribes to it. */
   #traced (body: Uint8Array, headers: HeaderSource, options: ReceiveOptions<C>, checkEntity: boolean): Promise<Outcome<E>> {
     if (!receiveChannel.hasSubscribers) return this.#closing ? this.#refuseWhileClosing(options) : this.#receive(body, headers, options, checkEntity, undefined)
-    const delivery: ReceiveMessage = { endpoint: this.#endpoint, provider: this.provider.name }
+    const delivery: ReceiveMessage = { endpoint: this.#endpoint, provider: this.provider.name, stages: [] }
     return receiveChannel.tracePromise(async () => await (this.#closing ? this.#refuseWhileClosing(options) : this.#receive(body, headers, options, checkEntity, delivery)), delivery)
   }
 
@@ -371,6 +371,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
         if (result !== undefined) parsed = { value: result.parsed }
       }
 
+      delivery?.stages.push({ stage: 'verified', at: performance.now() })
       if (parsed === undefined && bytes.length === 0 && this.provider.envelope.allowsEmptyBody === true) {
         parsed = { value: undefined }
       } else if (parsed === undefined) {
@@ -416,9 +417,11 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
         }
         routes[e] = route
       }
+      delivery?.stages.push({ stage: 'validated', at: performance.now() })
       if (this.#queued !== undefined) {
         const stored = await enqueueEvents(this.#queued, events, routes, headers, log)
         if (stored instanceof HookgateError) return this.reject(stored, options, events)
+        delivery?.stages.push({ stage: 'queued', at: performance.now() })
         const ignored = events.length - stored.queued - stored.duplicates
         const reply: { ok: true, queued: number, ignored?: number, duplicates?: number } = { ok: true, queued: stored.queued }
         if (ignored > 0) reply.ignored = ignored
@@ -439,6 +442,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
         const key = this.#idempotency?.key(event)
         const claim = key === undefined ? undefined : await this.#run.claim(key, event, log)
         if (claim instanceof HookgateError) return this.reject(claim, options, events)
+        if (claim !== undefined) delivery?.stages.push({ stage: 'claimed', at: performance.now() })
         if (claim?.state === 'done') {
           duplicates++
           log.info({ eventId: event.id, type: event.type, endpoint: this.#endpoint, provider: this.provider.name }, 'webhook duplicate: already handled')

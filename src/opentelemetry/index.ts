@@ -63,6 +63,8 @@ export function instrumentHookgate (options: OpenTelemetryOptions = {}): Instrum
       const code = outcome?.error?.code ?? (message.error === undefined ? 'ok' : 'HOOKGATE_INTERNAL')
       const attributes: Attributes = { 'hookgate.endpoint': message.endpoint, 'hookgate.provider': message.provider, 'hookgate.outcome': code, 'http.response.status_code': status }
       span.setAttributes({ 'hookgate.outcome': code, 'http.response.status_code': status, 'hookgate.events': outcome?.events.length ?? 0 })
+      // The stages as events on the span, at the moment each ended (performance.now(), as OpenTelemetry reads it).
+      for (const { stage, at } of message.stages) span.addEvent(stage, undefined, at)
       const [only] = outcome?.events ?? []
       if (only !== undefined && outcome?.events.length === 1) span.setAttributes(eventAttributes(only))
       if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: code })
