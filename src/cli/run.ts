@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { withTimeout, type DeadLetter, type QueueEngine } from '../core/queue.js'
 import { SEND_USAGE, runSend } from './send.js'
+import { failed, UsageError } from './usage.js'
 
 /** 10 s: an engine that has not answered by then is unreachable (its client would retry forever). */
 const DEFAULT_TIMEOUT_SECONDS = 10
@@ -34,8 +35,6 @@ async function openEngine ({ url, queue, prefix, table }: Where): Promise<QueueE
   }
   throw new UsageError(`--url must be a redis://, rediss:// (BullMQ) or postgres:// (PostgreSQL) URL; got ${JSON.stringify(url)}`)
 }
-
-class UsageError extends Error {}
 
 function time (ms: number | undefined): string {
   return ms === undefined ? '-' : new Date(ms).toISOString()
@@ -85,12 +84,7 @@ export async function runCli (argv: readonly string[], out: (line: string) => vo
     out(`${action === 'replay' ? 'replayed' : 'purged'} ${count}`)
     return id !== undefined && count === 0 ? 1 : 0
   } catch (error) {
-    err(`hookgate: ${(error as Error).message}`)
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) {
-      err(USAGE)
-      return 2
-    }
-    return 1
+    return failed(error, USAGE, err)
   } finally {
     // An engine that never connected may not close either: the command still ends.
     await withTimeout(engine?.close() ?? Promise.resolve(), 2000, 'closing').catch(() => {})

@@ -7,6 +7,7 @@ import { signBackchannel } from '../testing/backchannel.js'
 import { signBread } from '../testing/bread.js'
 import { signDiscord, signSendGrid } from '../testing/public-key.js'
 import { signGithub, signShopify, signSlack, signStandardWebhooks, signStripe } from '../testing/senders.js'
+import { failed, UsageError } from './usage.js'
 
 export const SEND_USAGE = `usage: hookgate sign <preset> [options]          print the headers the sender would send with the body
        hookgate send <preset> <url> [options]    sign and POST it, print the status and the reply
@@ -28,8 +29,6 @@ send:
   --forge               sign with a random key instead: the endpoint must refuse it (exit 1 on a 2xx)
   --repeat <n>          send the same signed request n times (a redelivery, for de-duplication)
   --timeout <seconds>   give up on a reply after this long (default: 10)`
-
-class UsageError extends Error {}
 
 interface SignOptions {
   readonly secret: string | undefined
@@ -151,11 +150,6 @@ export async function runSend (argv: readonly string[], out: (line: string) => v
     }
     return failed ? 1 : 0
   } catch (error) {
-    err(`hookgate: ${(error as Error).message}`)
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) {
-      err(SEND_USAGE)
-      return 2
-    }
-    return 1
+    return failed(error, SEND_USAGE, err)
   }
 }
