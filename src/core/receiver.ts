@@ -3,6 +3,7 @@ import type { Ajv } from 'ajv'
 import { HookgateError, refusal, type ValidationIssue } from './errors.js'
 import { enqueueEvents, runJob, type QueuedEndpoint } from './hand-off.js'
 import { readHeader, repeatedHeader } from './headers.js'
+import { MAX_FORM_PARAMS, parseForm } from './form.js'
 import { parseJson } from './json.js'
 import { hookFailed, silentLogger } from './log.js'
 import { isJsonMediaType, jsonMediaType } from './media-type.js'
@@ -374,6 +375,10 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
       delivery?.stages.push({ stage: 'verified', at: performance.now() })
       if (parsed === undefined && bytes.length === 0 && this.provider.envelope.allowsEmptyBody === true) {
         parsed = { value: undefined }
+      } else if (parsed === undefined && this.provider.envelope.bodyFormat === 'form') {
+        const form = parseForm(bytes)
+        if (form === undefined) return this.reject(refusal('HOOKGATE_ENVELOPE_INVALID', { reason: `more than ${MAX_FORM_PARAMS} form parameters` }), options)
+        parsed = { value: form }
       } else if (parsed === undefined) {
         const json = parseJson(bytes)
         if (!json.ok) return this.reject(refusal('HOOKGATE_BODY_NOT_JSON', { reason: json.reason }), options)
@@ -544,7 +549,8 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     // being parsed and lower-cased again.
     if (contentType !== undefined && contentType === this.#acceptedContentType) return undefined
     const mediaType = jsonMediaType(contentType)
-    if (mediaType !== undefined && isJsonMediaType(mediaType) && this.provider.envelope.accepts(mediaType)) {
+    const readable = mediaType !== undefined && (this.provider.envelope.bodyFormat === 'form' ? mediaType === 'application/x-www-form-urlencoded' : isJsonMediaType(mediaType))
+    if (readable && this.provider.envelope.accepts(mediaType)) {
       this.#acceptedContentType = contentType
       return undefined
     }

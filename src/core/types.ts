@@ -85,6 +85,11 @@ export interface Envelope<E extends WebhookEvent = WebhookEvent> {
    */
   readonly allowsEmptyBody?: boolean
   /**
+   * How the verified body is read: JSON (the default), or `form` for `application/x-www-form-urlencoded`
+   * senders (Twilio): then `open()` gets the parameters (`FormParams`, an object with no prototype).
+   */
+  readonly bodyFormat?: 'json' | 'form'
+  /**
    * Whether its events carry a `source` (CloudEvents). Without it, `.on({ source, type })` is refused
    * at startup: a source pattern would never match. @default false
    */

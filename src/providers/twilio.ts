@@ -1,0 +1,124 @@
+import { Buffer } from 'node:buffer'
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import { refusal, type HookgateError } from '../core/errors.js'
+import { parseForm, type FormParams } from '../core/form.js'
+import type { EventsEnvelope, InboundRequest, Provider, Verifier, VerifyResult, WebhookEvent } from '../core/types.js'
+import { secretProvider, type SecretSource } from '../verify/secrets.js'
+import { onlyKnownOptions } from './known-options.js'
+
+/**
+ * A Twilio status callback: `type` is `message.<MessageStatus>` (`message.delivered`) or
+ * `call.<CallStatus>`, `data` the posted parameters. `id` is `I-Twilio-Idempotency-Token` when Twilio
+ * sends it (the same on its retries), else the resource's SID and status.
+ */
+export type TwilioEvent = WebhookEvent<FormParams>
+
+export interface TwilioOptions {
+  /** The account's Auth Token (several during a rotation, or a function). */
+  authToken: SecretSource
+  /**
+   * The URL Twilio calls, as configured in Twilio: Twilio signs it. A string is the public origin
+   * (`https://hooks.example.com`), put before the request's own path and query; a function maps the
+   * URL the adapter reconstructs (from the framework's trusted proxy settings) to the public one.
+   * @default the URL the adapter reconstructs (docs/proxies.md)
+   */
+  publicUrl?: string | ((requestUrl: string) => string)
+}
+
+const BASE64_HMAC_SHA1 = /^[A-Za-z0-9+/]{27}=$/
+
+function first (value: string | readonly string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : value?.[0]
+}
+
+/** What Twilio signs after the URL: every parameter name followed by its value, by name, repeated values sorted. */
+function signedParams (params: FormParams): string {
+  let out = ''
+  for (const name of Object.keys(params).sort()) {
+    const value = params[name] as string | readonly string[]
+    for (const one of typeof value === 'string' ? [value] : [...value].sort()) out += name + one
+  }
+  return out
+}
+
+function publicUrlOf (option: TwilioOptions['publicUrl']): (request: InboundRequest) => string | undefined {
+  if (option === undefined) return (request) => request.url
+  if (typeof option === 'function') return (request) => request.url === undefined ? undefined : option(request.url)
+  const origin = option.replace(/\/+$/, '')
+  return (request) => {
+    if (request.url === undefined) return undefined
+    const afterHost = request.url.indexOf('/', request.url.indexOf('//') + 2)
+    return origin + (afterHost === -1 ? '/' : request.url.slice(afterHost))
+  }
+}
+
+function twilioVerifier (options: TwilioOptions): Verifier {
+  const tokens = secretProvider(options.authToken, 'authToken')
+  const urlOf = publicUrlOf(options.publicUrl)
+  function check (keys: readonly Buffer[], data: string, mac: Buffer, parsed: FormParams): VerifyResult {
+    for (const key of keys) {
+      if (timingSafeEqual(createHmac('sha1', key).update(data).digest(), mac)) return { parsed }
+    }
+    return refusal('HOOKGATE_SIGNATURE_INVALID', { reason: 'no auth token produces this signature for this URL' })
+  }
+  return {
+    name: 'twilio',
+    headers: ['x-twilio-signature'],
+    verify (request: InboundRequest): VerifyResult | Promise<VerifyResult> {
+      const signature = request.header('x-twilio-signature')
+      if (signature === undefined || signature === '') return refusal('HOOKGATE_SIGNATURE_MISSING', { reason: 'no x-twilio-signature header' })
+      if (!BASE64_HMAC_SHA1.test(signature)) return refusal('HOOKGATE_SIGNATURE_INVALID', { reason: 'x-twilio-signature is malformed' })
+      const url = urlOf(request)
+      if (url === undefined) return refusal('HOOKGATE_SIGNATURE_INVALID', { reason: 'the request URL is unknown: set "publicUrl"' })
+      // The form is read to find what was signed (prototype-free, bounded); nothing in it is trusted
+      // before the MAC matches, and the receiver gets it without reading the body again.
+      const parsed = parseForm(request.body)
+      if (parsed === undefined) return refusal('HOOKGATE_SIGNATURE_INVALID', { reason: 'too many form parameters' })
+      const data = url + signedParams(parsed)
+      const mac = Buffer.from(signature, 'base64')
+      if (typeof tokens !== 'function') return check(tokens, data, mac, parsed)
+      return tokens().then(
+        (keys) => check(keys, data, mac, parsed),
+        (err: unknown) => refusal('HOOKGATE_SECRETS_UNAVAILABLE', { reason: 'the authToken function failed', cause: err })
+      )
+    }
+  }
+}
+
+function twilioEnvelope (): EventsEnvelope<TwilioEvent> {
+  return {
+    accepts: (mediaType) => mediaType === 'application/x-www-form-urlencoded',
+    bodyFormat: 'form',
+    open (payload: unknown, request: InboundRequest): readonly TwilioEvent[] | HookgateError {
+      const params = payload as FormParams
+      const messageStatus = first(params.MessageStatus) ?? first(params.SmsStatus)
+      const callStatus = first(params.CallStatus)
+      const sid = first(params.MessageSid) ?? first(params.SmsSid) ?? first(params.CallSid)
+      const status = messageStatus ?? callStatus
+      if (sid === undefined || status === undefined || sid.length > 64 || status.length > 64) {
+        return refusal('HOOKGATE_ENVELOPE_INVALID', { reason: 'not a Twilio status callback (no MessageSid/CallSid with its status)' })
+      }
+      const token = request.header('i-twilio-idempotency-token')
+      return [{ id: token !== undefined && token !== '' && token.length <= 256 ? token : `${sid}:${status}`, type: `${messageStatus !== undefined ? 'message' : 'call'}.${status}`, data: params }]
+    }
+  }
+}
+
+/**
+ * Twilio status callbacks (messages and calls): `X-Twilio-Signature`, base64 HMAC-SHA1 with the
+ * Auth Token of the URL Twilio called (exactly as configured, query included) followed by every
+ * posted parameter, name then value, sorted by name; the body is a form (Twilio's JSON-bodied
+ * webhooks, signed through a `bodySHA256` query parameter, are not read). Twilio signs no time: a
+ * replay is refused by de-duplication. Inbound message and voice webhooks want TwiML in the reply,
+ * which hookgate's handlers do not give: serve those with Twilio's own library.
+ */
+export function twilio (options: TwilioOptions): Provider<TwilioEvent> {
+  if (options === null || typeof options !== 'object') throw new TypeError('twilio() needs { authToken }')
+  onlyKnownOptions(options, 'twilio()', ['authToken', 'publicUrl'])
+  if (options.authToken === undefined) throw new TypeError('twilio(): "authToken" is required')
+  const { publicUrl } = options
+  if (publicUrl !== undefined && typeof publicUrl !== 'function' && (typeof publicUrl !== 'string' || !/^https?:\/\/[^/\s]+\/?$/.test(publicUrl))) {
+    throw new TypeError('twilio(): "publicUrl" must be an absolute origin such as "https://hooks.example.com", or a function of the request URL')
+  }
+  return Object.freeze({ name: 'twilio', verifiers: Object.freeze([twilioVerifier(options)]), envelope: twilioEnvelope() })
+}
