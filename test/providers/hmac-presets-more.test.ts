@@ -4,6 +4,7 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac, randomUUID } from 'node:crypto'
+import fc from 'fast-check'
 import { Paddle } from '@paddle/paddle-node-sdk'
 import Fastify from 'fastify'
 import hookgate from '../../src/index.js'
@@ -250,5 +251,26 @@ describe('meta', () => {
     await new Promise<void>((resolve) => { plain.listen(0, '127.0.0.1', resolve) })
     t.after(() => { plain.close() })
     assert.equal((await fetch(`http://127.0.0.1:${(plain.address() as { port: number }).port}/x`)).status, 405)
+  })
+})
+
+describe('mailgun properties', () => {
+  test('any single change to the timestamp, the token or the signature is refused; no body throws or answers 5xx', async () => {
+    const receiver = createReceiver(mailgun({ signingKey: 'k' })).on('*', () => {})
+    const send = async (body: string): Promise<number> => (await receiver.receive(Buffer.from(body), { 'content-type': 'application/json' })).status
+    await fc.assert(fc.asyncProperty(fc.stringMatching(/^[a-z0-9]{1,40}$/), fc.constantFrom('timestamp', 'token', 'signature'), fc.nat(), async (token, field, index) => {
+      const timestamp = String(Math.floor(Date.now() / 1000))
+      const signature = { timestamp, token, signature: hmac('sha256', 'k', `${timestamp}${token}`) }
+      const event = { 'event-data': { id: `ev-${token}`, event: 'delivered' } }
+      assert.equal(await send(JSON.stringify({ signature, ...event })), 200)
+      const value = signature[field as keyof typeof signature]
+      const at = index % value.length
+      const swapped = value.slice(0, at) + (value[at] === '1' ? '2' : '1') + value.slice(at + 1)
+      assert.equal(await send(JSON.stringify({ signature: { ...signature, [field]: swapped }, ...event })), 401, `${field} changed`)
+    }), { numRuns: 200 })
+    await fc.assert(fc.asyncProperty(fc.json(), async (text) => {
+      const status = await send(text)
+      assert.ok(status >= 400 && status < 500, `${text} → ${status}`)
+    }), { numRuns: 300 })
   })
 })

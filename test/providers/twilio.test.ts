@@ -2,6 +2,7 @@
 // accepts too, over real HTTP on every adapter, with the URL as Twilio called it (publicUrl).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import fc from 'fast-check'
 import twilioLib from 'twilio'
 import { ADAPTERS, type Declarable } from '../contract/harness.js'
 import { createReceiver } from '../../src/core/receiver.js'
@@ -46,4 +47,37 @@ test('repeated parameters are signed sorted; a form with __proto__ stays a plain
   assert.deepEqual(JSON.stringify(seen), '[["call.completed",{"CallSid":"CA1","CallStatus":"completed","Digits":["2","1"],"__proto__":"x"}]]')
   assert.throws(() => twilio({ authToken: AUTH_TOKEN, publicUrl: 'hooks.example.com' }), /"publicUrl" must be an absolute origin/)
   assert.throws(() => twilio({} as never), /"authToken" is required/)
+})
+
+test('property: any single change to the URL, a parameter name or value, or the signature is refused; no input throws', async () => {
+  const receiver = createReceiver(twilio({ authToken: AUTH_TOKEN, publicUrl: PUBLIC })).on('*', () => {})
+  const name = fc.stringMatching(/^[A-Za-z][A-Za-z0-9]{0,8}$/)
+  const paramsArb = fc.dictionary(name, fc.string({ maxLength: 12 }), { minKeys: 1, maxKeys: 5 }).map((extra) => ({ ...extra, MessageSid: 'SM1', MessageStatus: 'sent' }))
+  const change = fc.oneof(
+    fc.record({ kind: fc.constant('url' as const) }),
+    fc.record({ kind: fc.constant('value' as const), index: fc.nat() }),
+    fc.record({ kind: fc.constant('name' as const), index: fc.nat() }),
+    fc.record({ kind: fc.constant('signature' as const), index: fc.nat(), char: fc.constantFrom(...'ABCabc012+/') })
+  )
+  await fc.assert(fc.asyncProperty(paramsArb, change, async (params, mutation) => {
+    const path = '/hook'
+    let signature = twilioLib.getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC}${path}`, params)
+    const entries = Object.entries(params)
+    const at = entries.length === 0 ? 0 : ('index' in mutation ? mutation.index : 0) % entries.length
+    let url = `http://10.0.0.1${path}`
+    if (mutation.kind === 'url') url = `http://10.0.0.1${path}/`
+    if (mutation.kind === 'value') entries[at] = [entries[at]?.[0] ?? 'x', `${entries[at]?.[1] ?? ''}!`]
+    if (mutation.kind === 'name') entries[at] = [`${entries[at]?.[0] ?? 'x'}Z`, entries[at]?.[1] ?? '']
+    if (mutation.kind === 'signature') {
+      const i = mutation.index % 27
+      if (signature[i] === mutation.char) return
+      signature = signature.slice(0, i) + mutation.char + signature.slice(i + 1)
+    }
+    const outcome = await receiver.receive(Buffer.from(new URLSearchParams(entries).toString()), { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, { url })
+    assert.ok(outcome.status === 401 || (mutation.kind !== 'signature' && outcome.status === 400), `${JSON.stringify(mutation)} → ${outcome.status}`)
+  }), { numRuns: 300 })
+  await fc.assert(fc.asyncProperty(fc.string({ maxLength: 40 }), fc.uint8Array({ maxLength: 200 }), async (signature, body) => {
+    const outcome = await receiver.receive(Buffer.from(body), { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, { url: `${PUBLIC}/hook` })
+    assert.ok(outcome.status >= 400 && outcome.status < 500)
+  }), { numRuns: 300 })
 })
