@@ -205,9 +205,9 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     const handlerTimeout = options.handlerTimeout ?? DEFAULT_HANDLER_TIMEOUT
     this.#handshake = options.handshake
     this.#idempotency = resolveIdempotency(options.idempotency, provider.name, handlerTimeout, this.#now)
-    this.#run = new HandlerRun(handlerTimeout, this.#idempotency, { endpoint: options.endpoint ?? provider.name, provider: provider.name })
     if (options.endpoint !== undefined && (typeof options.endpoint !== 'string' || options.endpoint === '')) throw new TypeError('"endpoint" must be a non-empty string')
     this.#endpoint = options.endpoint ?? provider.name
+    this.#run = new HandlerRun(handlerTimeout, this.#idempotency, { endpoint: this.#endpoint, provider: provider.name })
     this.#singleHeaders = [...new Set(['authorization', ...provider.verifiers.flatMap((verifier) => verifier.headers ?? [])])]
     const queue = resolveQueue(options.queue)
     this.#queued = queue === undefined
