@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import Fastify from 'fastify'
 import hookgate from '../../src/index.js'
 import { runCli } from '../../src/cli/run.js'
-import { backchannel, discord, hmacPreset } from '../../src/providers/index.js'
+import { backchannel, discord, hmacPreset, hubspot, intercom, linear, mailgun, meta, paddle, postmark, square, twilio, twitch, zoom } from '../../src/providers/index.js'
+import { freePort } from '../services.js'
 
 async function cli (...args: string[]): Promise<{ stdout: string, stderr: string, code: number }> {
   let stdout = ''
@@ -105,4 +106,50 @@ test('sign works for every preset with a test signer, and refuses what it cannot
     assert.equal((await cli('send', 'backchannel', 'http://127.0.0.1:9/', '--secret', 's', '--type', 't', ...extra)).code, 2, extra.join(' '))
   }
   assert.equal((await cli('send', 'backchannel', 'http://127.0.0.1:9/', '--secret', 's', '--type', 't', '--timeout', '2')).code, 1, 'nothing listens: exit 1')
+})
+
+test('send signs for every newer preset too (the URL for those that sign it, a form for Twilio, the body for Mailgun); --forge is refused by each', async (t) => {
+  const port = await freePort()
+  const base = `http://127.0.0.1:${port}`
+  const ran: string[] = []
+  const app = Fastify()
+  t.after(() => app.close())
+  await app.register(hookgate)
+  const record = (name: string) => (event: { type: string }): void => { ran.push(`${name} ${event.type}`) }
+  app.webhooks('/paddle', paddle({ secret: SECRET })).on('*', record('paddle'))
+  app.webhooks('/intercom', intercom({ secret: SECRET })).on('*', record('intercom'))
+  app.webhooks('/linear', linear({ secret: SECRET })).on('*', record('linear'))
+  app.webhooks('/twitch', twitch({ secret: SECRET })).on('*', record('twitch'))
+  app.webhooks('/zoom', zoom({ secret: SECRET })).on('*', record('zoom'))
+  app.webhooks('/meta', meta({ appSecret: SECRET, verifyToken: 't' })).on('*', record('meta'))
+  app.webhooks('/square', square({ secret: SECRET, notificationUrl: `${base}/square` })).on('*', record('square'))
+  app.webhooks('/hubspot', hubspot({ secret: SECRET, url: `${base}/hubspot` })).on('*', record('hubspot'))
+  app.webhooks('/twilio', twilio({ authToken: SECRET })).on('*', record('twilio'))
+  app.webhooks('/mailgun', mailgun({ signingKey: SECRET })).on('*', record('mailgun'))
+  app.webhooks('/postmark', postmark({ basicAuth: { username: 'u', password: 'p' } })).on('*', record('postmark'))
+  await app.listen({ host: '127.0.0.1', port })
+  const cases: Array<[string, string[]]> = [
+    ['paddle', ['--data', '{"event_id":"e1","event_type":"transaction.completed","data":{}}']],
+    ['intercom', ['--data', '{"id":"n1","topic":"contact.created","data":{}}']],
+    ['linear', ['--data', '{"type":"Issue","action":"create","data":{}}']],
+    ['twitch', ['--data', '{"subscription":{"type":"channel.follow"},"event":{}}']],
+    ['zoom', ['--data', '{"event":"meeting.started","payload":{}}']],
+    ['meta', ['--data', '{"object":"page","entry":[{"id":"p","changes":[{"field":"feed","value":{}}]}]}']],
+    ['square', ['--data', '{"event_id":"s1","type":"payment.updated","data":{}}']],
+    ['hubspot', ['--data', '[{"eventId":1,"subscriptionType":"contact.creation"}]']],
+    ['twilio', ['--data', '{"MessageSid":"SM1","MessageStatus":"sent"}']],
+    ['mailgun', ['--data', '{"id":"mg1","event":"delivered"}']],
+    ['postmark', ['--basic', 'u:p', '--data', '{"RecordType":"Bounce"}']]
+  ]
+  for (const [preset, args] of cases) {
+    const secret = preset === 'postmark' ? [] : ['--secret', SECRET]
+    const sent = await cli('send', preset, `${base}/${preset}`, ...secret, ...args)
+    assert.equal(sent.code, 0, `${preset}: ${sent.stdout}${sent.stderr}`)
+    const forged = await cli('send', preset, `${base}/${preset}`, ...secret, ...args, '--forge')
+    assert.equal(forged.code, 0, `${preset} --forge: ${forged.stdout}${forged.stderr}`)
+    assert.match(forged.stdout, /^401 /, preset)
+  }
+  assert.deepEqual(ran, ['paddle transaction.completed', 'intercom contact.created', 'linear Issue.create', 'twitch channel.follow', 'zoom meeting.started', 'meta page.feed', 'square payment.updated', 'hubspot contact.creation', 'twilio message.sent', 'mailgun delivered', 'postmark Bounce'])
+  const signed = await cli('sign', 'twilio', '--secret', SECRET, '--url', `${base}/twilio`, '--data', '{"CallSid":"CA1","CallStatus":"busy"}')
+  assert.match(signed.stdout, /^content-type: application\/x-www-form-urlencoded\nx-twilio-signature: \S+\n\nCallSid=CA1&CallStatus=busy\n$/)
 })
