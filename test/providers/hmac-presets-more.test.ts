@@ -6,6 +6,9 @@ import assert from 'node:assert/strict'
 import { createHmac, randomUUID } from 'node:crypto'
 import fc from 'fast-check'
 import { Paddle } from '@paddle/paddle-node-sdk'
+import { Signature as HubSpotSignature } from '@hubspot/api-client'
+import { WebhooksHelper } from 'square'
+import { signHubSpot, signSquare } from '../../src/testing/index.js'
 import Fastify from 'fastify'
 import hookgate from '../../src/index.js'
 import { createReceiver } from '../../src/core/receiver.js'
@@ -272,5 +275,23 @@ describe('mailgun properties', () => {
       const status = await send(text)
       assert.ok(status >= 400 && status < 500, `${text} → ${status}`)
     }), { numRuns: 300 })
+  })
+})
+
+describe('square and hubspot against their own SDKs', () => {
+  test('what signSquare() signs, Square\'s WebhooksHelper.verifySignature accepts; what HubSpot\'s Signature.getSignature signs, hookgate accepts', async () => {
+    const body = JSON.stringify({ merchant_id: 'm', type: 'payment.updated', event_id: 'sq-sdk-1', data: { id: 'p' } })
+    const notificationUrl = 'https://example.com/webhooks/square'
+    const headers = signSquare(body, 'sq-key', notificationUrl)
+    assert.equal(await WebhooksHelper.verifySignature({ requestBody: body, signatureHeader: headers['x-square-hmacsha256-signature'] ?? '', signatureKey: 'sq-key', notificationUrl }), true)
+    assert.equal((await deliver(square({ secret: 'sq-key', notificationUrl }), body, headers)).status, 200)
+
+    const hub = JSON.stringify([{ eventId: 42, subscriptionType: 'contact.creation', occurredAt: Date.now() }])
+    const url = 'https://example.com/webhooks/hubspot'
+    const timestamp = Date.now()
+    const signature = HubSpotSignature.getSignature('POST', 'v3', { signature: '', clientSecret: 'hub-secret', requestBody: hub, url, method: 'POST', timestamp })
+    assert.equal((await deliver(hubspot({ secret: 'hub-secret', url }), hub, { 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': String(timestamp) })).status, 200)
+    const ours = signHubSpot(hub, 'hub-secret', url, { timestamp })
+    assert.equal(HubSpotSignature.isValid({ signature: ours['x-hubspot-signature-v3'] ?? '', clientSecret: 'hub-secret', requestBody: hub, url, method: 'POST', signatureVersion: 'v3', timestamp }), true)
   })
 })
