@@ -7,6 +7,7 @@ import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
 import fc from 'fast-check'
 import { verifyKey } from 'discord-interactions'
 import { EventWebhook } from '@sendgrid/eventwebhook'
+import { isValidSlackRequest } from '@slack/bolt'
 import Fastify from 'fastify'
 import hookgate from '../../src/index.js'
 import { createReceiver } from '../../src/core/receiver.js'
@@ -208,4 +209,17 @@ describe('publicKeyVerifier properties', () => {
       }), { numRuns: 300 })
     })
   }
+})
+
+describe('slack against @slack/bolt', () => {
+  test('what signSlack() signs, Bolt\'s own isValidSlackRequest accepts, and hookgate too; Bolt refuses what hookgate refuses', async () => {
+    const secret = 'slack-signing-secret-for-bolt'
+    const body = JSON.stringify({ type: 'event_callback', event_id: 'Ev1', event: { type: 'app_mention', text: 'hi' } })
+    const headers = signSlack(body, secret)
+    const bolt = (text: string, signed: Record<string, string>): boolean => isValidSlackRequest({ signingSecret: secret, body: text, headers: { 'x-slack-signature': signed['x-slack-signature'] ?? '', 'x-slack-request-timestamp': Number(signed['x-slack-request-timestamp']) } })
+    assert.equal(bolt(body, headers), true)
+    assert.equal((await createReceiver(slack({ secret })).on('*', () => {}).receive(Buffer.from(body), headers)).status, 200)
+    assert.equal(bolt(`${body} `, headers), false)
+    assert.equal((await createReceiver(slack({ secret })).on('*', () => {}).receive(Buffer.from(`${body} `), headers)).status, 401)
+  })
 })
