@@ -1,9 +1,9 @@
 // `hookgate sign` and `hookgate send`: a preset's test signer from the command line, against a real
 // endpoint over HTTP; a forged request, a redelivery, a custom signer module.
-import { test, type TestContext } from 'node:test'
+import { after, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify from 'fastify'
@@ -21,6 +21,7 @@ async function cli (...args: string[]): Promise<{ stdout: string, stderr: string
 
 const SECRET = 'cli-send-secret'
 const dir = mkdtempSync(join(tmpdir(), 'hookgate-send-'))
+after(() => { rmSync(dir, { recursive: true, force: true }) })
 const ed = generateKeyPairSync('ed25519')
 const privateKeyFile = join(dir, 'discord.pem')
 writeFileSync(privateKeyFile, ed.privateKey.export({ format: 'pem', type: 'pkcs8' }))
