@@ -1,5 +1,6 @@
 import { refusal, type HookgateError } from '../core/errors.js'
 import type { EventsEnvelope, InboundRequest, WebhookEvent } from '../core/types.js'
+import { isObject, keyText } from './fields.js'
 
 /** One event of a batch: `data` is the whole event object. */
 export interface BatchEvent<TData = Readonly<Record<string, unknown>>> extends WebhookEvent<TData> {
@@ -18,15 +19,8 @@ export interface JsonArrayEnvelopeOptions {
   maxEvents?: number
 }
 
-const MAX_KEY_LENGTH = 256
-
-function isObject (value: unknown): value is Readonly<Record<string, unknown>> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
-
 function idOf (value: unknown): string | undefined {
-  if (typeof value === 'string') return value !== '' && value.length <= MAX_KEY_LENGTH ? value : undefined
-  return Number.isSafeInteger(value) ? String(value) : undefined
+  return typeof value === 'string' ? keyText(value) : Number.isSafeInteger(value) ? String(value) : undefined
 }
 
 /**
@@ -46,8 +40,8 @@ export function jsonArrayEnvelope (options: JsonArrayEnvelopeOptions): EventsEnv
         if (!isObject(item)) return refusal('HOOKGATE_ENVELOPE_INVALID', { reason: 'every event must be an object' })
         const id = idOf(item[idField])
         if (id === undefined) return refusal('HOOKGATE_ENVELOPE_INVALID', { reason: `an event has no ${idField}` })
-        const type = item[typeField]
-        if (typeof type !== 'string' || type === '' || type.length > MAX_KEY_LENGTH) return refusal('HOOKGATE_ENVELOPE_INVALID', { eventId: id, reason: `an event has no ${typeField}` })
+        const type = keyText(item[typeField])
+        if (type === undefined) return refusal('HOOKGATE_ENVELOPE_INVALID', { eventId: id, reason: `an event has no ${typeField}` })
         const time = createdAt === undefined ? undefined : item[createdAt.field]
         events.push({ id, type, data: item, createdAt: Number.isSafeInteger(time) ? Math.floor((time as number) * scale) : undefined })
       }

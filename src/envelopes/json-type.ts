@@ -1,6 +1,7 @@
 import { refusal, type HookgateError } from '../core/errors.js'
 import type { EventsEnvelope, InboundRequest, WebhookEvent } from '../core/types.js'
 import { parseRfc3339 } from '../verify/timestamp.js'
+import { isObject, keyText } from './fields.js'
 
 /** An event sent as a plain JSON object (Backchannel, Stripe, GitHub, Shopify, Slack, Standard Webhooks). */
 export interface JsonTypeEvent<TData = unknown> extends WebhookEvent<TData> {
@@ -39,13 +40,6 @@ export interface JsonTypeEnvelopeOptions {
    * direction. Events without a creation time are accepted. Off by default.
    */
   maxAge?: number
-}
-
-/** Event ids and types longer than this are refused: they end up in logs and store keys. */
-const MAX_KEY_LENGTH = 256
-
-function isObject (value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
 function invalid (reason: string, eventId?: string): HookgateError {
@@ -90,10 +84,6 @@ function creationSeconds (value: unknown): number | undefined {
   return ms === undefined ? undefined : Math.floor(ms / 1000)
 }
 
-function stringValue (value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' && value.length <= MAX_KEY_LENGTH ? value : undefined
-}
-
 /**
  * Reads a plain JSON event. By default Backchannel's shape: `{ "id", "type", "data": {…},
  * "created_at"? }` (`created` accepted too); every location is configurable for other senders.
@@ -119,13 +109,13 @@ export function jsonTypeEnvelope (options: JsonTypeEnvelopeOptions = {}): Events
       if (!isObject(payload)) return invalid('body is not a JSON object')
       let id: string | undefined
       for (const read of readIds) {
-        id = stringValue(read(payload, request))
+        id = keyText(read(payload, request))
         if (id !== undefined) break
       }
       if (id === undefined) return invalid('the event id is missing or not a non-empty string')
-      let type = stringValue(readType(payload, request))
+      let type = keyText(readType(payload, request))
       if (type === undefined) return invalid('the event type is missing or not a non-empty string', id)
-      const suffix = readSuffix === undefined ? undefined : stringValue(readSuffix(payload, request))
+      const suffix = readSuffix === undefined ? undefined : keyText(readSuffix(payload, request))
       if (suffix !== undefined) type = `${type}.${suffix}`
       let data: unknown
       for (const path of dataPaths) {

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto'
 import { refusal, type HookgateError } from '../core/errors.js'
 import type { Envelope, InboundRequest, Provider, SenderReply, WebhookEvent } from '../core/types.js'
 import type { PublicKeyInput } from '../verify/public-key.js'
 import { parseRfc3339 } from '../verify/timestamp.js'
+import { bodyDigest, isObject, keyText } from '../envelopes/fields.js'
 import { publicKeyPreset } from './public-key-preset.js'
 
 /**
@@ -24,12 +24,6 @@ export interface DiscordOptions {
   tolerance?: number
 }
 
-const MAX_KEY_LENGTH = 256
-
-function isObject (value: unknown): value is Readonly<Record<string, unknown>> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
-
 /**
  * `{ version, application_id, type, event? }`: type 0 is Discord's PING, answered 204 and never
  * dispatched; type 1 an event, dispatched on `event.type`.
@@ -43,9 +37,9 @@ function discordEnvelope (): Envelope<DiscordEvent> {
       const event = payload.event
       const applicationId = payload.application_id
       if (payload.type !== 1 || !isObject(event)) return refusal('HOOKGATE_ENVELOPE_INVALID', { reason: 'not a Discord webhook event (type 1 with an event object) nor a PING' })
-      const id = `sha256:${createHash('sha256').update(request.body).digest('hex')}`
-      const type = event.type
-      if (typeof type !== 'string' || type === '' || type.length > MAX_KEY_LENGTH) return refusal('HOOKGATE_ENVELOPE_INVALID', { eventId: id, reason: 'the event type is missing' })
+      const id = bodyDigest(request)
+      const type = keyText(event.type)
+      if (type === undefined) return refusal('HOOKGATE_ENVELOPE_INVALID', { eventId: id, reason: 'the event type is missing' })
       const ms = typeof event.timestamp === 'string' ? parseRfc3339(event.timestamp) : undefined
       return [{ id, type, data: event.data ?? {}, applicationId: typeof applicationId === 'string' ? applicationId : '', createdAt: ms === undefined ? undefined : Math.floor(ms / 1000) }]
     }

@@ -6,6 +6,7 @@ import type { InboundRequest, Provider, Verifier, VerifyResult } from '../core/t
 import { jsonTypeEnvelope, type JsonTypeEvent } from '../envelopes/json-type.js'
 import { secretProvider, type SecretSource } from '../verify/secrets.js'
 import { checkTolerance, toleranceOption } from '../verify/timestamp.js'
+import { isObject } from '../envelopes/fields.js'
 import { onlyKnownOptions } from './known-options.js'
 
 /** A Mailgun event (`delivered`, `failed`, `opened`, …): `id` and `type` from `event-data`, `data` the whole `event-data`. */
@@ -22,7 +23,7 @@ const LOWER_HEX_64 = /^[0-9a-f]{64}$/
 const MAX_TOKEN = 256
 
 function field (value: unknown, key: string): unknown {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined
+  return isObject(value) && Object.hasOwn(value, key) ? value[key] : undefined
 }
 
 /**

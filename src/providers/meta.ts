@@ -3,6 +3,7 @@ import { refusal, type HookgateError } from '../core/errors.js'
 import type { EventsEnvelope, GetVerification, InboundRequest, Provider, WebhookEvent } from '../core/types.js'
 import { hmacVerifier } from '../verify/hmac.js'
 import { secretProvider, type SecretSource } from '../verify/secrets.js'
+import { bodyDigest, isObject } from '../envelopes/fields.js'
 import { onlyKnownOptions } from './known-options.js'
 
 /**
@@ -27,10 +28,6 @@ export interface MetaOptions {
 
 const MAX_EVENTS = 10_000
 
-function isObject (value: unknown): value is Readonly<Record<string, unknown>> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
-
 function sameText (a: string, b: string): boolean {
   const left = createHash('sha256').update(a).digest()
   const right = createHash('sha256').update(b).digest()
@@ -44,7 +41,7 @@ function metaEnvelope (): EventsEnvelope<MetaEvent> {
       if (!isObject(payload) || typeof payload.object !== 'string' || payload.object === '' || payload.object.length > 128 || !Array.isArray(payload.entry)) {
         return refusal('HOOKGATE_ENVELOPE_INVALID', { reason: 'a Meta delivery is { object, entry: [...] }' })
       }
-      const body = createHash('sha256').update(request.body).digest('hex')
+      const body = bodyDigest(request)
       const events: MetaEvent[] = []
       for (let e = 0; e < payload.entry.length; e++) {
         const entry: unknown = payload.entry[e]
@@ -55,11 +52,11 @@ function metaEnvelope (): EventsEnvelope<MetaEvent> {
         for (let c = 0; c < changes.length; c++) {
           const change: unknown = changes[c]
           if (!isObject(change) || typeof change.field !== 'string' || change.field === '' || change.field.length > 128) return refusal('HOOKGATE_ENVELOPE_INVALID', { reason: 'every change needs a field' })
-          events.push({ id: `sha256:${body}:${e}:${c}`, type: `${payload.object}.${change.field}`, data: change.value ?? {}, entryId, createdAt })
+          events.push({ id: `${body}:${e}:${c}`, type: `${payload.object}.${change.field}`, data: change.value ?? {}, entryId, createdAt })
         }
         const messaging = Array.isArray(entry.messaging) ? entry.messaging : []
         for (let m = 0; m < messaging.length; m++) {
-          events.push({ id: `sha256:${body}:${e}:m${m}`, type: `${payload.object}.messaging`, data: messaging[m], entryId, createdAt })
+          events.push({ id: `${body}:${e}:m${m}`, type: `${payload.object}.messaging`, data: messaging[m], entryId, createdAt })
         }
         if (events.length > MAX_EVENTS) return refusal('HOOKGATE_ENVELOPE_INVALID', { reason: `more than ${MAX_EVENTS} changes in one delivery` })
       }

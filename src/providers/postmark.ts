@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto'
 import { refusal, type HookgateError } from '../core/errors.js'
 import type { EventsEnvelope, InboundRequest, Provider, WebhookEvent } from '../core/types.js'
 import { basicAuthVerifier, type BasicCredentials } from '../verify/basic-auth.js'
+import { bodyDigest, isObject, keyText } from '../envelopes/fields.js'
 import { onlyKnownOptions } from './known-options.js'
 
 /**
@@ -29,9 +29,9 @@ export function postmark (options: PostmarkOptions): Provider<PostmarkEvent> {
   const envelope: EventsEnvelope<PostmarkEvent> = {
     accepts: (mediaType) => mediaType === 'application/json',
     open (payload: unknown, request: InboundRequest): readonly PostmarkEvent[] | HookgateError {
-      const type = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as { RecordType?: unknown }).RecordType : undefined
-      if (typeof type !== 'string' || type === '' || type.length > 256) return refusal('HOOKGATE_ENVELOPE_INVALID', { reason: 'a Postmark webhook is an object with a RecordType' })
-      return [{ id: `sha256:${createHash('sha256').update(request.body).digest('hex')}`, type, data: payload as Readonly<Record<string, unknown>> }]
+      const type = isObject(payload) ? keyText(payload.RecordType) : undefined
+      if (type === undefined) return refusal('HOOKGATE_ENVELOPE_INVALID', { reason: 'a Postmark webhook is an object with a RecordType' })
+      return [{ id: bodyDigest(request), type, data: payload as Readonly<Record<string, unknown>> }]
     }
   }
   return Object.freeze({

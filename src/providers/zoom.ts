@@ -1,7 +1,8 @@
-import { createHash, createHmac } from 'node:crypto'
+import { createHmac } from 'node:crypto'
 import { refusal, type HookgateError } from '../core/errors.js'
 import type { Envelope, InboundRequest, Provider, SenderReply, WebhookEvent } from '../core/types.js'
 import { toleranceOption } from '../verify/timestamp.js'
+import { bodyDigest, isObject, keyText } from '../envelopes/fields.js'
 import { hmacPreset } from './hmac-preset.js'
 import { onlyKnownOptions } from './known-options.js'
 
@@ -23,10 +24,6 @@ export interface ZoomOptions {
 
 const MAX_TOKEN = 256
 
-function isObject (value: unknown): value is Readonly<Record<string, unknown>> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
-
 /**
  * Zoom: `x-zm-signature: v0=<hex>`, HMAC-SHA256 of `v0:<x-zm-request-timestamp>:<raw body>` with the
  * app's Secret Token; the timestamp within 300 s. The signed `endpoint.url_validation` request is
@@ -43,19 +40,19 @@ export function zoom (options: ZoomOptions): Provider<ZoomEvent> {
   const envelope: Envelope<ZoomEvent> = {
     accepts: (mediaType) => mediaType === 'application/json',
     open (payload: unknown, request: InboundRequest): readonly ZoomEvent[] | HookgateError | SenderReply {
-      if (!isObject(payload) || typeof payload.event !== 'string' || payload.event === '' || payload.event.length > 256) {
-        return refusal('HOOKGATE_ENVELOPE_INVALID', { reason: 'a Zoom delivery is an object with an event name' })
-      }
-      if (payload.event === 'endpoint.url_validation') {
-        const plainToken = isObject(payload.payload) ? payload.payload.plainToken : undefined
+      const name = isObject(payload) ? keyText(payload.event) : undefined
+      if (name === undefined) return refusal('HOOKGATE_ENVELOPE_INVALID', { reason: 'a Zoom delivery is an object with an event name' })
+      const body = payload as Readonly<Record<string, unknown>>
+      if (name === 'endpoint.url_validation') {
+        const plainToken = isObject(body.payload) ? body.payload.plainToken : undefined
         if (typeof plainToken !== 'string' || plainToken === '' || plainToken.length > MAX_TOKEN) return refusal('HOOKGATE_ENVELOPE_INVALID', { reason: 'a URL validation without a plainToken' })
         return { reply: { status: 200, body: { plainToken, encryptedToken: createHmac('sha256', secret).update(plainToken).digest('hex') } } }
       }
-      const ts = payload.event_ts
+      const ts = body.event_ts
       return [{
-        id: `sha256:${createHash('sha256').update(request.body).digest('hex')}`,
-        type: payload.event,
-        data: payload.payload ?? {},
+        id: bodyDigest(request),
+        type: name,
+        data: body.payload ?? {},
         createdAt: Number.isSafeInteger(ts) ? Math.floor((ts as number) / 1000) : undefined
       }]
     }
