@@ -4,7 +4,7 @@ import { parseJson } from '../core/json.js'
 import { refusal } from '../core/errors.js'
 import type { InboundRequest, Provider, Verifier, VerifyResult } from '../core/types.js'
 import { jsonTypeEnvelope, type JsonTypeEvent } from '../envelopes/json-type.js'
-import { secretProvider, type SecretSource } from '../verify/secrets.js'
+import { secretProvider, withKeys, type SecretSource } from '../verify/secrets.js'
 import { checkTolerance, toleranceOption } from '../verify/timestamp.js'
 import { isObject } from '../envelopes/fields.js'
 import { onlyKnownOptions } from './known-options.js'
@@ -55,11 +55,7 @@ function mailgunVerifier (signingKey: SecretSource, tolerance: number): Verifier
       const stale = checkTolerance(Number(timestamp) * 1000, request.now(), tolerance)
       if (stale !== undefined) return stale
       const mac = Buffer.from(hex, 'hex')
-      if (typeof keys !== 'function') return check(keys, timestamp, token, mac, json.value)
-      return keys().then(
-        (secrets) => check(secrets, timestamp, token, mac, json.value),
-        (err: unknown) => refusal('HOOKGATE_SECRETS_UNAVAILABLE', { reason: 'the signing key function failed', cause: err })
-      )
+      return withKeys(keys, 'signing key', (secrets) => check(secrets, timestamp, token, mac, json.value))
     }
   }
 }

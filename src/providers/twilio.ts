@@ -3,7 +3,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import { refusal, type HookgateError } from '../core/errors.js'
 import { parseForm, type FormParams } from '../core/form.js'
 import type { EventsEnvelope, InboundRequest, Provider, Verifier, VerifyResult, WebhookEvent } from '../core/types.js'
-import { secretProvider, type SecretSource } from '../verify/secrets.js'
+import { secretProvider, withKeys, type SecretSource } from '../verify/secrets.js'
 import { onlyKnownOptions } from './known-options.js'
 
 /**
@@ -76,11 +76,7 @@ function twilioVerifier (options: TwilioOptions): Verifier {
       if (parsed === undefined) return refusal('HOOKGATE_SIGNATURE_INVALID', { reason: 'too many form parameters' })
       const data = url + signedParams(parsed)
       const mac = Buffer.from(signature, 'base64')
-      if (typeof tokens !== 'function') return check(tokens, data, mac, parsed)
-      return tokens().then(
-        (keys) => check(keys, data, mac, parsed),
-        (err: unknown) => refusal('HOOKGATE_SECRETS_UNAVAILABLE', { reason: 'the authToken function failed', cause: err })
-      )
+      return withKeys(tokens, 'authToken', (keys) => check(keys, data, mac, parsed))
     }
   }
 }

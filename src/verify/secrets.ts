@@ -1,4 +1,6 @@
 import { Buffer } from 'node:buffer'
+import { refusal } from '../core/errors.js'
+import type { VerifyResult } from '../core/types.js'
 
 /** A shared secret, as text (UTF-8) or bytes. */
 export type Secret = string | Uint8Array
@@ -34,4 +36,14 @@ export function secretProvider (source: SecretSource | undefined, option: string
     throw new TypeError(`"${option}" is required`)
   }
   return secretBytes(source, option)
+}
+
+/**
+ * Runs `check` with the keys: at once for static secrets, once a secrets function has answered (its
+ * failure is a 503, `HOOKGATE_SECRETS_UNAVAILABLE`, naming `option`). The HMAC verifier writes this
+ * out itself, to spare its hot path a closure per request.
+ */
+export function withKeys (keys: readonly Buffer[] | (() => Promise<readonly Buffer[]>), option: string, check: (keys: readonly Buffer[]) => VerifyResult): VerifyResult | Promise<VerifyResult> {
+  if (typeof keys !== 'function') return check(keys)
+  return keys().then(check, (err: unknown) => refusal('HOOKGATE_SECRETS_UNAVAILABLE', { reason: `the ${option} function failed`, cause: err }))
 }

@@ -13,7 +13,7 @@ import Fastify from 'fastify'
 import hookgate from '../../src/index.js'
 import { createReceiver } from '../../src/core/receiver.js'
 import type { Provider, WebhookEvent } from '../../src/core/types.js'
-import { hubspot, intercom, linear, mailgun, meta, paddle, postmark, square, twitch, zoom } from '../../src/providers/index.js'
+import { hubspot, intercom, linear, mailgun, meta, paddle, postmark, square, twilio, twitch, zoom } from '../../src/providers/index.js'
 
 const hmac = (algorithm: 'sha1' | 'sha256', secret: string, text: string): string => createHmac(algorithm, secret).update(text).digest('hex')
 
@@ -293,5 +293,20 @@ describe('square and hubspot against their own SDKs', () => {
     assert.equal((await deliver(hubspot({ secret: 'hub-secret', url }), hub, { 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': String(timestamp) })).status, 200)
     const ours = signHubSpot(hub, 'hub-secret', url, { timestamp })
     assert.equal(HubSpotSignature.isValid({ signature: ours['x-hubspot-signature-v3'] ?? '', clientSecret: 'hub-secret', requestBody: hub, url, method: 'POST', signatureVersion: 'v3', timestamp }), true)
+  })
+})
+
+describe('keys from a function (mailgun, twilio)', () => {
+  test('a signing key or auth token function is asked per request; its failure answers 503 naming it', async () => {
+    const timestamp = String(Math.floor(Date.now() / 1000))
+    const body = JSON.stringify({ signature: { timestamp, token: 'tok', signature: hmac('sha256', 'k', `${timestamp}tok`) }, 'event-data': { id: 'fn-1', event: 'delivered' } })
+    assert.equal((await deliver(mailgun({ signingKey: async () => 'k' }), body, {})).status, 200)
+    const failing = await createReceiver(mailgun({ signingKey: async () => { throw new Error('vault down') } })).on('*', () => {}).receive(Buffer.from(body), { 'content-type': 'application/json' })
+    assert.equal(failing.status, 503)
+    assert.match(failing.error?.reason ?? '', /the signing key function failed/)
+    const form = 'MessageSid=SM1&MessageStatus=sent'
+    const signed = createHmac('sha1', 'tok-en').update('https://h.example.com/t' + 'MessageSidSM1MessageStatussent').digest('base64')
+    const twilioOutcome = await createReceiver(twilio({ authToken: async () => 'tok-en', publicUrl: 'https://h.example.com' })).on('*', () => {}).receive(Buffer.from(form), { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signed }, { url: 'http://10.0.0.1/t' })
+    assert.equal(twilioOutcome.status, 200)
   })
 })
