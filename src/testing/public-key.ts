@@ -1,17 +1,11 @@
 import { createPrivateKey, sign, type KeyObject } from 'node:crypto'
-import { bodyBytes, type TestBody } from './body.js'
+import { bodyBytes, unixSeconds, type TestBody } from './body.js'
 import type { SenderHeaders } from './senders.js'
 
 function privateKeyOf (key: unknown, signer: string): KeyObject {
   if (typeof key === 'object' && key !== null && (key as KeyObject).type === 'private') return key as KeyObject
   if (typeof key === 'string' && key.includes('PRIVATE KEY')) return createPrivateKey(key)
   throw new TypeError(`${signer}: "privateKey" must be a private KeyObject or PEM (generateKeyPairSync() makes a test pair)`)
-}
-
-function seconds (value: number | undefined, signer: string): string {
-  const s = value ?? Math.floor(Date.now() / 1000)
-  if (!Number.isSafeInteger(s) || s < 0) throw new TypeError(`${signer}: "timestamp" must be whole Unix seconds`)
-  return String(s)
 }
 
 /**
@@ -22,7 +16,7 @@ function seconds (value: number | undefined, signer: string): string {
 export function signDiscord (body: TestBody, privateKey: KeyObject | string, options: { timestamp?: number } = {}): SenderHeaders {
   const key = privateKeyOf(privateKey, 'signDiscord()')
   if (key.asymmetricKeyType !== 'ed25519') throw new TypeError('signDiscord(): "privateKey" must be an Ed25519 key')
-  const timestamp = seconds(options.timestamp, 'signDiscord()')
+  const timestamp = unixSeconds(options.timestamp, 'signDiscord()')
   const signature = sign(null, Buffer.concat([Buffer.from(timestamp), bodyBytes(body)]), key).toString('hex')
   return { 'content-type': 'application/json', 'x-signature-ed25519': signature, 'x-signature-timestamp': timestamp }
 }
@@ -35,7 +29,7 @@ export function signDiscord (body: TestBody, privateKey: KeyObject | string, opt
 export function signSendGrid (body: TestBody, privateKey: KeyObject | string, options: { timestamp?: number } = {}): SenderHeaders {
   const key = privateKeyOf(privateKey, 'signSendGrid()')
   if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new TypeError('signSendGrid(): "privateKey" must be a P-256 key')
-  const timestamp = seconds(options.timestamp, 'signSendGrid()')
+  const timestamp = unixSeconds(options.timestamp, 'signSendGrid()')
   const signature = sign('sha256', Buffer.concat([Buffer.from(timestamp), bodyBytes(body)]), key).toString('base64')
   return { 'content-type': 'application/json', 'x-twilio-email-event-webhook-signature': signature, 'x-twilio-email-event-webhook-timestamp': timestamp }
 }

@@ -1,21 +1,9 @@
-import { createHmac, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import type { Secret } from '../verify/secrets.js'
-import { bodyBytes, signingKey, type TestBody } from './body.js'
+import { bodyBytes, hmacOf, signingKey, unixSeconds, type TestBody } from './body.js'
 
 /** Headers a signer returns; pass them with the same body to `app.inject()` or `fetch`. */
 export type SenderHeaders = Readonly<Record<string, string>>
-
-function hmac (algorithm: 'sha1' | 'sha256', key: Buffer, ...parts: Buffer[]): Buffer {
-  const mac = createHmac(algorithm, key)
-  for (const part of parts) mac.update(part)
-  return mac.digest()
-}
-
-function unixSeconds (value: number | undefined, signer: string): string {
-  const seconds = value ?? Math.floor(Date.now() / 1000)
-  if (!Number.isSafeInteger(seconds) || seconds < 0) throw new TypeError(`${signer}: "timestamp" must be whole Unix seconds`)
-  return String(seconds)
-}
 
 function required (value: unknown, option: string, signer: string): string {
   if (typeof value !== 'string' || value === '') throw new TypeError(`${signer}: "${option}" must be a non-empty string`)
@@ -30,7 +18,7 @@ function required (value: unknown, option: string, signer: string): string {
 export function signStripe (body: TestBody, secret: Secret, options: { timestamp?: number } = {}): SenderHeaders {
   const key = signingKey(secret, 'signStripe()')
   const t = unixSeconds(options.timestamp, 'signStripe()')
-  const v1 = hmac('sha256', key, Buffer.from(`${t}.`), bodyBytes(body)).toString('hex')
+  const v1 = hmacOf('sha256', key, Buffer.from(`${t}.`), bodyBytes(body)).toString('hex')
   return { 'content-type': 'application/json', 'stripe-signature': `t=${t},v1=${v1}` }
 }
 
@@ -46,8 +34,8 @@ export function signGithub (body: TestBody, secret: Secret, options: { event: st
     'content-type': 'application/json',
     'x-github-event': event,
     'x-github-delivery': options.delivery ?? randomUUID(),
-    'x-hub-signature': `sha1=${hmac('sha1', key, bytes).toString('hex')}`,
-    'x-hub-signature-256': `sha256=${hmac('sha256', key, bytes).toString('hex')}`
+    'x-hub-signature': `sha1=${hmacOf('sha1', key, bytes).toString('hex')}`,
+    'x-hub-signature-256': `sha256=${hmacOf('sha256', key, bytes).toString('hex')}`
   }
 }
 
@@ -60,7 +48,7 @@ export function signShopify (body: TestBody, secret: Secret, options: { topic: s
     'x-shopify-topic': topic,
     'x-shopify-event-id': options.eventId ?? randomUUID(),
     'x-shopify-webhook-id': options.webhookId ?? randomUUID(),
-    'x-shopify-hmac-sha256': hmac('sha256', key, bodyBytes(body)).toString('base64')
+    'x-shopify-hmac-sha256': hmacOf('sha256', key, bodyBytes(body)).toString('base64')
   }
 }
 
@@ -68,7 +56,7 @@ export function signShopify (body: TestBody, secret: Secret, options: { topic: s
 export function signSlack (body: TestBody, secret: Secret, options: { timestamp?: number } = {}): SenderHeaders {
   const key = signingKey(secret, 'signSlack()')
   const ts = unixSeconds(options.timestamp, 'signSlack()')
-  const signature = hmac('sha256', key, Buffer.from(`v0:${ts}:`), bodyBytes(body)).toString('hex')
+  const signature = hmacOf('sha256', key, Buffer.from(`v0:${ts}:`), bodyBytes(body)).toString('hex')
   return { 'content-type': 'application/json', 'x-slack-request-timestamp': ts, 'x-slack-signature': `v0=${signature}` }
 }
 
@@ -85,6 +73,6 @@ export function signStandardWebhooks (body: TestBody, secret: string, options: {
   if (prefix !== 'webhook' && prefix !== 'svix') throw new TypeError('signStandardWebhooks(): "headerPrefix" must be "webhook" or "svix"')
   const id = options.id ?? `msg_${randomUUID()}`
   const timestamp = unixSeconds(options.timestamp, 'signStandardWebhooks()')
-  const signature = hmac('sha256', key, Buffer.from(`${id}.${timestamp}.`), bodyBytes(body)).toString('base64')
+  const signature = hmacOf('sha256', key, Buffer.from(`${id}.${timestamp}.`), bodyBytes(body)).toString('base64')
   return { 'content-type': 'application/json', [`${prefix}-id`]: id, [`${prefix}-timestamp`]: timestamp, [`${prefix}-signature`]: `v1,${signature}` }
 }
