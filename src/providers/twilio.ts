@@ -76,6 +76,8 @@ function twilioVerifier (options: TwilioOptions): Verifier {
       if (parsed === undefined) return refusal('HOOKGATE_SIGNATURE_INVALID', { reason: 'too many form parameters' })
       const data = url + signedParams(parsed)
       const mac = Buffer.from(signature, 'base64')
+      // The last character carries two unused bits: only the spelling that encodes back is Twilio's.
+      if (mac.toString('base64') !== signature) return refusal('HOOKGATE_SIGNATURE_INVALID', { reason: 'x-twilio-signature is not canonical base64' })
       return withKeys(tokens, 'authToken', (keys) => check(keys, data, mac, parsed))
     }
   }

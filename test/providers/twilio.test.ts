@@ -49,6 +49,20 @@ test('repeated parameters are signed sorted; a form with __proto__ stays a plain
   assert.throws(() => twilio({} as never), /"authToken" is required/)
 })
 
+test('a signature spelt with the unused bits of its last character set (the same bytes, another text) is refused', async () => {
+  const receiver = createReceiver(twilio({ authToken: AUTH_TOKEN, publicUrl: PUBLIC })).on('*', () => {})
+  const signature = twilioLib.getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC}/hook`, params)
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+  const last = alphabet.indexOf(signature[26] ?? '')
+  const respelt = signature.slice(0, 26) + (alphabet[last ^ 1] ?? '') + '='
+  assert.deepEqual(Buffer.from(respelt, 'base64'), Buffer.from(signature, 'base64'))
+  const send = (sig: string) => receiver.receive(Buffer.from(form), { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': sig }, { url: `${PUBLIC}/hook` })
+  assert.equal((await send(signature)).status, 200)
+  const outcome = await send(respelt)
+  assert.equal(outcome.status, 401)
+  assert.equal(twilioLib.validateRequest(AUTH_TOKEN, respelt, `${PUBLIC}/hook`, params), false)
+})
+
 test('property: any single change to the URL, a parameter name or value, or the signature is refused; no input throws', async () => {
   const receiver = createReceiver(twilio({ authToken: AUTH_TOKEN, publicUrl: PUBLIC })).on('*', () => {})
   const name = fc.stringMatching(/^[A-Za-z][A-Za-z0-9]{0,8}$/)
