@@ -13,20 +13,21 @@ import { failed, UsageError } from './usage.js'
 export const SEND_USAGE = `usage: hookgate sign <preset> [options]          print the headers the sender would send with the body
        hookgate send <preset> <url> [options]    sign and POST it, print the status and the reply
 
-presets: backchannel, stripe, github, shopify, slack, standard-webhooks, svix, discord, sendgrid, bread,
-         paddle, intercom, linear, twitch, zoom, meta, square, hubspot, twilio, mailgun, postmark, or any
-         through --signer <module> (its default export: (body, options) => headers)
+presets: backchannel, stripe, github, shopify, slack, slack-command, standard-webhooks, svix, discord,
+         discord-interactions, sendgrid, bread, paddle, intercom, linear, twitch, zoom, meta, square,
+         hubspot, twilio, mailgun, postmark, or any through --signer <module> (its default export:
+         (body, options) => headers)
 
 the body:
   --event <file>        the exact bytes to send (a JSON file as the sender would send it)
   --type <type> [--data <json>] [--id <id>]
                         or a { id, type, created_at, data } event built from these
-                        (twilio: --data holds the form parameters; mailgun: the event-data)
+                        (twilio, slack-command: --data holds the form parameters; mailgun: the event-data)
 
 the key:
   --secret <secret>     the shared secret (HMAC presets, bread's JWS key, twilio's auth token, mailgun's signing key)
   --url <url>           sign only: the URL the sender will call (twilio, square, hubspot sign it)
-  --private-key <file>  a PEM private key (discord: Ed25519, sendgrid: P-256)
+  --private-key <file>  a PEM private key (discord, discord-interactions: Ed25519; sendgrid: P-256)
   --kid <kid> --basic <user:password>   bread's key id and Basic credentials
 
 send:
@@ -63,9 +64,14 @@ const SIGNERS: Readonly<Record<string, Signer>> = {
   github: (body, o) => signGithub(body, need(o.secret, '--secret', 'github'), { event: need(o.type, '--type (the X-GitHub-Event)', 'github'), ...(o.id === undefined ? {} : { delivery: o.id }) }),
   shopify: (body, o) => signShopify(body, need(o.secret, '--secret', 'shopify'), { topic: need(o.type, '--type (the topic)', 'shopify'), ...(o.id === undefined ? {} : { eventId: o.id }) }),
   slack: (body, o) => signSlack(body, need(o.secret, '--secret', 'slack')),
+  'slack-command': (_body, o) => {
+    const form = Buffer.from(new URLSearchParams(record(o.data)).toString())
+    return { headers: { ...signSlack(form, need(o.secret, '--secret', 'slack-command')), 'content-type': 'application/x-www-form-urlencoded' }, body: form }
+  },
   'standard-webhooks': (body, o) => signStandardWebhooks(body, need(o.secret, '--secret', 'standard-webhooks'), o.id === undefined ? {} : { id: o.id }),
   svix: (body, o) => signStandardWebhooks(body, need(o.secret, '--secret', 'svix'), { headerPrefix: 'svix', ...(o.id === undefined ? {} : { id: o.id }) }),
   discord: (body, o) => signDiscord(body, need(o.privateKey, '--private-key', 'discord')),
+  'discord-interactions': (body, o) => signDiscord(body, need(o.privateKey, '--private-key', 'discord-interactions')),
   sendgrid: (body, o) => signSendGrid(body, need(o.privateKey, '--private-key', 'sendgrid')),
   paddle: (body, o) => signPaddle(body, need(o.secret, '--secret', 'paddle')),
   intercom: (body, o) => signIntercom(body, need(o.secret, '--secret', 'intercom')),
@@ -89,7 +95,7 @@ const SIGNERS: Readonly<Record<string, Signer>> = {
 
 /** What signs for `--forge`: the same preset with a key nobody configured. */
 function forged (options: SignOptions, preset: string): SignOptions {
-  if (preset === 'discord') return { ...options, privateKey: generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string }
+  if (preset === 'discord' || preset === 'discord-interactions') return { ...options, privateKey: generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string }
   if (preset === 'sendgrid') return { ...options, privateKey: generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string }
   const secret = preset === 'standard-webhooks' || preset === 'svix' ? `whsec_${randomBytes(24).toString('base64')}` : randomBytes(24).toString('hex')
   return { ...options, secret, ...(options.basic === undefined ? {} : { basic: `forged:${randomBytes(12).toString('hex')}` }) }

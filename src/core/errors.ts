@@ -22,6 +22,7 @@ export const ERROR_CATALOGUE = {
   HOOKGATE_DELIVERY_IN_PROGRESS: { status: 409, message: 'this event is being handled by another delivery' },
   HOOKGATE_HANDLER_FAILED: { status: 500, message: 'the event handler failed' },
   HOOKGATE_HANDLER_TIMEOUT: { status: 500, message: 'the event handler did not finish in time' },
+  HOOKGATE_REPLY_INVALID: { status: 500, message: 'the event handler returned a reply the sender cannot read' },
   HOOKGATE_SECRETS_UNAVAILABLE: { status: 503, message: 'verification secrets are unavailable' },
   HOOKGATE_STORE_UNAVAILABLE: { status: 503, message: 'the idempotency store is unavailable' },
   HOOKGATE_QUEUE_UNAVAILABLE: { status: 503, message: 'the event could not be queued' },

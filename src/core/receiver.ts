@@ -19,6 +19,8 @@ import { receiveChannel, refusedChannel, type ReceiveMessage, type RefusedMessag
 import type { GetVerification, HandshakeOutcome, Handler, HeaderSource, InboundRequest, Logger, Outcome, Provider, SenderReply, Verifier, WebhookEvent } from './types.js'
 import type { EventFor, EventMap, EventMapOf, EventWithSchema, OpenEventMap, SchemaLike, TypePattern } from './typing.js'
 
+const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded'
+
 /** Any handler, as stored: the typed overloads of `on()` are what callers see. */
 type AnyHandler<C> = Handler<never, C>
 
@@ -185,6 +187,8 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   readonly #validateBase: DataValidator | undefined
   readonly #validateByType = new Map<string, DataValidator>()
   #acceptedContentType: string | undefined
+  /** Whether the envelope reads `application/x-www-form-urlencoded` bodies (Twilio, Slack's commands). */
+  readonly #readsForms: boolean
 
   constructor (provider: Provider<E>, options: ReceiverOptions<E, C, SchemaMap> = {}) {
     if (provider === null || typeof provider !== 'object' || !Array.isArray(provider.verifiers) || typeof provider.envelope?.open !== 'function') {
@@ -195,6 +199,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     }
     validateReceiverOptions(options)
     this.provider = provider
+    this.#readsForms = provider.envelope.accepts(FORM_MEDIA_TYPE)
     this.bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
     this.bodyDeadlines = new DeadlineQueue(options.bodyTimeout ?? defaultBodyTimeout(this.bodyLimit))
     this.#refuseUnknown = options.unknownEvents === 'refuse'
@@ -375,7 +380,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
       delivery?.stages.push({ stage: 'verified', at: performance.now() })
       if (parsed === undefined && bytes.length === 0 && this.provider.envelope.allowsEmptyBody === true) {
         parsed = { value: undefined }
-      } else if (parsed === undefined && this.provider.envelope.bodyFormat === 'form') {
+      } else if (parsed === undefined && this.#readsForms && jsonMediaType(readHeader(headers, 'content-type')) === FORM_MEDIA_TYPE) {
         const form = parseForm(bytes)
         if (form === undefined) return this.reject(refusal('HOOKGATE_ENVELOPE_INVALID', { reason: `more than ${MAX_FORM_PARAMS} form parameters` }), options)
         parsed = { value: form }
@@ -431,11 +436,14 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
         const reply: { ok: true, queued: number, ignored?: number, duplicates?: number } = { ok: true, queued: stored.queued }
         if (ignored > 0) reply.ignored = ignored
         if (stored.duplicates > 0) reply.duplicates = stored.duplicates
-        return { status: 202, body: reply, events }
+        return this.#senderReply(events, undefined, options) ?? { status: 202, body: reply, events }
       }
 
       let handled = 0
       let duplicates = 0
+      // What the handler returned, kept only for a sender that reads it (Provider.reply).
+      let returned: unknown
+      const keep = this.provider.reply === undefined ? undefined : (value: unknown) => { returned = value }
       for (let i = 0; i < events.length; i++) {
         const event = events[i] as E
         const route = routes[i]
@@ -459,7 +467,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
         }
         // Settled under the key it was claimed by: the handler may change the event it is given.
         const held = claim === undefined ? undefined : { key: key as string, token: claim.token }
-        let failure = this.#run.run(route, event, options.context as C, held, log, delivery)
+        let failure = this.#run.run(route, event, options.context as C, held, log, delivery, keep)
         if (failure instanceof Promise) failure = await failure
         if (held !== undefined) await this.#run.record(held, failure, event, log)
         if (failure !== undefined) return this.reject(failure, options, events)
@@ -470,10 +478,24 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
       const reply: { ok: true, handled: number, ignored?: number, duplicates?: number } = { ok: true, handled }
       if (ignored > 0) reply.ignored = ignored
       if (duplicates > 0) reply.duplicates = duplicates
-      return { status: 200, body: reply, events }
+      return this.#senderReply(events, returned, options) ?? { status: 200, body: reply, events }
     } finally {
       if (--this.#inFlight === 0 && this.#idle.length > 0) for (const resolve of this.#idle.splice(0)) resolve()
     }
+  }
+
+  /**
+   * The reply of a sender that reads one (Slack's commands, Discord's interactions, Twilio's TwiML) to
+   * a delivery of one event: made by the provider from what the handler returned; `undefined` keeps
+   * hookgate's own answer. A value the provider cannot send is a 500, logged as the handler's bug.
+   */
+  #senderReply (events: readonly E[], value: unknown, options: ReceiveOptions<C>): Outcome<E> | undefined {
+    if (this.provider.reply === undefined || events.length !== 1) return undefined
+    const made = this.provider.reply(events[0] as E, value)
+    if (made === undefined) return undefined
+    if (made instanceof HookgateError) return this.reject(made, options, events)
+    const { status, body, headers } = made.reply
+    return headers === undefined ? { status, body, events } : { status, body, headers, events }
   }
 
   /**
@@ -549,7 +571,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     // being parsed and lower-cased again.
     if (contentType !== undefined && contentType === this.#acceptedContentType) return undefined
     const mediaType = jsonMediaType(contentType)
-    const readable = mediaType !== undefined && (this.provider.envelope.bodyFormat === 'form' ? mediaType === 'application/x-www-form-urlencoded' : isJsonMediaType(mediaType))
+    const readable = mediaType !== undefined && (isJsonMediaType(mediaType) || mediaType === FORM_MEDIA_TYPE)
     if (readable && this.provider.envelope.accepts(mediaType)) {
       this.#acceptedContentType = contentType
       return undefined

@@ -95,7 +95,7 @@ export class HandlerRun<E extends WebhookEvent, C> {
    * report. A handler past its timeout keeps running and keeps its claim (`held`), so a retry meanwhile
    * gets 409 rather than a second run; when it ends, the claim is completed or released as usual.
    */
-  run (route: Route<E, C>, event: E, context: C, held: HeldClaim | undefined, log: Logger, delivery?: ReceiveMessage): HookgateError | undefined | Promise<HookgateError | undefined> {
+  run (route: Route<E, C>, event: E, context: C, held: HeldClaim | undefined, log: Logger, delivery?: ReceiveMessage, keep?: (value: unknown) => void): HookgateError | undefined | Promise<HookgateError | undefined> {
     let result: unknown
     try {
       result = handlerChannel.hasSubscribers
@@ -104,9 +104,12 @@ export class HandlerRun<E extends WebhookEvent, C> {
     } catch (err) {
       return handlerFailed(route, event, err)
     }
-    if (!isThenable(result)) return undefined
+    if (!isThenable(result)) {
+      keep?.(result)
+      return undefined
+    }
     const deadlines = this.#deadlines
-    if (deadlines === undefined) return Promise.resolve(result).then(() => undefined, (err: unknown) => handlerFailed(route, event, err))
+    if (deadlines === undefined) return Promise.resolve(result).then((value) => { keep?.(value); return undefined }, (err: unknown) => handlerFailed(route, event, err))
     // One promise per handler and no timer of its own: Promise.race and a setTimeout per request cost more.
     return new Promise((resolve) => {
       const entry = deadlines.add(() => {
@@ -115,7 +118,11 @@ export class HandlerRun<E extends WebhookEvent, C> {
         this.#recordWhenEnded(route, event, result, held, log)
       })
       result.then(
-        () => { if (deadlines.settle(entry)) resolve(undefined) },
+        (value) => {
+          if (!deadlines.settle(entry)) return
+          keep?.(value)
+          resolve(undefined)
+        },
         (err: unknown) => { if (deadlines.settle(entry)) resolve(handlerFailed(route, event, err)) }
       )
     })

@@ -77,18 +77,17 @@ export interface SenderReply {
 
 /** Turns an authenticated, parsed body into the events it carries. */
 export interface Envelope<E extends WebhookEvent = WebhookEvent> {
-  /** Whether a media type (lower-case, without parameters) can carry this envelope. */
+  /**
+   * Whether a media type (lower-case, without parameters) can carry this envelope: JSON ones
+   * (`application/json`, `application/*+json`), whose bodies `open()` gets parsed, or
+   * `application/x-www-form-urlencoded`, whose bodies it gets as `FormParams` (an object with no prototype).
+   */
   accepts (mediaType: string): boolean
   /**
    * Whether an empty body is an event without data (CloudEvents binary mode) rather than a body that
    * is not JSON: `open()` then gets `undefined`. @default false
    */
   readonly allowsEmptyBody?: boolean
-  /**
-   * How the verified body is read: JSON (the default), or `form` for `application/x-www-form-urlencoded`
-   * senders (Twilio): then `open()` gets the parameters (`FormParams`, an object with no prototype).
-   */
-  readonly bodyFormat?: 'json' | 'form'
   /**
    * Whether its events carry a `source` (CloudEvents). Without it, `.on({ source, type })` is refused
    * at startup: a source pattern would never match. @default false
@@ -113,6 +112,14 @@ export interface Provider<E extends WebhookEvent = WebhookEvent> {
    * adapters route `GET` on the endpoint to it only when the provider has one.
    */
   readonly verifyByGet?: (query: URLSearchParams) => GetVerification
+  /**
+   * For senders that read the answer to each request (Slack's slash commands, Discord's interactions,
+   * Twilio's TwiML): the reply to a delivery of one event, made from what its handler returned
+   * (`value`), or from `undefined` when no handler gave one (the handler returned nothing, none is
+   * declared for the type, the event is a duplicate, or it was queued for a worker). `undefined`
+   * keeps hookgate's own answer; a refusal (`HOOKGATE_REPLY_INVALID`) is answered instead.
+   */
+  reply? (event: E, value: unknown): SenderReply | HookgateError | undefined
 }
 
 /** The answer to a `GET` verification: the sender's challenge as text when it checks out, else a refusal. */
@@ -146,7 +153,7 @@ export interface HandshakeOutcome {
 /** What the core decided. An adapter writes this out and does nothing else. */
 export interface Outcome<E extends WebhookEvent = WebhookEvent> {
   readonly status: number
-  /** What hookgate answers; a sender's own reply (a handshake) when `events` is empty and `status` is 2xx; none for a 204. */
+  /** What hookgate answers, or the sender's own reply (a handshake, or a handler's reply through `Provider.reply`); none for a 204. */
   readonly body: ReplyBody | Readonly<Record<string, unknown>> | string | undefined
   readonly headers?: Readonly<Record<string, string>>
   /** The events that were verified and read, also when a later stage refused them. */

@@ -46,6 +46,15 @@ function discordEnvelope (): Envelope<DiscordEvent> {
   }
 }
 
+/** How Discord signs both its webhook events and its interactions. */
+const DISCORD_SIGNATURE = {
+  header: 'x-signature-ed25519',
+  algorithm: 'ed25519',
+  encoding: 'hex',
+  signedContent: '{timestamp}{body}',
+  timestamp: { header: 'x-signature-timestamp' }
+} as const
+
 /**
  * Discord's webhook events (the Developer Portal's "Webhook Events URL"): `X-Signature-Ed25519`, the
  * hex Ed25519 signature of `X-Signature-Timestamp` followed by the raw body, verified with the
@@ -54,11 +63,78 @@ function discordEnvelope (): Envelope<DiscordEvent> {
  * 401, which Discord also probes for.
  */
 export function discord (options: DiscordOptions): Provider<DiscordEvent> {
-  return publicKeyPreset('discord', options, {
-    header: 'x-signature-ed25519',
-    algorithm: 'ed25519',
-    encoding: 'hex',
-    signedContent: '{timestamp}{body}',
-    timestamp: { header: 'x-signature-timestamp' }
-  }, discordEnvelope(), 'the application\'s public key')
+  return publicKeyPreset('discord', options, DISCORD_SIGNATURE, discordEnvelope(), 'the application\'s public key')
+}
+
+/** Discord's interaction types, as the events they become: `command.<name>`, `component.<custom_id>`, … */
+const INTERACTIONS: Readonly<Record<number, { readonly prefix: string, readonly target: 'name' | 'custom_id', readonly deferred: Readonly<Record<string, unknown>> }>> = {
+  // The deferred replies Discord accepts for each: "thinking…" then a follow-up; an unchanged message; no choices.
+  2: { prefix: 'command', target: 'name', deferred: { type: 5 } },
+  3: { prefix: 'component', target: 'custom_id', deferred: { type: 6 } },
+  4: { prefix: 'autocomplete', target: 'name', deferred: { type: 8, data: { choices: [] } } },
+  5: { prefix: 'modal', target: 'custom_id', deferred: { type: 5 } }
+}
+
+/**
+ * One Discord interaction: `type` is `command.<name>` (a slash or context-menu command),
+ * `component.<custom_id>` (a button or select menu), `autocomplete.<name>` or `modal.<custom_id>`;
+ * `data` is the interaction's `data` (the command's options, the component's values); `id` the
+ * interaction's id. Its handler may return Discord's interaction response (`{ type: 4, data: { content } }`).
+ */
+export interface DiscordInteraction<TData = unknown> extends WebhookEvent<TData> {
+  readonly applicationId: string
+  /** The interaction's token, for follow-up messages through Discord's API (valid 15 minutes). */
+  readonly token: string
+  /** The whole interaction as Discord sent it (`member`, `guild_id`, `channel`, `locale`, …). */
+  readonly interaction: Readonly<Record<string, unknown>>
+}
+
+/** An interaction response, as Discord reads it: `type` 4 (a message), 5, 6, 7, 8 (choices), 9 (a modal), … */
+export interface DiscordInteractionResponse {
+  readonly type: number
+  readonly data?: Readonly<Record<string, unknown>>
+}
+
+function interactionsEnvelope (): Envelope<DiscordInteraction> {
+  return {
+    accepts: (mediaType) => mediaType === 'application/json',
+    open (payload: unknown): readonly DiscordInteraction[] | HookgateError | SenderReply {
+      if (!isObject(payload)) return refusal('HOOKGATE_ENVELOPE_INVALID', { reason: 'a Discord interaction is a JSON object' })
+      if (payload.type === 1) return { reply: { status: 200, body: { type: 1 } } }
+      const kind = typeof payload.type === 'number' ? INTERACTIONS[payload.type] : undefined
+      const id = keyText(payload.id)
+      const data = isObject(payload.data) ? payload.data : undefined
+      const target = keyText(data?.[kind?.target ?? 'name'])
+      if (kind === undefined || id === undefined || data === undefined || target === undefined || typeof payload.token !== 'string') {
+        return refusal('HOOKGATE_ENVELOPE_INVALID', { reason: 'not a Discord interaction (an id, a token, and data naming a command or component) nor a PING' })
+      }
+      const type = keyText(`${kind.prefix}.${target}`)
+      if (type === undefined) return refusal('HOOKGATE_ENVELOPE_INVALID', { eventId: id, reason: 'the interaction\'s name is too long' })
+      return [{ id, type, data, applicationId: typeof payload.application_id === 'string' ? payload.application_id : '', token: payload.token, interaction: payload }]
+    }
+  }
+}
+
+/** The handler's interaction response, or the deferred one its interaction type allows when it returned nothing. */
+function interactionReply (event: DiscordInteraction, value: unknown): SenderReply | HookgateError {
+  if (value === undefined || value === null) {
+    const kind = INTERACTIONS[event.interaction.type as number] as (typeof INTERACTIONS)[number]
+    return { reply: { status: 200, body: kind.deferred } }
+  }
+  if (isObject(value) && Number.isInteger(value.type)) return { reply: { status: 200, body: value } }
+  return refusal('HOOKGATE_REPLY_INVALID', { eventId: event.id, reason: 'a Discord interaction handler returns an interaction response: { type, data? }' })
+}
+
+/**
+ * Discord's interactions (the Developer Portal's "Interactions Endpoint URL"): signed as Discord's
+ * webhook events are (`X-Signature-Ed25519` over `X-Signature-Timestamp` and the body, the
+ * application's public key, 300 s). The PING Discord sends when the URL is saved (type 1) is answered
+ * `{"type":1}` once its signature verifies; a bad signature gets 401, which Discord also probes for.
+ * The handler's return value is the interaction's response, within Discord's 3 s; when it returns
+ * nothing (or in queue mode, or for a duplicate) Discord gets the deferred response (type 5, or 6 for
+ * a component, or no autocomplete choices) and the work follows up with the interaction's `token`.
+ */
+export function discordInteractions (options: DiscordOptions): Provider<DiscordInteraction> {
+  const provider = publicKeyPreset('discord-interactions', options, DISCORD_SIGNATURE, interactionsEnvelope(), 'the application\'s public key', 'discordInteractions()')
+  return Object.freeze({ ...provider, reply: interactionReply })
 }

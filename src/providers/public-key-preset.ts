@@ -12,12 +12,13 @@ export interface PublicKeyPresetOptions {
 
 /**
  * Builds a provider from a public-key scheme with a signed timestamp header and an envelope: the
- * shape Discord's and SendGrid's presets share. `keyName` says in errors which key the sender means.
+ * shape Discord's and SendGrid's presets share. `keyName` says in errors which key the sender means,
+ * `call` how the preset is called (its name and `()` unless spelled otherwise).
  */
-export function publicKeyPreset<E extends WebhookEvent> (name: string, options: PublicKeyPresetOptions, scheme: Omit<PublicKeyOptions, 'keys' | 'timestamp'> & { timestamp: { header: string } }, envelope: Envelope<E>, keyName: string): Provider<E> {
-  if (options === null || typeof options !== 'object') throw new TypeError(`${name}() needs { publicKey }`)
-  onlyKnownOptions(options, `${name}()`, ['publicKey', 'tolerance'])
-  if (options.publicKey === undefined) throw new TypeError(`${name}(): "publicKey" is required (${keyName})`)
+export function publicKeyPreset<E extends WebhookEvent> (name: string, options: PublicKeyPresetOptions, scheme: Omit<PublicKeyOptions, 'keys' | 'timestamp'> & { timestamp: { header: string } }, envelope: Envelope<E>, keyName: string, call = `${name}()`): Provider<E> {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${call} needs { publicKey }`)
+  onlyKnownOptions(options, call, ['publicKey', 'tolerance'])
+  if (options.publicKey === undefined) throw new TypeError(`${call}: "publicKey" is required (${keyName})`)
   return Object.freeze({
     name,
     verifiers: Object.freeze([publicKeyVerifier({

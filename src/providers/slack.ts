@@ -1,27 +1,115 @@
-import type { Provider } from '../core/types.js'
-import type { JsonTypeEvent } from '../envelopes/json-type.js'
+import { Buffer } from 'node:buffer'
+import { refusal, type HookgateError } from '../core/errors.js'
+import type { FormParams } from '../core/form.js'
+import { parseJson } from '../core/json.js'
+import type { Envelope, InboundRequest, Provider, SenderReply } from '../core/types.js'
+import { bodyDigest, isObject, keyText } from '../envelopes/fields.js'
+import { jsonTypeEnvelope, type JsonTypeEvent } from '../envelopes/json-type.js'
 import { toleranceOption } from '../verify/timestamp.js'
-import { withHandshake } from './handshake.js'
 import { hmacPreset, type SecretOptions } from './hmac-preset.js'
 
-/** A Slack Events API callback: `data` is the inner `event`, `type` its type (`app_mention`), `id` the `event_id`. */
-export type SlackEvent<TData = unknown> = JsonTypeEvent<TData>
+/**
+ * What Slack posts: an Events API callback (`data` the inner `event`, `type` its type such as
+ * `app_mention`, `id` the `event_id`); a slash command (`kind: 'command'`, `type` the command as
+ * typed, `/weather`, `data` the posted parameters: `text`, `user_id`, `response_url`, …); or an
+ * interaction (`kind: 'interaction'`, `type` the payload's type and the `action_id` or `callback_id`
+ * it concerns, `block_actions.approve` or `view_submission.new_ticket`, `data` the whole payload).
+ * A command or an interaction is identified by its `trigger_id`.
+ */
+export type SlackEvent<TData = unknown> = JsonTypeEvent<TData> & {
+  /** Set for a slash command or an interaction, whose handler may return Slack's reply; absent for an Events API callback. */
+  readonly kind?: 'command' | 'interaction'
+}
 
 /**
- * Slack (Events API): `X-Slack-Signature: v0=<hex>`, HMAC-SHA256 of `v0:<X-Slack-Request-Timestamp>:<body>`
- * with the app's signing secret; the timestamp within 300 s. The `url_verification` request Slack
- * signs when the Request URL is saved is answered `{ challenge }` once its signature verifies, and
- * reaches no handler. Slash commands and interactivity post forms, which hookgate does not read (415).
+ * What a handler for a slash command or an interaction may return, sent to Slack as the reply within
+ * its 3 s: a message (`{ text, blocks, response_type }`), a `response_action` for a modal, `options`
+ * for a `block_suggestion`; or text for a command. Returning nothing acknowledges with an empty 200.
+ */
+export type SlackReply = Readonly<Record<string, unknown>> | string | undefined
+
+const FORM = 'application/x-www-form-urlencoded'
+const TEXT_HEADERS = Object.freeze({ 'content-type': 'text/plain; charset=utf-8' })
+
+function invalid (reason: string, eventId?: string): HookgateError {
+  return refusal('HOOKGATE_ENVELOPE_INVALID', eventId === undefined ? { reason } : { reason, eventId })
+}
+
+function text (params: FormParams, name: string): string | undefined {
+  const value = params[name]
+  return typeof value === 'string' ? value : undefined
+}
+
+/** The action or callback an interaction concerns, for its type: `block_actions.approve`. */
+function interactionTarget (payload: Readonly<Record<string, unknown>>): unknown {
+  const actions = payload.actions
+  if (Array.isArray(actions) && isObject(actions[0])) return actions[0].action_id
+  if (payload.action_id !== undefined) return payload.action_id
+  if (isObject(payload.view) && payload.view.callback_id !== undefined) return payload.view.callback_id
+  return payload.callback_id
+}
+
+/** A slash command (`command=/weather&text=…`) or an interaction (`payload=<JSON>`), verified and read as a form. */
+function formEvent (params: FormParams, request: InboundRequest): readonly SlackEvent[] | HookgateError {
+  const command = text(params, 'command')
+  const payloadText = text(params, 'payload')
+  if (command !== undefined) {
+    const type = keyText(command)
+    if (type === undefined || !type.startsWith('/')) return invalid('a slash command is named "/…"')
+    const id = keyText(text(params, 'trigger_id')) ?? bodyDigest(request)
+    return [{ id, type, data: params, payload: params, createdAt: undefined, kind: 'command' }]
+  }
+  if (payloadText === undefined) return invalid('a Slack form carries a "command" or a "payload"')
+  const json = parseJson(Buffer.from(payloadText, 'utf8'))
+  if (!json.ok || !isObject(json.value)) return invalid('an interaction\'s "payload" is a JSON object')
+  const payload = json.value
+  const kind = keyText(payload.type)
+  if (kind === undefined) return invalid('an interaction has a type')
+  const target = keyText(interactionTarget(payload))
+  const type = keyText(target === undefined ? kind : `${kind}.${target}`)
+  const id = keyText(payload.trigger_id) ?? bodyDigest(request)
+  if (type === undefined) return invalid('an interaction\'s type and target are longer than 256 characters', id)
+  return [{ id, type, data: payload, payload, createdAt: undefined, kind: 'interaction' }]
+}
+
+/**
+ * Slack's reply to a command or an interaction: the handler's object as JSON, a command's text as
+ * text, nothing as an empty 200. Events API callbacks keep hookgate's answer.
+ */
+function slackReply (event: SlackEvent, value: unknown): SenderReply | HookgateError | undefined {
+  if (event.kind === undefined) return undefined
+  if (value === undefined || value === null) return { reply: { status: 200, body: '' } }
+  if (typeof value === 'string' && event.kind === 'command') return { reply: { status: 200, body: value, headers: TEXT_HEADERS } }
+  if (isObject(value)) return { reply: { status: 200, body: value } }
+  return refusal('HOOKGATE_REPLY_INVALID', { eventId: event.id, reason: `a Slack ${event.kind} handler returns an object (or a command's text), not ${Array.isArray(value) ? 'an array' : typeof value}` })
+}
+
+/**
+ * Slack: `X-Slack-Signature: v0=<hex>`, HMAC-SHA256 of `v0:<X-Slack-Request-Timestamp>:<body>` with
+ * the app's signing secret; the timestamp within 300 s. One endpoint may take all three of Slack's
+ * request URLs: Events API callbacks (JSON; the `url_verification` request Slack signs when the URL is
+ * saved is answered `{ challenge }` and reaches no handler), slash commands and interactivity (forms,
+ * verified over their raw bytes before they are read). A command's or an interaction's handler
+ * returns Slack's reply (`SlackReply`); in queue mode, or without a handler, Slack gets an empty 200
+ * and the work answers later through `response_url`.
  */
 export function slack (options: SecretOptions & { tolerance?: number }): Provider<SlackEvent> {
+  const callbacks = jsonTypeEnvelope({ id: { path: 'event_id' }, type: { path: 'event.type' }, data: { path: 'event' }, createdAt: ['event_time'] })
+  const envelope: Envelope<SlackEvent> = {
+    accepts: (mediaType) => mediaType === FORM || callbacks.accepts(mediaType),
+    open (payload: unknown, request: InboundRequest) {
+      // A form's parameters come in an object with no prototype; JSON.parse never makes one.
+      if (payload !== null && typeof payload === 'object' && Object.getPrototypeOf(payload) === null) return formEvent(payload as FormParams, request)
+      const challenge = isObject(payload) && payload.type === 'url_verification' ? payload.challenge : undefined
+      if (typeof challenge === 'string' && challenge !== '' && challenge.length <= 1024) return { reply: { status: 200, body: { challenge } } }
+      return callbacks.open(payload, request)
+    }
+  }
   const provider = hmacPreset('slack', options, {
     header: 'x-slack-signature',
     format: { kind: 'single', prefix: 'v0=' },
     signedContent: 'v0:{timestamp}:{body}',
     timestamp: { header: 'x-slack-request-timestamp', unit: 's', tolerance: toleranceOption(options?.tolerance, 300, 'tolerance') }
-  }, { id: { path: 'event_id' }, type: { path: 'event.type' }, data: { path: 'event' }, createdAt: ['event_time'] }, { options: ['tolerance'] })
-  return withHandshake(provider, (payload) => {
-    const challenge = (payload as { type?: unknown, challenge?: unknown } | null)?.type === 'url_verification' ? (payload as { challenge?: unknown }).challenge : undefined
-    return typeof challenge === 'string' && challenge !== '' && challenge.length <= 1024 ? { reply: { status: 200, body: { challenge } } } : undefined
-  })
+  }, envelope, { options: ['tolerance'] })
+  return Object.freeze({ ...provider, reply: slackReply })
 }

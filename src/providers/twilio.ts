@@ -2,13 +2,13 @@ import { Buffer } from 'node:buffer'
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { refusal, type HookgateError } from '../core/errors.js'
 import { parseForm, type FormParams } from '../core/form.js'
-import type { EventsEnvelope, InboundRequest, Provider, Verifier, VerifyResult, WebhookEvent } from '../core/types.js'
+import type { EventsEnvelope, InboundRequest, Provider, SenderReply, Verifier, VerifyResult, WebhookEvent } from '../core/types.js'
 import { secretProvider, withKeys, type SecretSource } from '../verify/secrets.js'
 import { onlyKnownOptions } from './known-options.js'
 
 /**
- * A Twilio status callback: `type` is `message.<MessageStatus>` (`message.delivered`) or
- * `call.<CallStatus>`, `data` the posted parameters. `id` is `I-Twilio-Idempotency-Token` when Twilio
+ * A Twilio webhook: `type` is `message.<MessageStatus>` (`message.delivered`; an incoming message is
+ * `message.received`) or `call.<CallStatus>` (an incoming call is `call.ringing`), `data` the posted parameters. `id` is `I-Twilio-Idempotency-Token` when Twilio
  * sends it (the same on its retries), else the resource's SID and status.
  */
 export type TwilioEvent = WebhookEvent<FormParams>
@@ -86,7 +86,6 @@ function twilioVerifier (options: TwilioOptions): Verifier {
 function twilioEnvelope (): EventsEnvelope<TwilioEvent> {
   return {
     accepts: (mediaType) => mediaType === 'application/x-www-form-urlencoded',
-    bodyFormat: 'form',
     open (payload: unknown, request: InboundRequest): readonly TwilioEvent[] | HookgateError {
       const params = payload as FormParams
       const messageStatus = first(params.MessageStatus) ?? first(params.SmsStatus)
@@ -94,7 +93,7 @@ function twilioEnvelope (): EventsEnvelope<TwilioEvent> {
       const sid = first(params.MessageSid) ?? first(params.SmsSid) ?? first(params.CallSid)
       const status = messageStatus ?? callStatus
       if (sid === undefined || status === undefined || sid.length > 64 || status.length > 64) {
-        return refusal('HOOKGATE_ENVELOPE_INVALID', { reason: 'not a Twilio status callback (no MessageSid/CallSid with its status)' })
+        return refusal('HOOKGATE_ENVELOPE_INVALID', { reason: 'not a Twilio webhook (no MessageSid/CallSid with its status)' })
       }
       const token = request.header('i-twilio-idempotency-token')
       return [{ id: token !== undefined && token !== '' && token.length <= 256 ? token : `${sid}:${status}`, type: `${messageStatus !== undefined ? 'message' : 'call'}.${status}`, data: params }]
@@ -102,13 +101,29 @@ function twilioEnvelope (): EventsEnvelope<TwilioEvent> {
   }
 }
 
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+const TWIML_HEADERS = Object.freeze({ 'content-type': 'text/xml; charset=utf-8' })
+
 /**
- * Twilio status callbacks (messages and calls): `X-Twilio-Signature`, base64 HMAC-SHA1 with the
- * Auth Token of the URL Twilio called (exactly as configured, query included) followed by every
- * posted parameter, name then value, sorted by name; the body is a form (Twilio's JSON-bodied
- * webhooks, signed through a `bodySHA256` query parameter, are not read). Twilio signs no time: a
- * replay is refused by de-duplication. Inbound message and voice webhooks want TwiML in the reply,
- * which hookgate's handlers do not give: serve those with Twilio's own library.
+ * Every Twilio webhook either reads TwiML from the reply (an incoming message or call, a `<Gather>`'s
+ * action) or ignores the body (status callbacks): the handler's TwiML, as a string or as twilio's
+ * `MessagingResponse`/`VoiceResponse` (anything whose own `toString()` writes it), else an empty
+ * `<Response/>`, which tells Twilio to do nothing.
+ */
+function twimlReply (_event: TwilioEvent, value: unknown): SenderReply | HookgateError {
+  if (value === undefined || value === null) return { reply: { status: 200, body: EMPTY_TWIML, headers: TWIML_HEADERS } }
+  const text = typeof value === 'string' ? value : typeof value === 'object' && !Array.isArray(value) && value.toString !== Object.prototype.toString ? String(value) : undefined
+  if (text === undefined || !text.trimStart().startsWith('<')) return refusal('HOOKGATE_REPLY_INVALID', { reason: 'a Twilio handler returns TwiML: a string, or a MessagingResponse or VoiceResponse' })
+  return { reply: { status: 200, body: text, headers: TWIML_HEADERS } }
+}
+
+/**
+ * Twilio's webhooks (incoming messages and calls, status callbacks): `X-Twilio-Signature`, base64
+ * HMAC-SHA1 with the Auth Token of the URL Twilio called (exactly as configured, query included)
+ * followed by every posted parameter, name then value, sorted by name; the body is a form (Twilio's
+ * JSON-bodied webhooks, signed through a `bodySHA256` query parameter, are not read). Twilio signs no
+ * time: a replay is refused by de-duplication. The reply is TwiML: what the handler returns (a
+ * string, or twilio's `MessagingResponse`/`VoiceResponse`), else an empty `<Response/>`.
  */
 export function twilio (options: TwilioOptions): Provider<TwilioEvent> {
   if (options === null || typeof options !== 'object') throw new TypeError('twilio() needs { authToken }')
@@ -118,5 +133,5 @@ export function twilio (options: TwilioOptions): Provider<TwilioEvent> {
   if (publicUrl !== undefined && typeof publicUrl !== 'function' && (typeof publicUrl !== 'string' || !/^https?:\/\/[^/\s]+\/?$/.test(publicUrl))) {
     throw new TypeError('twilio(): "publicUrl" must be an absolute origin such as "https://hooks.example.com", or a function of the request URL')
   }
-  return Object.freeze({ name: 'twilio', verifiers: Object.freeze([twilioVerifier(options)]), envelope: twilioEnvelope() })
+  return Object.freeze({ name: 'twilio', verifiers: Object.freeze([twilioVerifier(options)]), envelope: twilioEnvelope(), reply: twimlReply })
 }

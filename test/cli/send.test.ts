@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import Fastify from 'fastify'
 import hookgate from '../../src/index.js'
 import { runCli } from '../../src/cli/run.js'
-import { backchannel, discord, hmacPreset, hubspot, intercom, linear, mailgun, meta, paddle, postmark, square, twilio, twitch, zoom } from '../../src/providers/index.js'
+import { backchannel, discord, discordInteractions, hmacPreset, hubspot, intercom, linear, mailgun, meta, paddle, postmark, slack, square, twilio, twitch, zoom } from '../../src/providers/index.js'
 import { freePort } from '../services.js'
 
 async function cli (...args: string[]): Promise<{ stdout: string, stderr: string, code: number }> {
@@ -32,6 +32,7 @@ async function server (t: TestContext, ran: string[]): Promise<string> {
   await app.register(hookgate)
   app.webhooks('/backchannel', backchannel({ secret: SECRET })).on('*', (event) => { ran.push(`backchannel ${event.type}`) })
   app.webhooks('/discord', discord({ publicKey: ed.publicKey })).on('*', (event) => { ran.push(`discord ${event.type}`) })
+  app.webhooks('/interactions', discordInteractions({ publicKey: ed.publicKey })).on('*', (event) => { ran.push(`interaction ${event.type}`) })
   app.webhooks('/custom', hmacPreset('custom', { secret: SECRET }, { header: 'x-custom-signature' }, {})).on('*', (event) => { ran.push(`custom ${event.type}`) })
   return await app.listen({ host: '127.0.0.1', port: 0 })
 }
@@ -46,6 +47,10 @@ test('send signs with the preset\'s test signer and prints each reply; --repeat 
   writeFileSync(event, JSON.stringify({ version: 1, application_id: 'a', type: 1, event: { type: 'APPLICATION_AUTHORIZED', timestamp: new Date().toISOString(), data: {} } }))
   assert.equal((await cli('send', 'discord', `${url}/discord`, '--private-key', privateKeyFile, '--event', event)).code, 0)
   assert.deepEqual(ran, ['backchannel order.paid', 'discord APPLICATION_AUTHORIZED'])
+  writeFileSync(event, JSON.stringify({ id: 'p1', application_id: 'a', type: 1, token: 't', version: 1 }))
+  const pong = await cli('send', 'discord-interactions', `${url}/interactions`, '--private-key', privateKeyFile, '--event', event)
+  assert.deepEqual([pong.code, pong.stdout], [0, '200 {"type":1}\n'])
+  assert.equal(ran.length, 2, 'a PING reaches no handler')
 })
 
 test('--forge signs with a random key: 401 is the expected answer (exit 0), a 2xx fails (exit 1); a wrong secret without --forge exits 1', async (t) => {
@@ -90,7 +95,8 @@ test('sign works for every preset with a test signer, and refuses what it cannot
     [['svix', '--secret', whsec], /svix-signature: v1,/],
     [['sendgrid', '--private-key', ecFile], /x-twilio-email-event-webhook-signature: /],
     [['bread', '--secret', 's', '--kid', 'k1', '--basic', 'user:pa:ss', '--id', 'ce-1'], /x-jws-signature: [^.]+\.\.[^.]+/],
-    [['discord', '--private-key', privateKeyFile], /x-signature-ed25519: [0-9a-f]{128}/]
+    [['discord', '--private-key', privateKeyFile], /x-signature-ed25519: [0-9a-f]{128}/],
+    [['discord-interactions', '--private-key', privateKeyFile], /x-signature-ed25519: [0-9a-f]{128}/]
   ]
   for (const [args, expected] of cases) {
     const { code, stdout, stderr } = await cli('sign', ...args, '--type', 'thing.happened', '--data', '{"a":1}')
@@ -127,6 +133,7 @@ test('send signs for every newer preset too (the URL for those that sign it, a f
   app.webhooks('/hubspot', hubspot({ secret: SECRET, url: `${base}/hubspot` })).on('*', record('hubspot'))
   app.webhooks('/twilio', twilio({ authToken: SECRET })).on('*', record('twilio'))
   app.webhooks('/mailgun', mailgun({ signingKey: SECRET })).on('*', record('mailgun'))
+  app.webhooks('/slack-command', slack({ secret: SECRET })).on('*', (event) => { record('slack')(event); return { text: 'ok' } })
   app.webhooks('/postmark', postmark({ basicAuth: { username: 'u', password: 'p' } })).on('*', record('postmark'))
   await app.listen({ host: '127.0.0.1', port })
   const cases: Array<[string, string[]]> = [
@@ -140,6 +147,7 @@ test('send signs for every newer preset too (the URL for those that sign it, a f
     ['hubspot', ['--data', '[{"eventId":1,"subscriptionType":"contact.creation"}]']],
     ['twilio', ['--data', '{"MessageSid":"SM1","MessageStatus":"sent"}']],
     ['mailgun', ['--data', '{"id":"mg1","event":"delivered"}']],
+    ['slack-command', ['--data', '{"command":"/weather","text":"lisbon","trigger_id":"t1"}']],
     ['postmark', ['--basic', 'u:p', '--data', '{"RecordType":"Bounce"}']]
   ]
   for (const [preset, args] of cases) {
@@ -150,7 +158,7 @@ test('send signs for every newer preset too (the URL for those that sign it, a f
     assert.equal(forged.code, 0, `${preset} --forge: ${forged.stdout}${forged.stderr}`)
     assert.match(forged.stdout, /^401 /, preset)
   }
-  assert.deepEqual(ran, ['paddle transaction.completed', 'intercom contact.created', 'linear Issue.create', 'twitch channel.follow', 'zoom meeting.started', 'meta page.feed', 'square payment.updated', 'hubspot contact.creation', 'twilio message.sent', 'mailgun delivered', 'postmark Bounce'])
+  assert.deepEqual(ran, ['paddle transaction.completed', 'intercom contact.created', 'linear Issue.create', 'twitch channel.follow', 'zoom meeting.started', 'meta page.feed', 'square payment.updated', 'hubspot contact.creation', 'twilio message.sent', 'mailgun delivered', 'slack /weather', 'postmark Bounce'])
   const signed = await cli('sign', 'twilio', '--secret', SECRET, '--url', `${base}/twilio`, '--data', '{"CallSid":"CA1","CallStatus":"busy"}')
   assert.match(signed.stdout, /^content-type: application\/x-www-form-urlencoded\nx-twilio-signature: \S+\n\nCallSid=CA1&CallStatus=busy\n$/)
 })

@@ -21,6 +21,7 @@ const expected: Record<HookgateErrorCode, [number, string]> = {
   HOOKGATE_DELIVERY_IN_PROGRESS: [409, 'this event is being handled by another delivery'],
   HOOKGATE_HANDLER_FAILED: [500, 'the event handler failed'],
   HOOKGATE_HANDLER_TIMEOUT: [500, 'the event handler did not finish in time'],
+  HOOKGATE_REPLY_INVALID: [500, 'the event handler returned a reply the sender cannot read'],
   HOOKGATE_SECRETS_UNAVAILABLE: [503, 'verification secrets are unavailable'],
   HOOKGATE_STORE_UNAVAILABLE: [503, 'the idempotency store is unavailable'],
   HOOKGATE_QUEUE_UNAVAILABLE: [503, 'the event could not be queued'],
