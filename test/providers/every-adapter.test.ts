@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto'
 import { ADAPTERS, type Declarable } from '../contract/harness.js'
 import type { Provider } from '../../src/core/types.js'
-import { discord, hubspot, intercom, linear, mailgun, meta, paddle, postmark, sendgrid, square, twitch, zoom } from '../../src/providers/index.js'
+import { discord, discordInteractions, hubspot, intercom, linear, mailgun, meta, paddle, postmark, sendgrid, square, twitch, zoom } from '../../src/providers/index.js'
 import { signDiscord, signSendGrid } from '../../src/testing/index.js'
 
 const hmac = (algorithm: 'sha1' | 'sha256', key: string, text: string, encoding: 'hex' | 'base64' = 'hex'): string => createHmac(algorithm, key).update(text).digest(encoding)
@@ -26,6 +26,7 @@ interface Case {
 const S = 'shared-secret-for-the-adapters-test'
 const CASES: Record<string, Case> = {
   discord: { provider: discord({ publicKey: ed.publicKey }), body: JSON.stringify({ version: 1, application_id: 'a', type: 1, event: { type: 'APPLICATION_AUTHORIZED', timestamp: '2024-12-07T00:00:00Z', data: { n: 1 } } }), timed: true, deliver: (body, age = 0) => ({ ...signDiscord(body, ed.privateKey, { timestamp: now() - age }) }) },
+  'discord-interactions': { provider: discordInteractions({ publicKey: ed.publicKey }), body: JSON.stringify({ id: '1160', application_id: 'a', type: 2, token: 'tok', version: 1, data: { name: 'weather' } }), timed: true, deliver: (body, age = 0) => ({ ...signDiscord(body, ed.privateKey, { timestamp: now() - age }) }) },
   sendgrid: { provider: sendgrid({ publicKey: ec.publicKey }), body: `${JSON.stringify([{ sg_event_id: 'sg1', event: 'delivered', timestamp: 1 }])}\r\n`, timed: true, deliver: (body, age = 0) => ({ ...signSendGrid(body, ec.privateKey, { timestamp: now() - age }) }) },
   paddle: { provider: paddle({ secret: S }), body: JSON.stringify({ event_id: 'evt_p', event_type: 'transaction.completed', data: { id: 't' } }), timed: true, deliver: (body, age = 0) => ({ 'paddle-signature': `ts=${now() - age};h1=${hmac('sha256', S, `${now() - age}:${body}`)}` }) },
   intercom: { provider: intercom({ secret: S }), body: JSON.stringify({ id: 'notif_1', topic: 'contact.created', data: { item: {} } }), timed: false, deliver: (body) => ({ 'x-hub-signature': `sha1=${hmac('sha1', S, body)}` }) },
