@@ -135,6 +135,20 @@ for (const engineUnderTest of ENGINES) {
       assert.deepEqual(records, [])
     })
 
+    test('deliveries stored in the same turn of the event loop: each new event queued once, copies of one event duplicates', async (t) => {
+      const engine = engineUnderTest.make(t)
+      const record = (id: string, delivery: string) => ({ v: 1, key: `backchannel:${id}`, delivery, endpoint: '/hook', provider: 'backchannel', receivedAt: Date.now(), headers: {}, event: { id, type: 'order.paid', data: { n: id } } })
+      const distinct = Array.from({ length: 30 }, (_, i) => record(`evt_batch_${i}`, `d${i}`))
+      const copies = ['c1', 'c2', 'c3'].map((delivery) => record('evt_batch_same', delivery))
+      const outcomes = await Promise.all([...distinct, ...copies].map(async (r) => await engine.enqueue(r as never)))
+      assert.deepEqual(outcomes.slice(0, 30), distinct.map(() => 'queued'))
+      assert.deepEqual([...outcomes.slice(30)].sort(), ['duplicate', 'duplicate', 'queued'])
+      if (engineUnderTest.name !== 'bullmq') return
+      // BullMQ refuses an id that reads as an integer: that delivery fails, the others of its turn are stored.
+      const refused = Promise.all([engine.enqueue(record('evt_ok_1', 'x') as never), engine.enqueue({ ...record('n', 'y'), key: '123' } as never), engine.enqueue(record('evt_ok_2', 'z') as never)].map(async (p) => await p.then((v) => v, (err: Error) => err.message)))
+      assert.deepEqual(await refused, ['queued', 'Custom Id cannot be integers', 'queued'])
+    })
+
     test('a job this release cannot read is dead-lettered with the reason, and the worker goes on', async (t) => {
       const engine = engineUnderTest.make(t, { attempts: 1 })
       const receiver = createReceiver(backchannel({ secret: SECRET }), { queue: { engine } }).on('*', () => {})
