@@ -54,15 +54,58 @@ export interface HmacOptions {
    * Also accept a MAC over the compact re-serialisation (`JSON.stringify(JSON.parse(body))`) when
    * the one over the raw bytes does not match: for senders that sign their own compact
    * serialisation but transmit it pretty-printed. Still proves the sender signed that content.
-   * Only for bodies up to `maxBytes` (64 KiB with `true`): the fallback scans, and may parse and
-   * re-serialise, a body whose MAC did not match, which for a large forged body would cost several
-   * times what a genuine one does; above it a body must be signed as sent. @default false
+   * The fallback scans, and may strip or parse and re-serialise, a body whose MAC did not match: a
+   * forged body shaped for it costs a few times what a genuine one does. So it looks only at bodies
+   * up to `maxBytes` (64 KiB), and at most `failedBytesPerSecond` (256 KiB/s) of bodies on which
+   * it fails, per endpoint: past that budget a body must be signed as sent until it refills, and a
+   * flood of forgeries costs one MAC each (`Infinity`: no budget). Bodies the fallback accepts spend nothing. @default false
    */
-  compactJsonFallback?: boolean | { readonly maxBytes: number }
+  compactJsonFallback?: boolean | { readonly maxBytes?: number, readonly failedBytesPerSecond?: number }
 }
 
 /** Largest body the compact-JSON fallback looks at, unless its options say otherwise. */
 export const COMPACT_FALLBACK_MAX_BYTES = 64 * 1024
+/** Bytes of bodies per second on which the fallback may fail before it rests, unless its options say otherwise. */
+export const COMPACT_FALLBACK_FAILED_BYTES_PER_SECOND = 256 * 1024
+
+/**
+ * The fallback's budget for failures: a token bucket of bytes, refilled at `rate` per second up to one
+ * second's worth (or one largest body, if larger), read with the receiver's clock.
+ */
+class FallbackBudget {
+  readonly #rate: number
+  readonly #capacity: number
+  #tokens: number
+  #at: number | undefined
+
+  constructor (rate: number, maxBytes: number) {
+    this.#rate = rate
+    this.#capacity = Math.max(rate, maxBytes)
+    this.#tokens = this.#capacity
+  }
+
+  /** Whether a body of `bytes` may be tried now. */
+  allows (bytes: number, now: number): boolean {
+    if (this.#at !== undefined) this.#tokens = Math.min(this.#capacity, this.#tokens + Math.max(0, now - this.#at) * this.#rate / 1000)
+    this.#at = now
+    return this.#tokens >= bytes
+  }
+
+  failed (bytes: number): void {
+    this.#tokens -= bytes
+  }
+}
+
+function fallbackOptions (option: HmacOptions['compactJsonFallback']): { maxBytes: number, rate: number } {
+  if (option === false || option === undefined) return { maxBytes: 0, rate: 0 }
+  const given = option === true ? {} : option
+  const maxBytes = typeof given === 'object' && given !== null ? given.maxBytes ?? COMPACT_FALLBACK_MAX_BYTES : Number.NaN
+  const rate = typeof given === 'object' && given !== null ? given.failedBytesPerSecond ?? COMPACT_FALLBACK_FAILED_BYTES_PER_SECOND : Number.NaN
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0 || !((Number.isSafeInteger(rate) && rate >= 0) || rate === Infinity)) {
+    throw new TypeError('"hmac.compactJsonFallback" must be a boolean or { maxBytes?, failedBytesPerSecond? }: non-negative integers (the rate may be Infinity)')
+  }
+  return { maxBytes, rate }
+}
 
 /** Longer signature headers are refused unread. */
 const MAX_HEADER_LENGTH = 4096
@@ -109,8 +152,8 @@ export function hmacVerifier (options: HmacOptions): Verifier {
   if (options.prefix !== undefined && typeof options.prefix !== 'string') throw new TypeError('"hmac.prefix" must be a string')
   if (options.prefix !== undefined && options.format !== undefined) throw new TypeError('"hmac.prefix" is shorthand for a single format: give "prefix" or "format", not both')
   if (secretEncoding !== 'utf8' && secretEncoding !== 'base64') throw new TypeError('"hmac.secretEncoding" must be utf8 or base64')
-  const fallbackMaxBytes = compactJsonFallback === true ? COMPACT_FALLBACK_MAX_BYTES : compactJsonFallback === false ? 0 : compactJsonFallback?.maxBytes
-  if (!Number.isSafeInteger(fallbackMaxBytes) || (fallbackMaxBytes as number) < 0) throw new TypeError('"hmac.compactJsonFallback" must be a boolean or { maxBytes } with a non-negative integer')
+  const fallback = fallbackOptions(compactJsonFallback)
+  const budget = fallback.rate === Infinity ? undefined : new FallbackBudget(fallback.rate, fallback.maxBytes)
   const format: SignatureFormat = options.format ?? { kind: 'single', prefix: options.prefix ?? '' }
   if (!['single', 'list', 'pairs'].includes(format.kind)) throw new TypeError('"hmac.format.kind" must be single, list or pairs')
   const parse = signatureParser(format)
@@ -158,7 +201,18 @@ export function hmacVerifier (options: HmacOptions): Verifier {
     const data = content.build(request, request.body, timestamp)
     if (typeof data === 'string') return refusal('HOOKGATE_SIGNATURE_INVALID', { reason: data })
     if (signedBy(keys, data, macs)) return undefined
-    const difference = request.body.length <= (fallbackMaxBytes as number) && fallbackMaxBytes !== 0 ? compactDifference(request.body) : 'none'
+    const bytes = request.body.length
+    if (bytes <= fallback.maxBytes && fallback.maxBytes !== 0 && (budget?.allows(bytes, request.now()) ?? true)) {
+      const accepted = compactFallback(keys, request, macs, timestamp)
+      if (accepted !== undefined) return accepted
+      budget?.failed(bytes)
+    }
+    return refusal('HOOKGATE_SIGNATURE_INVALID', { reason: 'no configured secret produces this signature' })
+  }
+
+  /** The body as the sender would have signed it compact, if it differs and that MAC matches: then its parse. */
+  function compactFallback (keys: readonly Buffer[], request: InboundRequest, macs: readonly Buffer[], timestamp: string | undefined): { parsed: unknown } | undefined {
+    const difference = compactDifference(request.body)
     if (difference !== 'none') {
       // Only a body that differs by more than whitespace is parsed before it is authenticated
       // (bounded by the body limit, prototype-safe), and only to re-serialise it.
@@ -175,7 +229,7 @@ export function hmacVerifier (options: HmacOptions): Verifier {
         }
       }
     }
-    return refusal('HOOKGATE_SIGNATURE_INVALID', { reason: 'no configured secret produces this signature' })
+    return undefined
   }
 
   function readTimestamp (request: InboundRequest, inHeader: string | undefined): HookgateError | string | undefined {

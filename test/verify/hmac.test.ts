@@ -184,9 +184,29 @@ test('the compact-JSON fallback looks only at bodies up to maxBytes (64 KiB with
   assert.equal(code(await verify({ compactJsonFallback: true }, headers, pretty)), 'HOOKGATE_SIGNATURE_INVALID')
   assert.deepEqual(await verify({ compactJsonFallback: { maxBytes: 1024 * 1024 } }, headers, pretty), { parsed: value })
   assert.equal(code(await verify({ compactJsonFallback: { maxBytes: 0 } }, { 'x-sig': mac('k1', Buffer.from('{"a":1}')) }, Buffer.from('{ "a": 1 }'))), 'HOOKGATE_SIGNATURE_INVALID')
-  for (const compactJsonFallback of [{ maxBytes: -1 }, { maxBytes: 1.5 }, {}, 'yes']) {
+  for (const compactJsonFallback of [{ maxBytes: -1 }, { maxBytes: 1.5 }, { failedBytesPerSecond: -1 }, { failedBytesPerSecond: Number.NaN }, 'yes']) {
     assert.throws(() => hmacVerifier({ header: 'x-sig', secrets: 'k1', compactJsonFallback } as unknown as HmacOptions), /"hmac.compactJsonFallback"/)
   }
+})
+
+test('the compact-JSON fallback fails on at most failedBytesPerSecond of bodies: past that a body must be signed as sent until the budget refills', async () => {
+  let now = 1_700_000_000_000
+  const value = { id: 'evt_budget', data: { n: [1, 2, 3], note: 'pretty-printed by the sender' } }
+  const pretty = Buffer.from(JSON.stringify(value, null, 2))
+  const genuine = { 'x-sig': mac('k1', Buffer.from(JSON.stringify(value))) }
+  const forged = { 'x-sig': mac('k1', Buffer.from('{"id":"evt_other"}')) }
+  const verifier = hmacVerifier({ header: 'x-sig', secrets: 'k1', compactJsonFallback: { maxBytes: pretty.length, failedBytesPerSecond: pretty.length * 3 } })
+  const attempt = async (headers: Record<string, string>): Promise<VerifyResult> => await verifier.verify({ ...request(headers, pretty), now: () => now })
+  for (let i = 0; i < 5; i++) assert.deepEqual(await attempt(genuine), { parsed: value }, 'accepted ones spend nothing')
+  for (let i = 0; i < 3; i++) assert.equal(code(await attempt(forged)), 'HOOKGATE_SIGNATURE_INVALID')
+  assert.equal(code(await attempt(genuine)), 'HOOKGATE_SIGNATURE_INVALID', 'the budget is spent: the fallback rests')
+  now += 300
+  assert.equal(code(await attempt(genuine)), 'HOOKGATE_SIGNATURE_INVALID', 'a third of a second refills one body')
+  now += 100
+  assert.deepEqual(await attempt(genuine), { parsed: value })
+  const unbounded = hmacVerifier({ header: 'x-sig', secrets: 'k1', compactJsonFallback: { failedBytesPerSecond: Infinity } })
+  for (let i = 0; i < 50; i++) await unbounded.verify({ ...request(forged, pretty), now: () => now })
+  assert.deepEqual(await unbounded.verify({ ...request(genuine, pretty), now: () => now }), { parsed: value })
 })
 
 test('the compact-JSON fallback never parses a poisoned body into an object', async () => {
