@@ -128,7 +128,11 @@ export interface GetVerification {
   readonly text: string
 }
 
-/** Runs one event. May be async; a throw or rejection answers 5xx so the sender retries. */
+/**
+ * Runs one event. May be async; a throw or rejection answers 5xx so the sender retries. What it
+ * returns is ignored, except by a provider whose sender reads the answer (`Provider.reply`: Slack's
+ * commands, Discord's interactions, Twilio), for which it is the reply.
+ */
 export type Handler<E, C> = (event: E, context: C) => unknown
 
 /** The four methods hookgate logs through; pino, `console` and Fastify's `request.log` all fit. */
