@@ -13,7 +13,7 @@ import { ADAPTERS, type Declarable } from '../contract/harness.js'
 import { createReceiver } from '../../src/core/receiver.js'
 import { silentLogger } from '../../src/core/log.js'
 import { webhooks as nodeWebhooks } from '../../src/adapters/node.js'
-import { discordInteractions, slack, twilio, type DiscordInteraction, type SlackEvent } from '../../src/providers/index.js'
+import { discord, discordInteractions, slack, twilio, type DiscordInteraction, type SlackEvent } from '../../src/providers/index.js'
 import { memoryQueue } from '../../src/queues/memory.js'
 import { signDiscord, signSlack } from '../../src/testing/index.js'
 import { until } from '../wait.js'
@@ -208,4 +208,16 @@ test('an async handler\'s reply is sent also without a handler timeout', async (
   const body = discordInteraction(2, { name: 'weather' })
   const outcome = await receiver.receive(Buffer.from(body), signDiscord(body, ed.privateKey))
   assert.deepEqual([outcome.status, outcome.body], [200, { type: 4, data: { content: 'later' } }])
+})
+
+test('a handshake sent to the other Discord endpoint is refused with 400 and reaches no handler', async () => {
+  let runs = 0
+  const interactionPing = JSON.stringify({ id: 'p', application_id: 'A1', type: 1, token: 't', version: 1 })
+  const webhookPing = JSON.stringify({ version: 1, application_id: 'A1', type: 0 })
+  const events = createReceiver(discord({ publicKey: DISCORD_KEY })).on('*', () => { runs++ })
+  const interactions = createReceiver(discordInteractions({ publicKey: DISCORD_KEY })).on('*', () => { runs++ })
+  assert.equal((await events.receive(Buffer.from(interactionPing), signDiscord(interactionPing, ed.privateKey))).status, 400)
+  assert.equal((await interactions.receive(Buffer.from(webhookPing), signDiscord(webhookPing, ed.privateKey))).status, 400)
+  assert.equal((await events.receive(Buffer.from(webhookPing), signDiscord(webhookPing, ed.privateKey))).status, 204)
+  assert.equal(runs, 0)
 })
