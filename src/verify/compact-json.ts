@@ -167,3 +167,47 @@ export function compactForm (body: Buffer, difference: Exclude<CompactDifference
     return undefined
   }
 }
+
+/** Largest body the compact-JSON fallback looks at, unless its options say otherwise. */
+export const COMPACT_FALLBACK_MAX_BYTES = 64 * 1024
+/** Bytes of bodies per second on which the fallback may fail before it rests, unless its options say otherwise. */
+export const COMPACT_FALLBACK_FAILED_BYTES_PER_SECOND = 256 * 1024
+
+/**
+ * The fallback's budget for failures: a token bucket of bytes, refilled at `rate` per second up to one
+ * second's worth (or one largest body, if larger), read with the receiver's clock.
+ */
+export class FallbackBudget {
+  readonly #rate: number
+  readonly #capacity: number
+  #tokens: number
+  #at: number | undefined
+
+  constructor (rate: number, maxBytes: number) {
+    this.#rate = rate
+    this.#capacity = Math.max(rate, maxBytes)
+    this.#tokens = this.#capacity
+  }
+
+  /** Whether a body of `bytes` may be tried now. */
+  allows (bytes: number, now: number): boolean {
+    if (this.#at !== undefined) this.#tokens = Math.min(this.#capacity, this.#tokens + Math.max(0, now - this.#at) * this.#rate / 1000)
+    this.#at = now
+    return this.#tokens >= bytes
+  }
+
+  failed (bytes: number): void {
+    this.#tokens -= bytes
+  }
+}
+
+export function fallbackOptions (option: boolean | { readonly maxBytes?: number, readonly failedBytesPerSecond?: number } | undefined): { maxBytes: number, rate: number } {
+  if (option === false || option === undefined) return { maxBytes: 0, rate: 0 }
+  const given = option === true ? {} : option
+  const maxBytes = typeof given === 'object' && given !== null ? given.maxBytes ?? COMPACT_FALLBACK_MAX_BYTES : Number.NaN
+  const rate = typeof given === 'object' && given !== null ? given.failedBytesPerSecond ?? COMPACT_FALLBACK_FAILED_BYTES_PER_SECOND : Number.NaN
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0 || !((Number.isSafeInteger(rate) && rate >= 0) || rate === Infinity)) {
+    throw new TypeError('"hmac.compactJsonFallback" must be a boolean or { maxBytes?, failedBytesPerSecond? }: non-negative integers (the rate may be Infinity)')
+  }
+  return { maxBytes, rate }
+}

@@ -3,7 +3,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import { refusal, type HookgateError } from '../core/errors.js'
 import type { InboundRequest, Verifier, VerifyResult } from '../core/types.js'
 import { parseJson } from '../core/json.js'
-import { compactDifference, compactForm } from './compact-json.js'
+import { compactDifference, compactForm, FallbackBudget, fallbackOptions } from './compact-json.js'
 import { secretProvider, type SecretSource } from './secrets.js'
 import { signatureParser, type SignatureFormat } from './signature-header.js'
 import { signedContent, type SignedContentTemplate } from './signed-content.js'
@@ -63,50 +63,6 @@ export interface HmacOptions {
   compactJsonFallback?: boolean | { readonly maxBytes?: number, readonly failedBytesPerSecond?: number }
 }
 
-/** Largest body the compact-JSON fallback looks at, unless its options say otherwise. */
-export const COMPACT_FALLBACK_MAX_BYTES = 64 * 1024
-/** Bytes of bodies per second on which the fallback may fail before it rests, unless its options say otherwise. */
-export const COMPACT_FALLBACK_FAILED_BYTES_PER_SECOND = 256 * 1024
-
-/**
- * The fallback's budget for failures: a token bucket of bytes, refilled at `rate` per second up to one
- * second's worth (or one largest body, if larger), read with the receiver's clock.
- */
-class FallbackBudget {
-  readonly #rate: number
-  readonly #capacity: number
-  #tokens: number
-  #at: number | undefined
-
-  constructor (rate: number, maxBytes: number) {
-    this.#rate = rate
-    this.#capacity = Math.max(rate, maxBytes)
-    this.#tokens = this.#capacity
-  }
-
-  /** Whether a body of `bytes` may be tried now. */
-  allows (bytes: number, now: number): boolean {
-    if (this.#at !== undefined) this.#tokens = Math.min(this.#capacity, this.#tokens + Math.max(0, now - this.#at) * this.#rate / 1000)
-    this.#at = now
-    return this.#tokens >= bytes
-  }
-
-  failed (bytes: number): void {
-    this.#tokens -= bytes
-  }
-}
-
-function fallbackOptions (option: HmacOptions['compactJsonFallback']): { maxBytes: number, rate: number } {
-  if (option === false || option === undefined) return { maxBytes: 0, rate: 0 }
-  const given = option === true ? {} : option
-  const maxBytes = typeof given === 'object' && given !== null ? given.maxBytes ?? COMPACT_FALLBACK_MAX_BYTES : Number.NaN
-  const rate = typeof given === 'object' && given !== null ? given.failedBytesPerSecond ?? COMPACT_FALLBACK_FAILED_BYTES_PER_SECOND : Number.NaN
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0 || !((Number.isSafeInteger(rate) && rate >= 0) || rate === Infinity)) {
-    throw new TypeError('"hmac.compactJsonFallback" must be a boolean or { maxBytes?, failedBytesPerSecond? }: non-negative integers (the rate may be Infinity)')
-  }
-  return { maxBytes, rate }
-}
-
 /** Longer signature headers are refused unread. */
 const MAX_HEADER_LENGTH = 4096
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
@@ -153,7 +109,7 @@ export function hmacVerifier (options: HmacOptions): Verifier {
   if (options.prefix !== undefined && options.format !== undefined) throw new TypeError('"hmac.prefix" is shorthand for a single format: give "prefix" or "format", not both')
   if (secretEncoding !== 'utf8' && secretEncoding !== 'base64') throw new TypeError('"hmac.secretEncoding" must be utf8 or base64')
   const fallback = fallbackOptions(compactJsonFallback)
-  const budget = fallback.rate === Infinity ? undefined : new FallbackBudget(fallback.rate, fallback.maxBytes)
+  const budget = fallback.maxBytes === 0 || fallback.rate === Infinity ? undefined : new FallbackBudget(fallback.rate, fallback.maxBytes)
   const format: SignatureFormat = options.format ?? { kind: 'single', prefix: options.prefix ?? '' }
   if (!['single', 'list', 'pairs'].includes(format.kind)) throw new TypeError('"hmac.format.kind" must be single, list or pairs')
   const parse = signatureParser(format)
