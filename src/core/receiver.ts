@@ -366,6 +366,8 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
       if (entityRefusal !== undefined) return this.reject(entityRefusal, options)
 
       const request = new Inbound(bytes, headers, this.#now, options.url)
+      const unsigned = this.provider.unsignedCheck?.(request)
+      if (unsigned !== undefined) return this.#answerHandshake(unsigned, log)
       let parsed: { value: unknown } | undefined
       // Indexed loops in this async function: its for-of iterators were allocated on every request
       // (about 200 bytes, measured with bench/micro/allocation.ts).
@@ -391,11 +393,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
       }
       const opened = this.provider.envelope.open(parsed.value, request)
       if (opened instanceof HookgateError) return this.reject(opened, options)
-      if (!Array.isArray(opened)) {
-        const { reply } = opened as SenderReply
-        log.info({ endpoint: this.#endpoint, provider: this.provider.name, status: reply.status }, 'webhook handshake answered')
-        return reply.headers === undefined ? { status: reply.status, body: reply.body, events: [] } : { status: reply.status, body: reply.body, headers: reply.headers, events: [] }
-      }
+      if (!Array.isArray(opened)) return this.#answerHandshake(opened as SenderReply, log)
       let events = opened as readonly E[]
 
       // Sized at once: an empty array grown by push() costs a reallocation on every request.
@@ -482,6 +480,12 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     } finally {
       if (--this.#inFlight === 0 && this.#idle.length > 0) for (const resolve of this.#idle.splice(0)) resolve()
     }
+  }
+
+  /** A sender's handshake or check, answered as it expects: no handler, no claim, no job. */
+  #answerHandshake ({ reply }: SenderReply, log: Logger): Outcome<E> {
+    log.info({ endpoint: this.#endpoint, provider: this.provider.name, status: reply.status }, 'webhook handshake answered')
+    return reply.headers === undefined ? { status: reply.status, body: reply.body, events: [] } : { status: reply.status, body: reply.body, headers: reply.headers, events: [] }
   }
 
   /**

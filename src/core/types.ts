@@ -120,6 +120,12 @@ export interface Provider<E extends WebhookEvent = WebhookEvent> {
    * keeps hookgate's own answer; a refusal (`HOOKGATE_REPLY_INVALID`) is answered instead.
    */
   reply? (event: E, value: unknown): SenderReply | HookgateError | undefined
+  /**
+   * A sender's unsigned check, answered before any verifier runs, with nothing dispatched, claimed or
+   * stored (Slack's `ssl_check=1` for slash commands): its answer, or `undefined` for any other
+   * request, which is verified as usual. It may only answer what a forger learns nothing from.
+   */
+  unsignedCheck? (request: InboundRequest): SenderReply | undefined
 }
 
 /** The answer to a `GET` verification: the sender's challenge as text when it checks out, else a refusal. */

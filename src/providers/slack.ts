@@ -73,6 +73,16 @@ function formEvent (params: FormParams, request: InboundRequest): readonly Slack
 }
 
 /**
+ * Slack's SSL check for slash commands: an unsigned `ssl_check=1` form, answered 200 and never read
+ * further (as Bolt does). A request carrying a signature is verified as any other.
+ */
+function sslCheck (request: InboundRequest): SenderReply | undefined {
+  if (request.body.length > 512 || request.header('x-slack-signature') !== undefined) return undefined
+  if (request.header('content-type')?.toLowerCase().startsWith(FORM) !== true) return undefined
+  return new URLSearchParams(request.body.toString('latin1')).get('ssl_check') === '1' ? { reply: { status: 200, body: '' } } : undefined
+}
+
+/**
  * Slack's reply to a command or an interaction: the handler's object as JSON, a command's text as
  * text, nothing as an empty 200. Events API callbacks keep hookgate's answer.
  */
@@ -91,7 +101,8 @@ function slackReply (event: SlackEvent, value: unknown): SenderReply | HookgateE
  * saved is answered `{ challenge }` and reaches no handler), slash commands and interactivity (forms,
  * verified over their raw bytes before they are read). A command's or an interaction's handler
  * returns Slack's reply (`SlackReply`); in queue mode, or without a handler, Slack gets an empty 200
- * and the work answers later through `response_url`.
+ * and the work answers later through `response_url`. Slack's unsigned `ssl_check=1` is answered 200
+ * and dispatches nothing.
  */
 export function slack (options: SecretOptions & { tolerance?: number }): Provider<SlackEvent> {
   const callbacks = jsonTypeEnvelope({ id: { path: 'event_id' }, type: { path: 'event.type' }, data: { path: 'event' }, createdAt: ['event_time'] })
@@ -111,5 +122,5 @@ export function slack (options: SecretOptions & { tolerance?: number }): Provide
     signedContent: 'v0:{timestamp}:{body}',
     timestamp: { header: 'x-slack-request-timestamp', unit: 's', tolerance: toleranceOption(options?.tolerance, 300, 'tolerance') }
   }, envelope, { options: ['tolerance'] })
-  return Object.freeze({ ...provider, reply: slackReply })
+  return Object.freeze({ ...provider, reply: slackReply, unsignedCheck: sslCheck })
 }

@@ -221,3 +221,20 @@ test('a handshake sent to the other Discord endpoint is refused with 400 and rea
   assert.equal((await events.receive(Buffer.from(webhookPing), signDiscord(webhookPing, ed.privateKey))).status, 204)
   assert.equal(runs, 0)
 })
+
+for (const adapter of ADAPTERS) {
+  test(`${adapter.name}: Slack's unsigned ssl_check=1 is answered 200 and dispatches nothing; anything else unsigned is 401`, async (t) => {
+    let runs = 0
+    const harness = await adapter.start(slack({ secret: SLACK_SECRET }), {}, (endpoint: Declarable) => { endpoint.on('*', () => { runs++ }) })
+    t.after(() => harness.close())
+    const send = async (body: string, headers: Record<string, string> = { 'content-type': FORM }) => await harness.send({ headers, body })
+    const check = await send('ssl_check=1&token=legacy')
+    assert.deepEqual([check.status, check.body], [200, ''])
+    assert.equal((await send(`ssl_check=1&${command}`)).status, 200, 'a command smuggled into a check')
+    assert.equal((await send(command)).status, 401)
+    assert.equal((await send('ssl_check=1', { 'content-type': FORM, 'x-slack-signature': 'v0=00', 'x-slack-request-timestamp': '1' })).status, 401, 'a signed one is verified')
+    assert.equal((await send('{"ssl_check":"1"}', { 'content-type': 'application/json' })).status, 401)
+    assert.equal((await send(`ssl_check=1&pad=${'x'.repeat(600)}`)).status, 401, 'longer than a check')
+    assert.equal(runs, 0)
+  })
+}
