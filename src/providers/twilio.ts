@@ -4,12 +4,14 @@ import { refusal, type HookgateError } from '../core/errors.js'
 import { parseForm, type FormParams } from '../core/form.js'
 import type { EventsEnvelope, InboundRequest, Provider, SenderReply, Verifier, VerifyResult, WebhookEvent } from '../core/types.js'
 import { secretProvider, withKeys, type SecretSource } from '../verify/secrets.js'
+import { bodyDigest } from '../envelopes/fields.js'
 import { onlyKnownOptions } from './known-options.js'
 
 /**
  * A Twilio webhook: `type` is `message.<MessageStatus>` (`message.delivered`; an incoming message is
- * `message.received`) or `call.<CallStatus>` (an incoming call is `call.ringing`), `data` the posted parameters. `id` is `I-Twilio-Idempotency-Token` when Twilio
- * sends it (the same on its retries), else the resource's SID and status.
+ * `message.received`) or `call.<CallStatus>` (an incoming call is `call.ringing`), `data` the posted
+ * parameters. `id` is `I-Twilio-Idempotency-Token` when Twilio sends it (the same on its retries),
+ * else the SHA-256 of the body: a call's successive `<Gather>` actions share its SID and status.
  */
 export type TwilioEvent = WebhookEvent<FormParams>
 
@@ -96,7 +98,7 @@ function twilioEnvelope (): EventsEnvelope<TwilioEvent> {
         return refusal('HOOKGATE_ENVELOPE_INVALID', { reason: 'not a Twilio webhook (no MessageSid/CallSid with its status)' })
       }
       const token = request.header('i-twilio-idempotency-token')
-      return [{ id: token !== undefined && token !== '' && token.length <= 256 ? token : `${sid}:${status}`, type: `${messageStatus !== undefined ? 'message' : 'call'}.${status}`, data: params }]
+      return [{ id: token !== undefined && token !== '' && token.length <= 256 ? token : bodyDigest(request), type: `${messageStatus !== undefined ? 'message' : 'call'}.${status}`, data: params }]
     }
   }
 }
