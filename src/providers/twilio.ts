@@ -1,17 +1,16 @@
 import { Buffer } from 'node:buffer'
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { refusal, type HookgateError } from '../core/errors.js'
 import { parseForm, type FormParams } from '../core/form.js'
 import type { EventsEnvelope, InboundRequest, Provider, SenderReply, Verifier, VerifyResult, WebhookEvent } from '../core/types.js'
 import { secretProvider, withKeys, type SecretSource } from '../verify/secrets.js'
-import { bodyDigest } from '../envelopes/fields.js'
 import { onlyKnownOptions } from './known-options.js'
 
 /**
  * A Twilio webhook: `type` is `message.<MessageStatus>` (`message.delivered`; an incoming message is
  * `message.received`) or `call.<CallStatus>` (an incoming call is `call.ringing`), `data` the posted
- * parameters. `id` is `I-Twilio-Idempotency-Token` when Twilio sends it (the same on its retries),
- * else the SHA-256 of the body: a call's successive `<Gather>` actions share its SID and status.
+ * parameters. `id` is the SHA-256 of the signed path, query and body (`sha256:<hex>`): the same for
+ * Twilio's retries of a request, different for each request Twilio makes.
  */
 export type TwilioEvent = WebhookEvent<FormParams>
 
@@ -43,14 +42,19 @@ function signedParams (params: FormParams): string {
   return out
 }
 
+/** The path and query of the URL the adapter reconstructs: what Twilio signed, wherever the origin is set. */
+function pathAndQuery (url: string): string {
+  const afterHost = url.indexOf('/', url.indexOf('//') + 2)
+  return afterHost === -1 ? '/' : url.slice(afterHost)
+}
+
 function publicUrlOf (option: TwilioOptions['publicUrl']): (request: InboundRequest) => string | undefined {
   if (option === undefined) return (request) => request.url
   if (typeof option === 'function') return (request) => request.url === undefined ? undefined : option(request.url)
   const origin = option.replace(/\/+$/, '')
   return (request) => {
     if (request.url === undefined) return undefined
-    const afterHost = request.url.indexOf('/', request.url.indexOf('//') + 2)
-    return origin + (afterHost === -1 ? '/' : request.url.slice(afterHost))
+    return origin + pathAndQuery(request.url)
   }
 }
 
@@ -85,6 +89,15 @@ function twilioVerifier (options: TwilioOptions): Verifier {
   }
 }
 
+/**
+ * An event's id from what Twilio signs only: `I-Twilio-Idempotency-Token` is not signed (a replay
+ * with a new token would run again, and Twilio signs no time), and a call's successive `<Gather>`
+ * actions share its SID and status. A retry is the same URL and body, so the same id.
+ */
+function signedDigest (request: InboundRequest): string {
+  return `sha256:${createHash('sha256').update(request.url === undefined ? '' : pathAndQuery(request.url)).update('\n').update(request.body).digest('hex')}`
+}
+
 function twilioEnvelope (): EventsEnvelope<TwilioEvent> {
   return {
     accepts: (mediaType) => mediaType === 'application/x-www-form-urlencoded',
@@ -97,8 +110,7 @@ function twilioEnvelope (): EventsEnvelope<TwilioEvent> {
       if (sid === undefined || status === undefined || sid.length > 64 || status.length > 64) {
         return refusal('HOOKGATE_ENVELOPE_INVALID', { reason: 'not a Twilio webhook (no MessageSid/CallSid with its status)' })
       }
-      const token = request.header('i-twilio-idempotency-token')
-      return [{ id: token !== undefined && token !== '' && token.length <= 256 ? token : bodyDigest(request), type: `${messageStatus !== undefined ? 'message' : 'call'}.${status}`, data: params }]
+      return [{ id: signedDigest(request), type: `${messageStatus !== undefined ? 'message' : 'call'}.${status}`, data: params }]
     }
   }
 }

@@ -239,16 +239,17 @@ for (const adapter of ADAPTERS) {
   })
 }
 
-test('Twilio without an idempotency token: two <Gather> actions of one call are two events, a retry of one is a duplicate', async () => {
+test('Twilio: two <Gather> actions of one call are two events; a retry of one, or a replay under a new I-Twilio-Idempotency-Token, is a duplicate', async () => {
   const url = 'https://hooks.example.com/voice/gather'
   const seen: string[] = []
   const receiver = createReceiver(twilio({ authToken: TWILIO_TOKEN })).on('call.in-progress', (event) => { seen.push((event.data as Record<string, string>).Digits ?? ''); return '<Response><Say>ok</Say></Response>' })
-  const gather = async (Digits: string) => {
+  const gather = async (Digits: string, token = Digits) => {
     const params = { CallSid: 'CA9', CallStatus: 'in-progress', Digits }
-    return await receiver.receive(Buffer.from(new URLSearchParams(params).toString()), { 'content-type': FORM, 'x-twilio-signature': twilioLib.getExpectedTwilioSignature(TWILIO_TOKEN, url, params) }, { url })
+    return await receiver.receive(Buffer.from(new URLSearchParams(params).toString()), { 'content-type': FORM, 'x-twilio-signature': twilioLib.getExpectedTwilioSignature(TWILIO_TOKEN, url, params), 'i-twilio-idempotency-token': token }, { url })
   }
   assert.equal((await gather('1')).body, '<Response><Say>ok</Say></Response>')
   assert.equal((await gather('2')).body, '<Response><Say>ok</Say></Response>')
   assert.equal((await gather('2')).body, '<?xml version="1.0" encoding="UTF-8"?><Response/>', 'the same bytes again: a duplicate')
+  assert.equal((await gather('2', 'forged-token')).body, '<?xml version="1.0" encoding="UTF-8"?><Response/>', 'the token is not signed: it makes no new event')
   assert.deepEqual(seen, ['1', '2'])
 })

@@ -23,7 +23,8 @@ for (const adapter of ADAPTERS) {
     assert.equal(twilioLib.validateRequest(AUTH_TOKEN, signature, `${PUBLIC}${path}`, params), true)
     const send = async (body: string, headers: Record<string, string>): Promise<number> => (await harness.send({ headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body })).status
     assert.equal(await send(form, { 'x-twilio-signature': signature, 'i-twilio-idempotency-token': 'idem-1' }), 200)
-    assert.deepEqual(seen, [['idem-1', 'message.delivered', '+15550001111']])
+    assert.deepEqual(seen.map(([id, type, to]) => [/^sha256:[0-9a-f]{64}$/.test(id), type, to]), [[true, 'message.delivered', '+15550001111']])
+    assert.equal(await send(form, { 'x-twilio-signature': signature, 'i-twilio-idempotency-token': 'idem-2' }), 200, 'a replay with another (unsigned) token: a duplicate')
     assert.equal(await send(form.replace('delivered', 'failed'), { 'x-twilio-signature': signature }), 401, 'a parameter changed')
     assert.equal(await send(`${form}&Extra=1`, { 'x-twilio-signature': signature }), 401, 'a parameter added')
     const elsewhere = twilioLib.getExpectedTwilioSignature(AUTH_TOKEN, `https://other.example.com${path}`, params)
