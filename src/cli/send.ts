@@ -66,7 +66,7 @@ const SIGNERS: Readonly<Record<string, Signer>> = {
   slack: (body, o) => signSlack(body, need(o.secret, '--secret', 'slack')),
   'slack-command': (_body, o) => {
     const form = Buffer.from(new URLSearchParams(record(o.data)).toString())
-    return { headers: { ...signSlack(form, need(o.secret, '--secret', 'slack-command')), 'content-type': 'application/x-www-form-urlencoded' }, body: form }
+    return { headers: signSlack(form, need(o.secret, '--secret', 'slack-command')), body: form }
   },
   'standard-webhooks': (body, o) => signStandardWebhooks(body, need(o.secret, '--secret', 'standard-webhooks'), o.id === undefined ? {} : { id: o.id }),
   svix: (body, o) => signStandardWebhooks(body, need(o.secret, '--secret', 'svix'), { headerPrefix: 'svix', ...(o.id === undefined ? {} : { id: o.id }) }),

@@ -1,9 +1,10 @@
 import { Buffer } from 'node:buffer'
+import { createHash } from 'node:crypto'
 import { refusal, type HookgateError } from '../core/errors.js'
 import type { FormParams } from '../core/form.js'
 import { parseJson } from '../core/json.js'
 import type { Envelope, InboundRequest, Provider, SenderReply } from '../core/types.js'
-import { bodyDigest, isObject, keyText } from '../envelopes/fields.js'
+import { isObject, keyText } from '../envelopes/fields.js'
 import { jsonTypeEnvelope, type JsonTypeEvent } from '../envelopes/json-type.js'
 import { toleranceOption } from '../verify/timestamp.js'
 import { hmacPreset, type SecretOptions } from './hmac-preset.js'
@@ -14,7 +15,8 @@ import { hmacPreset, type SecretOptions } from './hmac-preset.js'
  * typed, `/weather`, `data` the posted parameters: `text`, `user_id`, `response_url`, …); or an
  * interaction (`kind: 'interaction'`, `type` the payload's type and the `action_id` or `callback_id`
  * it concerns, `block_actions.approve` or `view_submission.new_ticket`, `data` the whole payload).
- * A command or an interaction is identified by its `trigger_id`.
+ * A command or an interaction is identified by its `trigger_id` (an interaction without one by the
+ * SHA-256 of its signed timestamp and body).
  */
 export type SlackEvent<TData = unknown> = JsonTypeEvent<TData> & {
   /** Set for a slash command or an interaction, whose handler may return Slack's reply; absent for an Events API callback. */
@@ -26,7 +28,7 @@ export type SlackEvent<TData = unknown> = JsonTypeEvent<TData> & {
  * its 3 s: a message (`{ text, blocks, response_type }`), a `response_action` for a modal, `options`
  * for a `block_suggestion`; or text for a command. Returning nothing acknowledges with an empty 200.
  */
-export type SlackReply = Readonly<Record<string, unknown>> | string | undefined
+export type SlackReply = object | string | undefined
 
 const FORM = 'application/x-www-form-urlencoded'
 const TEXT_HEADERS = Object.freeze({ 'content-type': 'text/plain; charset=utf-8' })
@@ -43,20 +45,31 @@ function text (params: FormParams, name: string): string | undefined {
 /** The action or callback an interaction concerns, for its type: `block_actions.approve`. */
 function interactionTarget (payload: Readonly<Record<string, unknown>>): unknown {
   const actions = payload.actions
-  if (Array.isArray(actions) && isObject(actions[0])) return actions[0].action_id
+  // Legacy attachments' actions have a `name`, not an `action_id`: their message's `callback_id` names them.
+  if (Array.isArray(actions) && isObject(actions[0]) && actions[0].action_id !== undefined) return actions[0].action_id
   if (payload.action_id !== undefined) return payload.action_id
   if (isObject(payload.view) && payload.view.callback_id !== undefined) return payload.view.callback_id
   return payload.callback_id
+}
+
+/**
+ * The id of an interaction without a `trigger_id` (`block_suggestion`, `view_closed`): the SHA-256 of
+ * what Slack signed, its timestamp with the body, so typing the same text again later is a new event
+ * while a replay of the same request is a duplicate.
+ */
+function signedDigest (request: InboundRequest): string {
+  return `sha256:${createHash('sha256').update(`v0:${request.header('x-slack-request-timestamp') ?? ''}:`).update(request.body).digest('hex')}`
 }
 
 /** A slash command (`command=/weather&text=…`) or an interaction (`payload=<JSON>`), verified and read as a form. */
 function formEvent (params: FormParams, request: InboundRequest): readonly SlackEvent[] | HookgateError {
   const command = text(params, 'command')
   const payloadText = text(params, 'payload')
+  if (command !== undefined && payloadText !== undefined) return invalid('a Slack form carries a "command" or a "payload", not both')
   if (command !== undefined) {
     const type = keyText(command)
     if (type === undefined || !type.startsWith('/')) return invalid('a slash command is named "/…"')
-    const id = keyText(text(params, 'trigger_id')) ?? bodyDigest(request)
+    const id = keyText(text(params, 'trigger_id')) ?? signedDigest(request)
     return [{ id, type, data: params, payload: params, createdAt: undefined, kind: 'command' }]
   }
   if (payloadText === undefined) return invalid('a Slack form carries a "command" or a "payload"')
@@ -67,7 +80,7 @@ function formEvent (params: FormParams, request: InboundRequest): readonly Slack
   if (kind === undefined) return invalid('an interaction has a type')
   const target = keyText(interactionTarget(payload))
   const type = keyText(target === undefined ? kind : `${kind}.${target}`)
-  const id = keyText(payload.trigger_id) ?? bodyDigest(request)
+  const id = keyText(payload.trigger_id) ?? signedDigest(request)
   if (type === undefined) return invalid('an interaction\'s type and target are longer than 256 characters', id)
   return [{ id, type, data: payload, payload, createdAt: undefined, kind: 'interaction' }]
 }

@@ -52,12 +52,18 @@ export function signShopify (body: TestBody, secret: Secret, options: { topic: s
   }
 }
 
-/** What Slack sends: `X-Slack-Signature: v0=<hex HMAC-SHA256 of "v0:<ts>:<body>">` and `X-Slack-Request-Timestamp`. */
+/**
+ * What Slack sends: `X-Slack-Signature: v0=<hex HMAC-SHA256 of "v0:<ts>:<body>">` and
+ * `X-Slack-Request-Timestamp`, with the content type of the body: JSON for an Events API callback,
+ * a form for a slash command or an interaction (`command=/weather&…`, `payload=…`).
+ */
 export function signSlack (body: TestBody, secret: Secret, options: { timestamp?: number } = {}): SenderHeaders {
   const key = signingKey(secret, 'signSlack()')
   const ts = unixSeconds(options.timestamp, 'signSlack()')
-  const signature = hmacOf('sha256', key, Buffer.from(`v0:${ts}:`), bodyBytes(body)).toString('hex')
-  return { 'content-type': 'application/json', 'x-slack-request-timestamp': ts, 'x-slack-signature': `v0=${signature}` }
+  const bytes = bodyBytes(body)
+  const signature = hmacOf('sha256', key, Buffer.from(`v0:${ts}:`), bytes).toString('hex')
+  const json = bytes[0] === 0x7b || bytes[0] === 0x5b
+  return { 'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': `v0=${signature}` }
 }
 
 /**

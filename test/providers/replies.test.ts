@@ -88,6 +88,7 @@ for (const adapter of ADAPTERS) {
 
 test('Slack: Bolt\'s own verifier accepts a command as signSlack() signs it; a handler for a command may return text only there', async () => {
   const headers = slackForm(command)
+  assert.equal(signSlack(command, SLACK_SECRET)['content-type'], FORM, 'signSlack() sends a form as a form')
   assert.equal(isValidSlackRequest({ signingSecret: SLACK_SECRET, body: command, headers: { 'x-slack-signature': headers['x-slack-signature'] ?? '', 'x-slack-request-timestamp': Number(headers['x-slack-request-timestamp']) } }), true)
   const receiver = createReceiver(slack({ secret: SLACK_SECRET })).on('*', () => 'text')
   const click = interaction({ type: 'shortcut', callback_id: 'open', trigger_id: 't1' })
@@ -252,4 +253,24 @@ test('Twilio: two <Gather> actions of one call are two events; a retry of one, o
   assert.equal((await gather('2')).body, '<?xml version="1.0" encoding="UTF-8"?><Response/>', 'the same bytes again: a duplicate')
   assert.equal((await gather('2', 'forged-token')).body, '<?xml version="1.0" encoding="UTF-8"?><Response/>', 'the token is not signed: it makes no new event')
   assert.deepEqual(seen, ['1', '2'])
+})
+
+test('Slack: a block_suggestion has no trigger_id: the same text typed again later is a new event, a replay of one request a duplicate; legacy actions and ambiguous forms', async () => {
+  const asked: string[] = []
+  const receiver = createReceiver(slack({ secret: SLACK_SECRET })).on('*', (event) => {
+    asked.push(event.type)
+    return event.type.startsWith('block_suggestion') ? { options: [{ text: { type: 'plain_text', text: 'Lisbon' }, value: 'lis' }] } : undefined
+  })
+  const typed = interaction({ type: 'block_suggestion', action_id: 'city', value: 'lis' })
+  const at = (seconds: number) => ({ ...signSlack(typed, SLACK_SECRET, { timestamp: seconds }), 'content-type': FORM })
+  const now = Math.floor(Date.now() / 1000)
+  const first = await receiver.receive(Buffer.from(typed), at(now - 2))
+  const later = await receiver.receive(Buffer.from(typed), at(now))
+  const replayed = await receiver.receive(Buffer.from(typed), at(now))
+  assert.deepEqual([first.body, later.body, replayed.body].map((body) => typeof body === 'object'), [true, true, false])
+  assert.deepEqual(asked, ['block_suggestion.city', 'block_suggestion.city'])
+  const legacy = interaction({ type: 'interactive_message', callback_id: 'wopr_game', trigger_id: 'tl', actions: [{ name: 'game', type: 'button', value: 'chess' }] })
+  assert.equal((await receiver.receive(Buffer.from(legacy), slackForm(legacy))).events[0]?.type, 'interactive_message.wopr_game')
+  const both = `${command}&payload=${encodeURIComponent('{"type":"shortcut"}')}`
+  assert.equal((await receiver.receive(Buffer.from(both), slackForm(both))).status, 400)
 })
