@@ -468,7 +468,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
         let failure = this.#run.run(route, event, options.context as C, held, log, delivery, keep)
         if (failure instanceof Promise) failure = await failure
         if (held !== undefined) await this.#run.record(held, failure, event, log)
-        if (failure !== undefined) return this.reject(failure, options, events)
+        if (failure !== undefined) return (failure.code === 'HOOKGATE_HANDLER_TIMEOUT' && this.provider.acknowledgesLateHandlers === true ? this.#acknowledgeLate(failure, events, options, log) : undefined) ?? this.reject(failure, options, events)
         handled++
         this.#notify(this.#onEvent, event, options, log)
       }
@@ -480,6 +480,17 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     } finally {
       if (--this.#inFlight === 0 && this.#idle.length > 0) for (const resolve of this.#idle.splice(0)) resolve()
     }
+  }
+
+  /**
+   * A handler past its timeout, for a sender that reads the reply and never retries
+   * (`acknowledgesLateHandlers`): the sender gets its acknowledgement (an empty 200, a deferred
+   * response) rather than a 500, and the handler, still running, answers through the sender's API.
+   */
+  #acknowledgeLate (failure: HookgateError, events: readonly E[], options: ReceiveOptions<C>, log: Logger): Outcome<E> | undefined {
+    const acknowledged = this.#senderReply(events, undefined, options)
+    if (acknowledged !== undefined) log.error({ eventId: failure.eventId, endpoint: this.#endpoint, provider: this.provider.name, code: failure.code }, 'webhook handler past its timeout: the sender got its acknowledgement, the handler still runs')
+    return acknowledged
   }
 
   /** A sender's handshake or check, answered as it expects: no handler, no claim, no job. */

@@ -121,6 +121,13 @@ export interface Provider<E extends WebhookEvent = WebhookEvent> {
    */
   reply? (event: E, value: unknown): SenderReply | HookgateError | undefined
   /**
+   * Whether a handler past its timeout is answered with the acknowledgement `reply(event, undefined)`
+   * gives rather than 500: for senders that never retry and show their user a failure (Slack's
+   * commands, Discord's interactions); the handler, still running, answers through the sender's API.
+   * Not for Twilio, whose 5xx sends the call to the number's fallback URL. @default false
+   */
+  readonly acknowledgesLateHandlers?: boolean
+  /**
    * A sender's unsigned check, answered before any verifier runs, with nothing dispatched, claimed or
    * stored (Slack's `ssl_check=1` for slash commands): its answer, or `undefined` for any other
    * request, which is verified as usual. It may only answer what a forger learns nothing from.

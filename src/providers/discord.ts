@@ -66,18 +66,47 @@ export function discord (options: DiscordOptions): Provider<DiscordEvent> {
   return publicKeyPreset('discord', options, DISCORD_SIGNATURE, discordEnvelope(), 'the application\'s public key')
 }
 
+interface InteractionKind {
+  readonly prefix: string
+  readonly target: 'name' | 'custom_id'
+  /** The response types Discord accepts for it. */
+  readonly replies: readonly number[]
+  /** What it gets when the handler gives nothing: "thinking…" then a follow-up; an unchanged message; no choices. */
+  readonly deferred: Readonly<Record<string, unknown>>
+}
+
 /** Discord's interaction types, as the events they become: `command.<name>`, `component.<custom_id>`, … */
-const INTERACTIONS: Readonly<Record<number, { readonly prefix: string, readonly target: 'name' | 'custom_id', readonly deferred: Readonly<Record<string, unknown>> }>> = {
-  // The deferred replies Discord accepts for each: "thinking…" then a follow-up; an unchanged message; no choices.
-  2: { prefix: 'command', target: 'name', deferred: { type: 5 } },
-  3: { prefix: 'component', target: 'custom_id', deferred: { type: 6 } },
-  4: { prefix: 'autocomplete', target: 'name', deferred: { type: 8, data: { choices: [] } } },
-  5: { prefix: 'modal', target: 'custom_id', deferred: { type: 5 } }
+const INTERACTIONS: Readonly<Record<number, InteractionKind>> = {
+  2: { prefix: 'command', target: 'name', replies: [4, 5, 9, 12], deferred: { type: 5 } },
+  3: { prefix: 'component', target: 'custom_id', replies: [4, 5, 6, 7, 9, 12], deferred: { type: 6 } },
+  4: { prefix: 'autocomplete', target: 'name', replies: [8], deferred: { type: 8, data: { choices: [] } } },
+  5: { prefix: 'modal', target: 'custom_id', replies: [4, 5, 6, 7], deferred: { type: 5 } }
+}
+
+/** Context-menu commands (`data.type` 2 and 3) have names of their own, apart from slash commands'. */
+const COMMAND_PREFIXES: Readonly<Record<number, string>> = { 2: 'user_command', 3: 'message_command' }
+
+/**
+ * A slash command's name with the subcommand group and subcommand it was called with, as Discord
+ * nests them in `options` (types 2 and 1): `weather`, `weather.today`, `settings.alerts.add`.
+ */
+function commandPath (data: Readonly<Record<string, unknown>>, name: string): string {
+  let path = name
+  let options = data.options
+  for (let depth = 0; depth < 2 && Array.isArray(options) && isObject(options[0]) && (options[0].type === 1 || options[0].type === 2); depth++) {
+    const sub = keyText(options[0].name)
+    if (sub === undefined) break
+    path += `.${sub}`
+    options = options[0].options
+  }
+  return path
 }
 
 /**
- * One Discord interaction: `type` is `command.<name>` (a slash or context-menu command),
- * `component.<custom_id>` (a button or select menu), `autocomplete.<name>` or `modal.<custom_id>`;
+ * One Discord interaction: `type` is `command.<name>` for a slash command (with its subcommand
+ * group and subcommand when called with them: `command.settings.alerts.add`), `user_command.<name>` or
+ * `message_command.<name>` for a context-menu command, `component.<custom_id>` (a button or select
+ * menu), `autocomplete.<name>` (with its subcommands too) or `modal.<custom_id>`;
  * `data` is the interaction's `data` (the command's options, the component's values); `id` the
  * interaction's id. Its handler may return Discord's interaction response (`{ type: 4, data: { content } }`).
  */
@@ -92,7 +121,7 @@ export interface DiscordInteraction<TData = unknown> extends WebhookEvent<TData>
 /** An interaction response, as Discord reads it: `type` 4 (a message), 5, 6, 7, 8 (choices), 9 (a modal), … */
 export interface DiscordInteractionResponse {
   readonly type: number
-  readonly data?: Readonly<Record<string, unknown>>
+  readonly data?: object
 }
 
 function interactionsEnvelope (): Envelope<DiscordInteraction> {
@@ -108,7 +137,8 @@ function interactionsEnvelope (): Envelope<DiscordInteraction> {
       if (kind === undefined || id === undefined || data === undefined || target === undefined || typeof payload.token !== 'string') {
         return refusal('HOOKGATE_ENVELOPE_INVALID', { reason: 'not a Discord interaction (an id, a token, and data naming a command or component) nor a PING' })
       }
-      const type = keyText(`${kind.prefix}.${target}`)
+      const prefix = kind.target === 'name' && typeof data.type === 'number' ? COMMAND_PREFIXES[data.type] ?? kind.prefix : kind.prefix
+      const type = keyText(`${prefix}.${kind.target === 'name' ? commandPath(data, target) : target}`)
       if (type === undefined) return refusal('HOOKGATE_ENVELOPE_INVALID', { eventId: id, reason: 'the interaction\'s name is too long' })
       return [{ id, type, data, applicationId: typeof payload.application_id === 'string' ? payload.application_id : '', token: payload.token, interaction: payload }]
     }
@@ -117,12 +147,10 @@ function interactionsEnvelope (): Envelope<DiscordInteraction> {
 
 /** The handler's interaction response, or the deferred one its interaction type allows when it returned nothing. */
 function interactionReply (event: DiscordInteraction, value: unknown): SenderReply | HookgateError {
-  if (value === undefined || value === null) {
-    const kind = INTERACTIONS[event.interaction.type as number] as (typeof INTERACTIONS)[number]
-    return { reply: { status: 200, body: kind.deferred } }
-  }
-  if (isObject(value) && Number.isInteger(value.type)) return { reply: { status: 200, body: value } }
-  return refusal('HOOKGATE_REPLY_INVALID', { eventId: event.id, reason: 'a Discord interaction handler returns an interaction response: { type, data? }' })
+  const kind = INTERACTIONS[event.interaction.type as number] as InteractionKind
+  if (value === undefined || value === null) return { reply: { status: 200, body: kind.deferred } }
+  if (isObject(value) && kind.replies.includes(value.type as number)) return { reply: { status: 200, body: value } }
+  return refusal('HOOKGATE_REPLY_INVALID', { eventId: event.id, reason: `a Discord ${kind.prefix} handler returns an interaction response { type, data? } of type ${kind.replies.join(', ')}` })
 }
 
 /**
@@ -136,5 +164,5 @@ function interactionReply (event: DiscordInteraction, value: unknown): SenderRep
  */
 export function discordInteractions (options: DiscordOptions): Provider<DiscordInteraction> {
   const provider = publicKeyPreset('discord-interactions', options, DISCORD_SIGNATURE, interactionsEnvelope(), 'the application\'s public key', 'discordInteractions()')
-  return Object.freeze({ ...provider, reply: interactionReply })
+  return Object.freeze({ ...provider, reply: interactionReply, acknowledgesLateHandlers: true })
 }

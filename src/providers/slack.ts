@@ -135,5 +135,5 @@ export function slack (options: SecretOptions & { tolerance?: number }): Provide
     signedContent: 'v0:{timestamp}:{body}',
     timestamp: { header: 'x-slack-request-timestamp', unit: 's', tolerance: toleranceOption(options?.tolerance, 300, 'tolerance') }
   }, envelope, { options: ['tolerance'] })
-  return Object.freeze({ ...provider, reply: slackReply, unsignedCheck: sslCheck })
+  return Object.freeze({ ...provider, reply: slackReply, unsignedCheck: sslCheck, acknowledgesLateHandlers: true })
 }

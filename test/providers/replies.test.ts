@@ -274,3 +274,40 @@ test('Slack: a block_suggestion has no trigger_id: the same text typed again lat
   const both = `${command}&payload=${encodeURIComponent('{"type":"shortcut"}')}`
   assert.equal((await receiver.receive(Buffer.from(both), slackForm(both))).status, 400)
 })
+
+test('Discord: context-menu commands and subcommands have types of their own; a response type the interaction does not allow is refused', async () => {
+  const seen: string[] = []
+  const receiver = createReceiver(discordInteractions({ publicKey: DISCORD_KEY })).on('*', (event) => {
+    seen.push(event.type)
+    return event.type === 'autocomplete.weather.today' ? { type: 9, data: {} } : undefined
+  })
+  const send = async (type: number, data: object, id: string) => {
+    const body = discordInteraction(type, data, id)
+    return await receiver.receive(Buffer.from(body), signDiscord(body, ed.privateKey))
+  }
+  await send(2, { name: 'Report', type: 2 }, 'u1')
+  await send(2, { name: 'Quote', type: 3 }, 'm1')
+  await send(2, { name: 'weather', type: 1, options: [{ name: 'today', type: 1, options: [{ name: 'city', type: 3, value: 'Lisbon' }] }] }, 's1')
+  await send(2, { name: 'settings', options: [{ name: 'alerts', type: 2, options: [{ name: 'add', type: 1, options: [] }] }] }, 's2')
+  const refused = await send(4, { name: 'weather', options: [{ name: 'today', type: 1, options: [{ name: 'city', type: 3, value: 'Li', focused: true }] }] }, 'a1')
+  assert.deepEqual(seen, ['user_command.Report', 'message_command.Quote', 'command.weather.today', 'command.settings.alerts.add', 'autocomplete.weather.today'])
+  assert.deepEqual([refused.status, refused.error?.code], [500, 'HOOKGATE_REPLY_INVALID'], 'a modal (9) does not answer an autocomplete')
+})
+
+test('a Slack command or a Discord interaction whose handler runs past its timeout gets the acknowledgement, not a 500; Slack\'s Events API and Twilio still get the 500', async () => {
+  const slow = async (): Promise<object> => await new Promise((resolve) => { setTimeout(() => { resolve({ type: 4, data: { content: 'late' } }) }, 150) })
+  const interactions = createReceiver(discordInteractions({ publicKey: DISCORD_KEY }), { handlerTimeout: 30 }).on('*', slow)
+  const body = discordInteraction(2, { name: 'weather' }, 'late-1')
+  const late = await interactions.receive(Buffer.from(body), signDiscord(body, ed.privateKey))
+  assert.deepEqual([late.status, late.body], [200, { type: 5 }])
+  const commands = createReceiver(slack({ secret: SLACK_SECRET }), { handlerTimeout: 30 }).on('*', slow)
+  assert.deepEqual((await commands.receive(Buffer.from(command), slackForm(command))).status, 200)
+  const mention = JSON.stringify({ type: 'event_callback', event_id: 'Ev-late', event: { type: 'app_mention' } })
+  assert.equal((await commands.receive(Buffer.from(mention), signSlack(mention, SLACK_SECRET))).status, 500, 'the Events API retries: it gets the 500')
+  const params = { CallSid: 'CA-late', CallStatus: 'ringing' }
+  const url = 'https://hooks.example.com/voice'
+  const calls = createReceiver(twilio({ authToken: TWILIO_TOKEN }), { handlerTimeout: 30 }).on('*', slow)
+  const call = await calls.receive(Buffer.from(new URLSearchParams(params).toString()), { 'content-type': FORM, 'x-twilio-signature': twilioLib.getExpectedTwilioSignature(TWILIO_TOKEN, url, params) }, { url })
+  assert.equal(call.status, 500, 'Twilio sends a 5xx to the number\'s fallback URL')
+  await new Promise((resolve) => { setTimeout(resolve, 200) })
+})
