@@ -9,6 +9,11 @@ export const MAX_FORM_PARAMS = 1000
  * no prototype, so `__proto__` or `constructor` are names like any other. `undefined` past the limit.
  */
 export function parseForm (body: Buffer): FormParams | undefined {
+  // Counted first, natively: URLSearchParams would read a million empty parameters before the limit
+  // (Twilio's form is read to verify its signature, so before anything is trusted).
+  for (let at = body.indexOf(0x26), separators = 0; at !== -1; at = body.indexOf(0x26, at + 1)) {
+    if (++separators >= MAX_FORM_PARAMS) return undefined
+  }
   const params = Object.create(null) as Record<string, string | string[]>
   let count = 0
   for (const [name, value] of new URLSearchParams(body.toString('utf8'))) {
