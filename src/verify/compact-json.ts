@@ -189,10 +189,12 @@ export class FallbackBudget {
     this.#tokens = this.#capacity
   }
 
-  /** Whether a body of `bytes` may be tried now. */
+  /** Whether a body of `bytes` may be tried now. A clock that goes back, or is not a number, refills nothing. */
   allows (bytes: number, now: number): boolean {
-    if (this.#at !== undefined) this.#tokens = Math.min(this.#capacity, this.#tokens + Math.max(0, now - this.#at) * this.#rate / 1000)
-    this.#at = now
+    if (Number.isFinite(now) && (this.#at === undefined || now > this.#at)) {
+      if (this.#at !== undefined) this.#tokens = Math.min(this.#capacity, this.#tokens + (now - this.#at) * this.#rate / 1000)
+      this.#at = now
+    }
     return this.#tokens >= bytes
   }
 
@@ -206,8 +208,8 @@ export function fallbackOptions (option: boolean | { readonly maxBytes?: number,
   const given = option === true ? {} : option
   const maxBytes = typeof given === 'object' && given !== null ? given.maxBytes ?? COMPACT_FALLBACK_MAX_BYTES : Number.NaN
   const rate = typeof given === 'object' && given !== null ? given.failedBytesPerSecond ?? COMPACT_FALLBACK_FAILED_BYTES_PER_SECOND : Number.NaN
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0 || !((Number.isSafeInteger(rate) && rate >= 0) || rate === Infinity)) {
-    throw new TypeError('"hmac.compactJsonFallback" must be a boolean or { maxBytes?, failedBytesPerSecond? }: non-negative integers (the rate may be Infinity)')
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0 || !((Number.isSafeInteger(rate) && rate > 0) || rate === Infinity)) {
+    throw new TypeError('"hmac.compactJsonFallback" must be a boolean or { maxBytes?, failedBytesPerSecond? }: a non-negative integer and a positive one (or Infinity)')
   }
   return { maxBytes, rate }
 }

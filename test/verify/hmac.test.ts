@@ -184,7 +184,7 @@ test('the compact-JSON fallback looks only at bodies up to maxBytes (64 KiB with
   assert.equal(code(await verify({ compactJsonFallback: true }, headers, pretty)), 'HOOKGATE_SIGNATURE_INVALID')
   assert.deepEqual(await verify({ compactJsonFallback: { maxBytes: 1024 * 1024 } }, headers, pretty), { parsed: value })
   assert.equal(code(await verify({ compactJsonFallback: { maxBytes: 0 } }, { 'x-sig': mac('k1', Buffer.from('{"a":1}')) }, Buffer.from('{ "a": 1 }'))), 'HOOKGATE_SIGNATURE_INVALID')
-  for (const compactJsonFallback of [{ maxBytes: -1 }, { maxBytes: 1.5 }, { failedBytesPerSecond: -1 }, { failedBytesPerSecond: Number.NaN }, 'yes']) {
+  for (const compactJsonFallback of [{ maxBytes: -1 }, { maxBytes: 1.5 }, { failedBytesPerSecond: -1 }, { failedBytesPerSecond: 0 }, { failedBytesPerSecond: Number.NaN }, 'yes']) {
     assert.throws(() => hmacVerifier({ header: 'x-sig', secrets: 'k1', compactJsonFallback } as unknown as HmacOptions), /"hmac.compactJsonFallback"/)
   }
 })
@@ -202,7 +202,13 @@ test('the compact-JSON fallback fails on at most failedBytesPerSecond of bodies:
   assert.equal(code(await attempt(genuine)), 'HOOKGATE_SIGNATURE_INVALID', 'the budget is spent: the fallback rests')
   now += 300
   assert.equal(code(await attempt(genuine)), 'HOOKGATE_SIGNATURE_INVALID', 'a third of a second refills one body')
-  now += 100
+  now -= 60_000
+  assert.equal(code(await attempt(genuine)), 'HOOKGATE_SIGNATURE_INVALID')
+  now += 60_000
+  assert.equal(code(await attempt(genuine)), 'HOOKGATE_SIGNATURE_INVALID', 'a clock set back and forward again refills nothing')
+  now = Number.NaN
+  assert.equal(code(await attempt(genuine)), 'HOOKGATE_SIGNATURE_INVALID')
+  now = 1_700_000_000_000 + 400
   assert.deepEqual(await attempt(genuine), { parsed: value })
   const unbounded = hmacVerifier({ header: 'x-sig', secrets: 'k1', compactJsonFallback: { failedBytesPerSecond: Infinity } })
   for (let i = 0; i < 50; i++) await unbounded.verify({ ...request(forged, pretty), now: () => now })
