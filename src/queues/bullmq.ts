@@ -71,6 +71,9 @@ export class BullmqQueue implements QueueEngine {
   #batch: PendingJob[] = []
   /** The batches written and not yet answered (close() waits for them). */
   readonly #writing = new Set<Promise<void>>()
+  /** The write of the waiting batch, due at the end of this turn (close() does it at once). */
+  #scheduled: { readonly immediate: NodeJS.Immediate, readonly write: () => void } | undefined
+  #closed = false
 
   constructor (options: BullmqQueueOptions) {
     if (options === null || typeof options !== 'object') throw new TypeError('bullmqQueue() needs { name, url } or { name, connection }')
@@ -112,10 +115,15 @@ export class BullmqQueue implements QueueEngine {
    * delivery waits no longer than the turn it arrived in.
    */
   async enqueue (record: QueuedEvent): Promise<'queued' | 'duplicate'> {
+    if (this.#closed) throw new Error(`bullmq queue "${this.name}" is closed`)
     const queue = this.queue
     const client = await queue.waitUntilReady()
+    if (this.#closed) throw new Error(`bullmq queue "${this.name}" is closed`)
     return await new Promise((resolve, reject) => {
-      if (this.#batch.push({ record, resolve, reject }) === 1) setImmediate(() => { this.#write(queue, client) })
+      if (this.#batch.push({ record, resolve, reject }) === 1) {
+        const write = (): void => { this.#write(queue, client) }
+        this.#scheduled = { immediate: setImmediate(write), write }
+      }
     })
   }
 
@@ -128,32 +136,38 @@ export class BullmqQueue implements QueueEngine {
   #write (queue: Queue, client: Awaited<Queue['client']>): void {
     const batch = this.#batch
     this.#batch = []
+    this.#scheduled = undefined
     const redis = client as unknown as { stream?: { cork (): void, uncork (): void }, hget (key: string, field: string): Promise<string | null> }
     redis.stream?.cork()
     const answered: Array<Promise<void>> = []
-    for (const pending of batch) {
-      const { record } = pending
-      const id = jobIdOf(record.key)
-      let added: Promise<string>
-      try {
-        // What Queue.add does for a job without a parent, a repeat or a delay.
-        added = new Job(queue, record.event.type, record, { ...this.#jobOptions, jobId: id }, id).addJob(client, { parentDependenciesKey: '' })
-      } catch (err) {
-        pending.reject(err)
-        continue
-      }
-      // BullMQ answers an existing id with that id, as for a new job: the stored job's data holds this
-      // delivery's random id only if this delivery stored it (read as text, not parsed).
-      const stored = redis.hget(queue.toKey(id), 'data')
-      answered.push(Promise.all([added, stored]).then(
-        ([, data]) => { pending.resolve(data !== null && data.includes(record.delivery) ? 'queued' : 'duplicate') },
-        (err: unknown) => { pending.reject(err) }
-      ))
+    try {
+      for (const pending of batch) answered.push(this.#add(pending, queue, client, redis))
+    } finally {
+      redis.stream?.uncork()
     }
-    redis.stream?.uncork()
     const written = Promise.all(answered).then(() => {})
     this.#writing.add(written)
     void written.finally(() => { this.#writing.delete(written) })
+  }
+
+  /** One job of a batch: its add, then the read that tells a new job from a duplicate; never rejects. */
+  async #add (pending: PendingJob, queue: Queue, client: Awaited<Queue['client']>, redis: { hget (key: string, field: string): Promise<string | null> }): Promise<void> {
+    const { record } = pending
+    try {
+      const id = jobIdOf(record.key)
+      // What Queue.add does for a job without a parent, a repeat or a delay.
+      const added = new Job(queue, record.event.type, record, { ...this.#jobOptions, jobId: id }, id).addJob(client, { parentDependenciesKey: '' })
+      // BullMQ answers an existing id with that id, as for a new job: the stored job's data holds this
+      // delivery's random id only if this delivery stored it (read as text, not parsed).
+      const read = redis.hget(queue.toKey(id), 'data')
+      const [, data] = await Promise.all([added, read])
+      // Nothing there right after the add: the add ran after the read, as ioredis resends a script
+      // Redis no longer holds (NOSCRIPT) once the read has been answered. Read again.
+      const stored = data ?? await redis.hget(queue.toKey(id), 'data')
+      pending.resolve(stored !== null && stored.includes(record.delivery) ? 'queued' : 'duplicate')
+    } catch (err) {
+      pending.reject(err)
+    }
   }
 
   consume (run: JobRunner, { concurrency }: { readonly concurrency: number }): Consumer {
@@ -217,6 +231,13 @@ export class BullmqQueue implements QueueEngine {
   }
 
   async close (): Promise<void> {
+    // Enqueues still waiting for Redis fail from here; a batch waiting for its turn is written now.
+    this.#closed = true
+    const scheduled = this.#scheduled
+    if (scheduled !== undefined) {
+      clearImmediate(scheduled.immediate)
+      scheduled.write()
+    }
     await Promise.all(this.#writing)
     await Promise.all([...this.#workers].map(async (worker) => { await worker.close() }))
     this.#workers.clear()

@@ -7,6 +7,8 @@ import { createReceiver } from '../../src/core/receiver.js'
 import { startWorker } from '../../src/core/worker.js'
 import { backchannel, type BackchannelEvent } from '../../src/providers/index.js'
 import { signBackchannel } from '../../src/testing/index.js'
+import { Redis } from 'ioredis'
+import { REDIS_URL } from '../stores/redis-helpers.js'
 import { ENGINES } from './engines.js'
 import { until } from '../wait.js'
 
@@ -147,6 +149,18 @@ for (const engineUnderTest of ENGINES) {
       // BullMQ refuses an id that reads as an integer: that delivery fails, the others of its turn are stored.
       const refused = Promise.all([engine.enqueue(record('evt_ok_1', 'x') as never), engine.enqueue({ ...record('n', 'y'), key: '123' } as never), engine.enqueue(record('evt_ok_2', 'z') as never)].map(async (p) => await p.then((v) => v, (err: Error) => err.message)))
       assert.deepEqual(await refused, ['queued', 'Custom Id cannot be integers', 'queued'])
+      // Redis forgot BullMQ's scripts (SCRIPT FLUSH, a failover, 7.4's eviction): ioredis resends the
+      // add after the duplicate read was answered; a new event is still told from a duplicate.
+      const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
+      await redis.script('FLUSH')
+      await redis.quit()
+      assert.equal(await engine.enqueue(record('evt_after_flush', 'f1') as never), 'queued')
+      assert.equal(await engine.enqueue(record('evt_after_flush', 'f2') as never), 'duplicate')
+      // close() with an enqueue in progress: it is stored or it fails, never left waiting; later ones fail.
+      const late = engine.enqueue(record('evt_at_close', 'c1') as never).then((outcome) => outcome, (err: Error) => err.message)
+      await engine.close()
+      assert.match(await late, /^queued$|is closed/)
+      await assert.rejects(engine.enqueue(record('evt_after_close', 'c2') as never), /is closed/)
     })
 
     test('a job this release cannot read is dead-lettered with the reason, and the worker goes on', async (t) => {
