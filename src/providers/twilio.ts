@@ -9,8 +9,9 @@ import { onlyKnownOptions } from './known-options.js'
 /**
  * A Twilio webhook: `type` is `message.<MessageStatus>` (`message.delivered`; an incoming message is
  * `message.received`) or `call.<CallStatus>` (an incoming call is `call.ringing`), `data` the posted
- * parameters. `id` is the SHA-256 of the signed path, query and body (`sha256:<hex>`): the same for
- * Twilio's retries of a request, different for each request Twilio makes.
+ * parameters. `id` is the SHA-256 of what Twilio signed, the URL and the sorted parameters
+ * (`sha256:<hex>`): the same for Twilio's retries of a request, different for each request that
+ * differs in what is signed.
  */
 export type TwilioEvent = WebhookEvent<FormParams>
 
@@ -90,15 +91,17 @@ function twilioVerifier (options: TwilioOptions): Verifier {
 }
 
 /**
- * An event's id from what Twilio signs only: `I-Twilio-Idempotency-Token` is not signed (a replay
- * with a new token would run again, and Twilio signs no time), and a call's successive `<Gather>`
- * actions share its SID and status. A retry is the same URL and body, so the same id.
+ * An event's id: the SHA-256 of exactly what Twilio signed, the public URL and the sorted parameters.
+ * Not `I-Twilio-Idempotency-Token`, which is not signed (a replay under a new token would run again,
+ * and Twilio signs no time); not the raw body, which can be re-encoded (reordered, `%20` for `+`)
+ * without changing the signature; not the SID and status, which a call's successive `<Gather>`
+ * actions share. A retry signs the same, so it has the same id.
  */
-function signedDigest (request: InboundRequest): string {
-  return `sha256:${createHash('sha256').update(request.url === undefined ? '' : pathAndQuery(request.url)).update('\n').update(request.body).digest('hex')}`
+function signedDigest (url: string, params: FormParams): string {
+  return `sha256:${createHash('sha256').update(url + signedParams(params)).digest('hex')}`
 }
 
-function twilioEnvelope (): EventsEnvelope<TwilioEvent> {
+function twilioEnvelope (urlOf: (request: InboundRequest) => string | undefined): EventsEnvelope<TwilioEvent> {
   return {
     accepts: (mediaType) => mediaType === 'application/x-www-form-urlencoded',
     open (payload: unknown, request: InboundRequest): readonly TwilioEvent[] | HookgateError {
@@ -110,7 +113,7 @@ function twilioEnvelope (): EventsEnvelope<TwilioEvent> {
       if (sid === undefined || status === undefined || sid.length > 64 || status.length > 64) {
         return refusal('HOOKGATE_ENVELOPE_INVALID', { reason: 'not a Twilio webhook (no MessageSid/CallSid with its status)' })
       }
-      return [{ id: signedDigest(request), type: `${messageStatus !== undefined ? 'message' : 'call'}.${status}`, data: params }]
+      return [{ id: signedDigest(urlOf(request) ?? '', params), type: `${messageStatus !== undefined ? 'message' : 'call'}.${status}`, data: params }]
     }
   }
 }
@@ -147,5 +150,5 @@ export function twilio (options: TwilioOptions): Provider<TwilioEvent> {
   if (publicUrl !== undefined && typeof publicUrl !== 'function' && (typeof publicUrl !== 'string' || !/^https?:\/\/[^/\s]+\/?$/.test(publicUrl))) {
     throw new TypeError('twilio(): "publicUrl" must be an absolute origin such as "https://hooks.example.com", or a function of the request URL')
   }
-  return Object.freeze({ name: 'twilio', verifiers: Object.freeze([twilioVerifier(options)]), envelope: twilioEnvelope(), reply: twimlReply })
+  return Object.freeze({ name: 'twilio', verifiers: Object.freeze([twilioVerifier(options)]), envelope: twilioEnvelope(publicUrlOf(options.publicUrl)), reply: twimlReply })
 }

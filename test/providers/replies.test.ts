@@ -311,3 +311,18 @@ test('a Slack command or a Discord interaction whose handler runs past its timeo
   assert.equal(call.status, 500, 'Twilio sends a 5xx to the number\'s fallback URL')
   await new Promise((resolve) => { setTimeout(resolve, 200) })
 })
+
+test('Twilio: a captured request re-encoded (fields reordered, %20 for +, a stray &) or sent to another query the publicUrl function drops is still the same event', async () => {
+  const url = 'https://hooks.example.com/sms'
+  let runs = 0
+  const receiver = createReceiver(twilio({ authToken: TWILIO_TOKEN, publicUrl: (u) => `https://hooks.example.com${new URL(u).pathname}` })).on('*', () => { runs++ })
+  const params = { MessageSid: 'SM-re', SmsStatus: 'received', Body: 'charge me', From: '+15550001111' }
+  const headers = { 'content-type': FORM, 'x-twilio-signature': twilioLib.getExpectedTwilioSignature(TWILIO_TOKEN, url, params) }
+  const send = async (body: string, at = 'http://10.0.0.1/sms') => (await receiver.receive(Buffer.from(body), headers, { url: at })).status
+  const form = new URLSearchParams(params).toString()
+  const bodies = [form, `&${form}`, form.replace('charge+me', 'charge%20me'), new URLSearchParams(Object.entries(params).reverse()).toString()]
+  for (const body of bodies) assert.equal(await send(body), 200, body)
+  assert.equal(await send(form, 'http://10.0.0.1/sms?replay=1'), 200)
+  assert.equal(runs, 1)
+  assert.equal(await send(form.replace('charge', 'refund')), 401, 'what is signed still decides')
+})
