@@ -442,6 +442,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
       // What the handler returned, kept only for a sender that reads it (Provider.reply).
       let returned: unknown
       const keep = this.provider.reply === undefined ? undefined : (value: unknown) => { returned = value }
+      const ran: E[] | undefined = keep === undefined ? undefined : []
       for (let i = 0; i < events.length; i++) {
         const event = events[i] as E
         const route = routes[i]
@@ -470,13 +471,18 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
         if (held !== undefined) await this.#run.record(held, failure, event, log)
         if (failure !== undefined) return (failure.code === 'HOOKGATE_HANDLER_TIMEOUT' && this.provider.acknowledgesLateHandlers === true ? this.#acknowledgeLate(failure, events, options, log) : undefined) ?? this.reject(failure, options, events)
         handled++
-        this.#notify(this.#onEvent, event, options, log)
+        // For a sender that reads the reply, onEvent waits for the reply: one it cannot read is a refusal.
+        if (ran === undefined) this.#notify(this.#onEvent, event, options, log)
+        else ran.push(event)
       }
       const ignored = events.length - handled - duplicates
       const reply: { ok: true, handled: number, ignored?: number, duplicates?: number } = { ok: true, handled }
       if (ignored > 0) reply.ignored = ignored
       if (duplicates > 0) reply.duplicates = duplicates
-      return this.#senderReply(events, returned, options) ?? { status: 200, body: reply, events }
+      if (ran === undefined) return { status: 200, body: reply, events }
+      const replied = this.#senderReply(events, returned, options)
+      if (replied?.error === undefined) for (const event of ran) this.#notify(this.#onEvent, event, options, log)
+      return replied ?? { status: 200, body: reply, events }
     } finally {
       if (--this.#inFlight === 0 && this.#idle.length > 0) for (const resolve of this.#idle.splice(0)) resolve()
     }

@@ -326,3 +326,16 @@ test('Twilio: a captured request re-encoded (fields reordered, %20 for +, a stra
   assert.equal(runs, 1)
   assert.equal(await send(form.replace('charge', 'refund')), 401, 'what is signed still decides')
 })
+
+test('a reply the sender cannot read is reported to onRejected only; a good one to onEvent only', async () => {
+  const reported: string[] = []
+  const receiver = createReceiver(discordInteractions({ publicKey: DISCORD_KEY }), {
+    onEvent: (event) => { reported.push(`event ${event.type}`) },
+    onRejected: (error) => { reported.push(`rejected ${error.code}`) }
+  }).on('command.good', () => ({ type: 4, data: { content: 'ok' } })).on('command.bad', () => 42)
+  for (const [name, id] of [['good', 'r1'], ['bad', 'r2']]) {
+    const body = discordInteraction(2, { name }, id)
+    await receiver.receive(Buffer.from(body), signDiscord(body, ed.privateKey))
+  }
+  assert.deepEqual(reported, ['event command.good', 'rejected HOOKGATE_REPLY_INVALID'])
+})
