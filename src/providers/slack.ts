@@ -53,7 +53,7 @@ function interactionTarget (payload: Readonly<Record<string, unknown>>): unknown
 }
 
 /**
- * The id of an interaction without a `trigger_id` (`block_suggestion`, `view_closed`): the SHA-256 of
+ * The id of an interaction without a `trigger_id` (`block_suggestion`, for one): the SHA-256 of
  * what Slack signed, its timestamp with the body, so typing the same text again later is a new event
  * while a replay of the same request is a duplicate.
  */
