@@ -43,20 +43,22 @@ function signedParams (params: FormParams): string {
   return out
 }
 
-/** The path and query of the URL the adapter reconstructs: what Twilio signed, wherever the origin is set. */
-function pathAndQuery (url: string): string {
-  const afterHost = url.indexOf('/', url.indexOf('//') + 2)
-  return afterHost === -1 ? '/' : url.slice(afterHost)
-}
-
 function publicUrlOf (option: TwilioOptions['publicUrl']): (request: InboundRequest) => string | undefined {
   if (option === undefined) return (request) => request.url
   if (typeof option === 'function') return (request) => request.url === undefined ? undefined : option(request.url)
   const origin = option.replace(/\/+$/, '')
   return (request) => {
     if (request.url === undefined) return undefined
-    return origin + pathAndQuery(request.url)
+    const afterHost = request.url.indexOf('/', request.url.indexOf('//') + 2)
+    return origin + (afterHost === -1 ? '/' : request.url.slice(afterHost))
   }
+}
+
+/** What the verifier hands the envelope: the parameters, and the text their signature covers. */
+interface SignedForm {
+  readonly params: FormParams
+  /** The public URL followed by the sorted parameters, as Twilio signed them. */
+  readonly signed: string
 }
 
 function twilioVerifier (options: TwilioOptions): Verifier {
@@ -64,7 +66,7 @@ function twilioVerifier (options: TwilioOptions): Verifier {
   const urlOf = publicUrlOf(options.publicUrl)
   function check (keys: readonly Buffer[], data: string, mac: Buffer, parsed: FormParams): VerifyResult {
     for (const key of keys) {
-      if (timingSafeEqual(createHmac('sha1', key).update(data).digest(), mac)) return { parsed }
+      if (timingSafeEqual(createHmac('sha1', key).update(data).digest(), mac)) return { parsed: { params: parsed, signed: data } satisfies SignedForm }
     }
     return refusal('HOOKGATE_SIGNATURE_INVALID', { reason: 'no auth token produces this signature for this URL' })
   }
@@ -97,15 +99,16 @@ function twilioVerifier (options: TwilioOptions): Verifier {
  * without changing the signature; not the SID and status, which a call's successive `<Gather>`
  * actions share. A retry signs the same, so it has the same id.
  */
-function signedDigest (url: string, params: FormParams): string {
-  return `sha256:${createHash('sha256').update(url + signedParams(params)).digest('hex')}`
+function signedDigest (signed: string): string {
+  return `sha256:${createHash('sha256').update(signed).digest('hex')}`
 }
 
-function twilioEnvelope (urlOf: (request: InboundRequest) => string | undefined): EventsEnvelope<TwilioEvent> {
+/** Reads what the verifier verified (a `SignedForm`): the form was parsed, and its signed text built, once. */
+function twilioEnvelope (): EventsEnvelope<TwilioEvent> {
   return {
     accepts: (mediaType) => mediaType === 'application/x-www-form-urlencoded',
-    open (payload: unknown, request: InboundRequest): readonly TwilioEvent[] | HookgateError {
-      const params = payload as FormParams
+    open (payload: unknown): readonly TwilioEvent[] | HookgateError {
+      const { params, signed } = payload as SignedForm
       const messageStatus = first(params.MessageStatus) ?? first(params.SmsStatus)
       const callStatus = first(params.CallStatus)
       const sid = first(params.MessageSid) ?? first(params.SmsSid) ?? first(params.CallSid)
@@ -113,7 +116,7 @@ function twilioEnvelope (urlOf: (request: InboundRequest) => string | undefined)
       if (sid === undefined || status === undefined || sid.length > 64 || status.length > 64) {
         return refusal('HOOKGATE_ENVELOPE_INVALID', { reason: 'not a Twilio webhook (no MessageSid/CallSid with its status)' })
       }
-      return [{ id: signedDigest(urlOf(request) ?? '', params), type: `${messageStatus !== undefined ? 'message' : 'call'}.${status}`, data: params }]
+      return [{ id: signedDigest(signed), type: `${messageStatus !== undefined ? 'message' : 'call'}.${status}`, data: params }]
     }
   }
 }
@@ -125,7 +128,7 @@ const TWIML_HEADERS = Object.freeze({ 'content-type': 'text/xml; charset=utf-8' 
  * Every Twilio webhook either reads TwiML from the reply (an incoming message or call, a `<Gather>`'s
  * action) or ignores the body (status callbacks): the handler's TwiML, as a string or as twilio's
  * `MessagingResponse`/`VoiceResponse` (anything whose own `toString()` writes it), else an empty
- * `<Response/>`, which tells Twilio to do nothing.
+ * `<Response/>`: no message is sent, and a call ends.
  */
 function twimlReply (_event: TwilioEvent, value: unknown): SenderReply | HookgateError {
   if (value === undefined || value === null) return { reply: { status: 200, body: EMPTY_TWIML, headers: TWIML_HEADERS } }
@@ -150,5 +153,5 @@ export function twilio (options: TwilioOptions): Provider<TwilioEvent> {
   if (publicUrl !== undefined && typeof publicUrl !== 'function' && (typeof publicUrl !== 'string' || !/^https?:\/\/[^/\s]+\/?$/.test(publicUrl))) {
     throw new TypeError('twilio(): "publicUrl" must be an absolute origin such as "https://hooks.example.com", or a function of the request URL')
   }
-  return Object.freeze({ name: 'twilio', verifiers: Object.freeze([twilioVerifier(options)]), envelope: twilioEnvelope(publicUrlOf(options.publicUrl)), reply: twimlReply })
+  return Object.freeze({ name: 'twilio', verifiers: Object.freeze([twilioVerifier(options)]), envelope: twilioEnvelope(), reply: twimlReply })
 }
