@@ -500,9 +500,9 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
   }
 
   /** A sender's handshake or check, answered as it expects: no handler, no claim, no job. */
-  #answerHandshake ({ reply }: SenderReply, log: Logger): Outcome<E> {
-    log.info({ endpoint: this.#endpoint, provider: this.provider.name, status: reply.status }, 'webhook handshake answered')
-    return reply.headers === undefined ? { status: reply.status, body: reply.body, events: [] } : { status: reply.status, body: reply.body, headers: reply.headers, events: [] }
+  #answerHandshake (answer: SenderReply, log: Logger): Outcome<E> {
+    log.info({ endpoint: this.#endpoint, provider: this.provider.name, status: answer.reply.status }, 'webhook handshake answered')
+    return outcomeOf(answer, [])
   }
 
   /**
@@ -514,9 +514,7 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
     if (this.provider.reply === undefined || events.length !== 1) return undefined
     const made = this.provider.reply(events[0] as E, value)
     if (made === undefined) return undefined
-    if (made instanceof HookgateError) return this.reject(made, options, events)
-    const { status, body, headers } = made.reply
-    return headers === undefined ? { status, body, events } : { status, body, headers, events }
+    return made instanceof HookgateError ? this.reject(made, options, events) : outcomeOf(made, events)
   }
 
   /**
@@ -624,6 +622,11 @@ export class Receiver<E extends WebhookEvent = WebhookEvent, C = undefined, M ex
 /** `.on(pattern, handler)` and `.on(pattern, options, handler)`, as `[options, handler]`; shared by the adapters' `on()`. */
 export function handlerArguments<H> (optionsOrHandler: HandlerOptions | H, maybeHandler: H | undefined): [HandlerOptions, H | undefined] {
   return typeof optionsOrHandler === 'function' ? [{}, optionsOrHandler] : [optionsOrHandler as HandlerOptions, maybeHandler]
+}
+
+/** A sender's own answer (a handshake, a handler's reply) as the outcome the adapters write. */
+function outcomeOf<E extends WebhookEvent> ({ reply: { status, body, headers } }: SenderReply, events: readonly E[]): Outcome<E> {
+  return headers === undefined ? { status, body, events } : { status, body, headers, events }
 }
 
 /** The provider's base schema and the handler's schema apply together: report what both found, within the one limit. */
