@@ -203,11 +203,15 @@ export class FallbackBudget {
   }
 }
 
-export function fallbackOptions (option: boolean | { readonly maxBytes?: number, readonly failedBytesPerSecond?: number } | undefined): { maxBytes: number, rate: number } {
+/** The fallback's option: off, on with its defaults, or with its bounds. */
+export type CompactJsonFallback = boolean | { readonly maxBytes?: number, readonly failedBytesPerSecond?: number }
+
+export function fallbackOptions (option: CompactJsonFallback | undefined): { maxBytes: number, rate: number } {
   if (option === false || option === undefined) return { maxBytes: 0, rate: 0 }
-  const given = option === true ? {} : option
-  const maxBytes = typeof given === 'object' && given !== null ? given.maxBytes ?? COMPACT_FALLBACK_MAX_BYTES : Number.NaN
-  const rate = typeof given === 'object' && given !== null ? given.failedBytesPerSecond ?? COMPACT_FALLBACK_FAILED_BYTES_PER_SECOND : Number.NaN
+  const given: unknown = option === true ? {} : option
+  const bounds = typeof given === 'object' && given !== null ? given as Exclude<CompactJsonFallback, boolean> : { maxBytes: Number.NaN }
+  const maxBytes = bounds.maxBytes ?? COMPACT_FALLBACK_MAX_BYTES
+  const rate = bounds.failedBytesPerSecond ?? COMPACT_FALLBACK_FAILED_BYTES_PER_SECOND
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 0 || !((Number.isSafeInteger(rate) && rate > 0) || rate === Infinity)) {
     throw new TypeError('"hmac.compactJsonFallback" must be a boolean or { maxBytes?, failedBytesPerSecond? }: a non-negative integer and a positive one (or Infinity)')
   }

@@ -3,7 +3,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import { refusal, type HookgateError } from '../core/errors.js'
 import type { InboundRequest, Verifier, VerifyResult } from '../core/types.js'
 import { parseJson } from '../core/json.js'
-import { compactDifference, compactForm, FallbackBudget, fallbackOptions } from './compact-json.js'
+import { compactDifference, compactForm, FallbackBudget, fallbackOptions, type CompactJsonFallback } from './compact-json.js'
 import { secretProvider, type SecretSource } from './secrets.js'
 import { signatureParser, type SignatureFormat } from './signature-header.js'
 import { signedContent, type SignedContentTemplate } from './signed-content.js'
@@ -60,7 +60,7 @@ export interface HmacOptions {
    * it fails, per endpoint: past that budget a body must be signed as sent until it refills, and a
    * flood of forgeries costs one MAC each (`Infinity`: no budget). Bodies the fallback accepts spend nothing. @default false
    */
-  compactJsonFallback?: boolean | { readonly maxBytes?: number, readonly failedBytesPerSecond?: number }
+  compactJsonFallback?: CompactJsonFallback
 }
 
 /** Longer signature headers are refused unread. */
