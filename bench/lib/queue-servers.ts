@@ -47,7 +47,7 @@ export async function startQueueServer (engine: Engine, handlerMs?: number): Pro
 
 /**
  * CPU time of this process per stored job (µs) when nothing but the engine runs: `count` jobs, 16 at
- * a time, through BullMQ's own `Queue.add` and through hookgate's `enqueue()` (the add, then the read
+ * a time, through BullMQ's own `Queue.add` and through hookgate's `enqueue()` (the add, then the check
  * that tells a new job from a duplicate). What the enqueue path costs before any HTTP.
  */
 export async function bullmqCostAlone (records: readonly QueuedEvent[]): Promise<{ add: number, enqueue: number }> {

@@ -44,6 +44,22 @@ function connectionFromUrl (url: string): ConnectionOptions {
   }
 }
 
+/**
+ * Whether a job was stored by the delivery whose random id is ARGV[1]: 1 if its data holds that id, 0
+ * if another delivery stored it, -1 if there is no such job. Run in Redis, so that the job's data
+ * (the whole event) is not sent back to be searched.
+ */
+const STORED_BY = `local data = redis.call('HGET', KEYS[1], 'data')
+if not data then return -1 end
+if string.find(data, ARGV[1], 1, true) then return 1 end
+return 0`
+
+/** The connection's commands a batch uses beside BullMQ's: the check above, and its socket. */
+interface BatchClient {
+  readonly stream?: { cork (): void, uncork (): void }
+  hookgateStoredBy (key: string, delivery: string): Promise<-1 | 0 | 1>
+}
+
 interface PendingJob {
   readonly record: QueuedEvent
   resolve (outcome: 'queued' | 'duplicate'): void
@@ -118,6 +134,7 @@ export class BullmqQueue implements QueueEngine {
     if (this.#closed) throw new Error(`bullmq queue "${this.name}" is closed`)
     const queue = this.queue
     const client = await queue.waitUntilReady()
+    if (!('hookgateStoredBy' in client)) client.defineCommand('hookgateStoredBy', { numberOfKeys: 1, lua: STORED_BY })
     if (this.#closed) throw new Error(`bullmq queue "${this.name}" is closed`)
     return await new Promise((resolve, reject) => {
       if (this.#batch.push({ record, resolve, reject }) === 1) {
@@ -128,7 +145,7 @@ export class BullmqQueue implements QueueEngine {
   }
 
   /**
-   * Adds the batch's jobs, each followed by the read that tells a new job from a duplicate, with the
+   * Adds the batch's jobs, each followed by the check that tells a new job from a duplicate, with the
    * connection's socket corked, so that they leave in one write. Under load a write per command cost
    * the server more CPU than all of hookgate's own work; an ioredis pipeline would also write once,
    * but builds an object with every one of BullMQ's scripts per batch, which cost more than it saved.
@@ -137,7 +154,7 @@ export class BullmqQueue implements QueueEngine {
     const batch = this.#batch
     this.#batch = []
     this.#scheduled = undefined
-    const redis = client as unknown as { stream?: { cork (): void, uncork (): void }, hget (key: string, field: string): Promise<string | null> }
+    const redis = client as unknown as BatchClient
     redis.stream?.cork()
     const answered: Array<Promise<void>> = []
     try {
@@ -150,21 +167,21 @@ export class BullmqQueue implements QueueEngine {
     void written.finally(() => { this.#writing.delete(written) })
   }
 
-  /** One job of a batch: its add, then the read that tells a new job from a duplicate; never rejects. */
-  async #add (pending: PendingJob, queue: Queue, client: Awaited<Queue['client']>, redis: { hget (key: string, field: string): Promise<string | null> }): Promise<void> {
+  /** One job of a batch: its add, then the check that tells a new job from a duplicate; never rejects. */
+  async #add (pending: PendingJob, queue: Queue, client: Awaited<Queue['client']>, redis: BatchClient): Promise<void> {
     const { record } = pending
     try {
       const id = jobIdOf(record.key)
       // What Queue.add does for a job without a parent, a repeat or a delay.
       const added = new Job(queue, record.event.type, record, { ...this.#jobOptions, jobId: id }, id).addJob(client, { parentDependenciesKey: '' })
       // BullMQ answers an existing id with that id, as for a new job: the stored job's data holds this
-      // delivery's random id only if this delivery stored it (read as text, not parsed).
-      const read = redis.hget(queue.toKey(id), 'data')
-      const [, data] = await Promise.all([added, read])
-      // Nothing there right after the add: the add ran after the read, as ioredis resends a script
-      // Redis no longer holds (NOSCRIPT) once the read has been answered. Read again.
-      const stored = data ?? await redis.hget(queue.toKey(id), 'data')
-      pending.resolve(stored !== null && stored.includes(record.delivery) ? 'queued' : 'duplicate')
+      // delivery's random id only if this delivery stored it.
+      const check = redis.hookgateStoredBy(queue.toKey(id), record.delivery)
+      const [, storedBy] = await Promise.all([added, check])
+      // No job right after the add: the add ran after the check, as ioredis resends a script Redis no
+      // longer holds (NOSCRIPT) once the check has been answered. Check again.
+      const ours = storedBy === -1 ? await redis.hookgateStoredBy(queue.toKey(id), record.delivery) : storedBy
+      pending.resolve(ours === 1 ? 'queued' : 'duplicate')
     } catch (err) {
       pending.reject(err)
     }

@@ -148,14 +148,15 @@ for (const engineUnderTest of ENGINES) {
       const refused = Promise.all([engine.enqueue(record('evt_ok_1', 'x') as never), engine.enqueue({ ...record('n', 'y'), key: '123' } as never), engine.enqueue(record('evt_ok_2', 'z') as never)].map(async (p) => await p.then((v) => v, (err: Error) => err.message)))
       assert.deepEqual(await refused, ['queued', 'Custom Id cannot be integers', 'queued'])
       // Redis forgot BullMQ's scripts (SCRIPT FLUSH, a failover, 7.4's eviction): ioredis resends the
-      // add after the duplicate read was answered, which then found nothing. (Flushing the scripts
-      // here would reach every test sharing this Redis: the first read is made to find nothing instead.)
-      const client = await (engine as unknown as { queue: { waitUntilReady: () => Promise<{ hget: (key: string, field: string) => Promise<string | null> }> } }).queue.waitUntilReady()
-      const hget = client.hget.bind(client)
-      let reads = 0
-      client.hget = async (key, field) => ++reads === 1 ? null : await hget(key, field)
+      // add after the duplicate check was answered, which then found no job. (Flushing the scripts
+      // here would reach every test sharing this Redis: the first check is made to find nothing instead.)
+      type Checking = { hookgateStoredBy: (key: string, delivery: string) => Promise<number> }
+      const client = await (engine as unknown as { queue: { waitUntilReady: () => Promise<Checking> } }).queue.waitUntilReady()
+      const check = client.hookgateStoredBy.bind(client)
+      let checks = 0
+      client.hookgateStoredBy = async (key, delivery) => ++checks === 1 ? -1 : await check(key, delivery)
       assert.equal(await engine.enqueue(record('evt_after_flush', 'f1') as never), 'queued')
-      assert.equal(reads, 2, 'read again')
+      assert.equal(checks, 2, 'checked again')
       assert.equal(await engine.enqueue(record('evt_after_flush', 'f2') as never), 'duplicate')
       // close() with an enqueue in progress: it is stored or it fails, never left waiting; later ones fail.
       const late = engine.enqueue(record('evt_at_close', 'c1') as never).then((outcome) => outcome, (err: Error) => err.message)
