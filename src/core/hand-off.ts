@@ -4,6 +4,7 @@ import { readHeader } from './headers.js'
 import { hookFailed } from './log.js'
 import { readQueuedEvent, withTimeout, type ConsumedJob, type JobContext, type JobRecord, type QueuedEvent, type ResolvedQueue, type RunResult } from './queue.js'
 import type { HandlerRun, Route } from './run.js'
+import { storedForm } from './stored-event.js'
 import type { HeaderSource, Logger, WebhookEvent } from './types.js'
 
 /**
@@ -47,7 +48,8 @@ export async function enqueueEvents<E extends WebhookEvent, C> (endpoint: Queued
       continue
     }
     const key = endpoint.key(event)
-    const record: QueuedEvent<E> = { v: 1, key, delivery, endpoint: endpoint.endpoint, provider: endpoint.provider, receivedAt, headers: stored, event }
+    const form = storedForm(event)
+    const record: QueuedEvent<E> = { v: form.shared === undefined ? 1 : 2, key, delivery, endpoint: endpoint.endpoint, provider: endpoint.provider, receivedAt, headers: stored, ...form }
     let result: 'queued' | 'duplicate'
     try {
       result = await withTimeout(queue.engine.enqueue(record), queue.enqueueTimeout, `enqueue on ${queue.engine.engine}`)

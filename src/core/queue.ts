@@ -1,12 +1,14 @@
+import { wholeEvent, type SharedFields, type StoredEvent } from './stored-event.js'
 import type { Logger, WebhookEvent } from './types.js'
 
 /**
  * What hookgate stores for each verified event in queue mode: enough to run its handler without the
  * HTTP request, and nothing secret. `v` versions the format: a worker reads every version up to its
- * own, and dead-letters (never drops) a job it cannot read.
+ * own, and dead-letters (never drops) a job it cannot read. Version 2 added `shared`; a job with
+ * nothing shared is still written as version 1, which older workers read.
  */
 export interface QueuedEvent<E extends WebhookEvent = WebhookEvent> {
-  readonly v: 1
+  readonly v: 1 | 2
   /** The event's idempotency key (`<namespace>:<id>`, with the source for CloudEvents): the job's id. */
   readonly key: string
   /** A random id of the HTTP delivery that stored the job (tells a new job from a duplicate). */
@@ -19,27 +21,36 @@ export interface QueuedEvent<E extends WebhookEvent = WebhookEvent> {
   readonly receivedAt: number
   /** The delivery headers on the endpoint's allow-list, lower-case. */
   readonly headers: Readonly<Record<string, string>>
-  /** The verified, validated event, as handlers receive it. */
-  readonly event: E
+  /** The verified, validated event, as handlers receive it but for the fields `shared` names. */
+  readonly event: StoredEvent<E>
+  /** (v: 2) The event's fields stored once, each with the path to where its value is in the stored event. */
+  readonly shared?: SharedFields
 }
 
 /** The newest stored format this release writes and reads. */
-export const QUEUED_EVENT_VERSION = 1
+export const QUEUED_EVENT_VERSION = 2
 
-/** Reads a stored job, or says why it cannot be read (it is then dead-lettered with that reason). */
+/**
+ * Reads a stored job, with its event whole (the fields `shared` names put back), or says why it
+ * cannot be read (it is then dead-lettered with that reason).
+ */
 export function readQueuedEvent (data: unknown): QueuedEvent | string {
   if (data === null || typeof data !== 'object') return 'not a hookgate job: its data is not an object'
   const record = data as Partial<Record<keyof QueuedEvent, unknown>>
   if (typeof record.v !== 'number') return 'not a hookgate job: it has no format version "v"'
   if (record.v > QUEUED_EVENT_VERSION) return `written by a newer hookgate (format v: ${record.v}; this worker reads up to ${QUEUED_EVENT_VERSION})`
-  if (record.v !== 1) return `unknown format version v: ${String(record.v)}`
-  const event = record.event as Partial<WebhookEvent> | null | undefined
-  if (event === null || typeof event !== 'object' || typeof event.id !== 'string' || typeof event.type !== 'string') return 'the stored event has no string id and type'
+  if (record.v !== 1 && record.v !== 2) return `unknown format version v: ${String(record.v)}`
+  const stored = record.event as Partial<WebhookEvent> | null | undefined
+  if (stored === null || typeof stored !== 'object' || typeof stored.id !== 'string' || typeof stored.type !== 'string') return 'the stored event has no string id and type'
   if (typeof record.key !== 'string' || typeof record.endpoint !== 'string' || typeof record.provider !== 'string' || typeof record.receivedAt !== 'number') {
     return 'the job lacks its key, endpoint, provider or receivedAt'
   }
   if (record.headers === null || typeof record.headers !== 'object') return 'the job lacks its headers'
-  return data as QueuedEvent
+  if (record.v === 1 || record.shared === undefined) return data as QueuedEvent
+  const event = wholeEvent(stored, record.shared)
+  if (typeof event === 'string') return `the stored event cannot be rebuilt: ${event}`
+  const { shared: _, ...whole } = data as QueuedEvent
+  return { ...whole, event: event as StoredEvent }
 }
 
 /** What a queued handler gets as its second argument, in place of the HTTP request. */

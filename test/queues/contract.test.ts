@@ -54,6 +54,35 @@ for (const engineUnderTest of ENGINES) {
       assert.equal(runs[0]?.attempt, 1)
     })
 
+    test('each value of the event is stored once, and the handler sees the event as it would inline', async (t) => {
+      const inner = engineUnderTest.make(t)
+      const stored: string[] = []
+      const engine: QueueEngine = {
+        engine: inner.engine,
+        name: inner.name,
+        durable: inner.durable,
+        enqueue: async (record) => { stored.push(JSON.stringify(record)); return await inner.enqueue(record) },
+        consume: (run, options) => inner.consume(run, options),
+        deadLetters: async (limit) => await inner.deadLetters(limit),
+        replay: async (id) => await inner.replay(id),
+        purge: async (id) => await inner.purge(id),
+        close: async () => { await inner.close() }
+      }
+      const seen: BackchannelEvent[] = []
+      const { send } = await app(t, (event) => { seen.push(event) }, {}, engine)
+      const data = { order_id: 'ord_once', note: 'stored-once-marker' }
+      assert.equal((await send(delivery('evt_once', 'order.paid', data))).statusCode, 202)
+      await until(() => seen.length === 1, 'the run')
+      const event = seen[0] as BackchannelEvent
+      assert.deepEqual(event.data, data)
+      assert.deepEqual(event.payload, { id: 'evt_once', type: 'order.paid', data })
+      assert.equal(event.data, event.payload.data, 'one object under both names, as inline')
+      assert.equal(stored.length, 1)
+      assert.equal(stored[0]?.split('stored-once-marker').length, 2, 'the data is written once')
+      assert.deepEqual(JSON.parse(stored[0] ?? '').shared, { data: ['payload', 'data'] })
+      assert.equal(JSON.parse(stored[0] ?? '').v, 2)
+    })
+
     test('the same event delivered 3 times at once makes one job and one run; a later redelivery is a 2xx duplicate', async (t) => {
       let runs = 0
       const { send, records } = await app(t, async () => { runs++ })
@@ -170,10 +199,10 @@ for (const engineUnderTest of ENGINES) {
       const receiver = createReceiver(backchannel({ secret: SECRET }), { queue: { engine } }).on('*', () => {})
       const worker = startWorker(receiver)
       t.after(() => worker.close())
-      const future = { v: 2, key: 'backchannel:evt_future', delivery: 'd', endpoint: '/hook', provider: 'backchannel', receivedAt: 0, headers: {}, event: { id: 'evt_future', type: 'order.paid', data: {} } }
+      const future = { v: 3, key: 'backchannel:evt_future', delivery: 'd', endpoint: '/hook', provider: 'backchannel', receivedAt: 0, headers: {}, event: { id: 'evt_future', type: 'order.paid', data: {} } }
       await engine.enqueue(future as never)
       await until(async () => (await engine.deadLetters()).length === 1, 'the dead letter')
-      assert.match((await engine.deadLetters())[0]?.lastError ?? '', /newer hookgate \(format v: 2/)
+      assert.match((await engine.deadLetters())[0]?.lastError ?? '', /newer hookgate \(format v: 3/)
     })
 
     test('graceful shutdown with jobs in flight: none lost, none run twice to completion', async (t) => {

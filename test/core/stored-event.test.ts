@@ -1,0 +1,83 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import fc from 'fast-check'
+import { readQueuedEvent, type QueuedEvent } from '../../src/core/queue.js'
+import { storedForm, wholeEvent } from '../../src/core/stored-event.js'
+import type { WebhookEvent } from '../../src/core/types.js'
+
+const record = (event: object, shared?: unknown): Record<string, unknown> => ({ v: 2, key: 'k', delivery: 'd', endpoint: '/hook', provider: 'p', receivedAt: 1, headers: {}, event, ...(shared === undefined ? {} : { shared }) })
+
+/** What a durable engine does to a record: JSON there and back. */
+const throughJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value))
+
+test('a JSON sender\'s data, also inside payload, is stored once and put back on reading', () => {
+  const payload = { id: 'evt_1', type: 'order.paid', created_at: 1, data: { order_id: 'ord_1' } }
+  const event = { id: 'evt_1', type: 'order.paid', data: payload.data, createdAt: 1, payload }
+  const form = storedForm(event)
+  assert.deepEqual({ ...form.shared }, { data: ['payload', 'data'] })
+  assert.equal('data' in form.event, false)
+  const read = readQueuedEvent(throughJson(record(form.event, form.shared))) as QueuedEvent
+  assert.deepEqual(read.event, event)
+  assert.equal((read.event as typeof event).data, (read.event as typeof event).payload.data)
+  assert.equal('shared' in read, false)
+})
+
+test('one object under two names (Slack\'s interactions) is stored under the first and rebuilt', () => {
+  const payload = { type: 'block_actions', trigger_id: 't' }
+  const form = storedForm({ id: 't', type: 'block_actions.go', data: payload, payload, kind: 'interaction' })
+  assert.deepEqual({ ...form.shared }, { data: ['payload'] })
+  const read = readQueuedEvent(throughJson(record(form.event, form.shared))) as QueuedEvent
+  assert.deepEqual(read.event, { id: 't', type: 'block_actions.go', payload, kind: 'interaction', data: payload })
+})
+
+test('an event with nothing twice is stored as it is, with no "shared"', () => {
+  const event = { id: 'a', type: 't', source: 's', data: { n: 1 }, extensions: { n: 1 } }
+  const form = storedForm(event)
+  assert.equal(form.event, event)
+  assert.equal(form.shared, undefined)
+})
+
+test('fields named like Object.prototype\'s members are found and kept', () => {
+  const inner = { x: 1 }
+  const form = storedForm({ id: 'a', type: 't', data: inner, toString: { inner }, constructor: 'c' } as unknown as WebhookEvent)
+  assert.deepEqual({ ...form.shared }, { data: ['toString', 'inner'] })
+  assert.deepEqual(form.event, { id: 'a', type: 't', toString: { inner }, constructor: 'c' })
+})
+
+test('a stored event whose "shared" cannot be followed is unreadable, with the reason', () => {
+  const cases: Array<[unknown, RegExp]> = [
+    [['payload'], /"shared" is not an object/],
+    [{ data: 'payload' }, /"shared.data" is not a path/],
+    [{ data: [] }, /"shared.data" is not a path/],
+    [{ data: ['payload', 'missing'] }, /names payload.missing, which the stored event lacks/],
+    [{ data: ['payload', 'toString'] }, /which the stored event lacks/],
+    [JSON.parse('{"__proto__": ["payload"]}'), /names __proto__/]
+  ]
+  for (const [shared, reason] of cases) {
+    const read = readQueuedEvent(record({ id: 'a', type: 't', payload: {} }, shared))
+    assert.equal(typeof read, 'string', JSON.stringify(shared))
+    assert.match(read as string, /^the stored event cannot be rebuilt: /)
+    assert.match(read as string, reason)
+  }
+  assert.equal(wholeEvent({ id: 'a' }, undefined).constructor, Object)
+})
+
+test('a version 1 job (no "shared") is read as it was written', () => {
+  const v1 = { ...record({ id: 'a', type: 't', data: { n: 1 }, payload: { data: { n: 1 } } }), v: 1 }
+  assert.equal(readQueuedEvent(v1), v1)
+})
+
+test('property: any event, with objects shared anywhere one level down, reads back equal after JSON', () => {
+  const json = fc.jsonValue({ maxDepth: 2 })
+  const object = fc.dictionary(fc.string({ maxLength: 6 }), json, { maxKeys: 4 })
+  fc.assert(fc.property(object, object, fc.string({ maxLength: 6 }), fc.nat(3), (a, b, key, shape) => {
+    // Four ways one object can appear twice: not at all, as two fields, inside another field, both.
+    const data = { ...a }
+    const payload: Record<string, unknown> = shape >= 2 ? { ...b, [key]: data } : { ...b }
+    const event = { id: 'e', type: 't', data, payload, ...(shape % 2 === 1 ? { alias: data } : {}) }
+    const form = storedForm(event)
+    const read = readQueuedEvent(throughJson(record(form.event, form.shared)))
+    assert.notEqual(typeof read, 'string')
+    assert.deepEqual(throughJson((read as QueuedEvent).event), throughJson(event))
+  }))
+})
