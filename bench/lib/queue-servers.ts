@@ -1,6 +1,6 @@
 // The queue-mode servers of `npm run bench:queue`: hookgate's Fastify plugin with the Backchannel
 // preset and one queue engine, each on a queue of its own (dropBenchQueues() deletes them all).
-import { randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import Fastify from 'fastify'
 import hookgate from 'hookgate'
 import type { QueuedEvent, QueueEngine } from 'hookgate/core'
@@ -20,6 +20,15 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const POSTGRES_URL = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const BENCH_PREFIX = 'hookgate-bench'
 
+/**
+ * A queue of its own for each server, named about as long as a real one (`webhooks-backchannel`):
+ * BullMQ sends every key of the queue with each add (nine of them), so a UUID in the name would
+ * make each add about 250 bytes larger than a user's.
+ */
+function benchQueueName (): string {
+  return `bench-${randomBytes(4).toString('hex')}`
+}
+
 function engineOf (engine: Engine, name: string): QueueEngine {
   if (engine === 'memory') return memoryQueue({ name })
   if (engine === 'bullmq') return bullmqQueue({ url: REDIS_URL, name, prefix: BENCH_PREFIX })
@@ -31,7 +40,7 @@ function engineOf (engine: Engine, name: string): QueueEngine {
  * takes that long; without, the server only enqueues (its workers would run elsewhere).
  */
 export async function startQueueServer (engine: Engine, handlerMs?: number): Promise<RunningServer> {
-  const name = `bench-${randomUUID()}`
+  const name = benchQueueName()
   const queue = engineOf(engine, name)
   const app = Fastify()
   await app.register(hookgate)
@@ -51,7 +60,7 @@ export async function startQueueServer (engine: Engine, handlerMs?: number): Pro
  * that tells a new job from a duplicate). What the enqueue path costs before any HTTP.
  */
 export async function bullmqCostAlone (records: readonly QueuedEvent[]): Promise<{ add: number, enqueue: number }> {
-  const engine = bullmqQueue({ url: REDIS_URL, name: `bench-${randomUUID()}`, prefix: BENCH_PREFIX })
+  const engine = bullmqQueue({ url: REDIS_URL, name: benchQueueName(), prefix: BENCH_PREFIX })
   const measure = async (store: (record: QueuedEvent) => Promise<unknown>): Promise<number> => {
     let next = 0
     const before = process.cpuUsage()
