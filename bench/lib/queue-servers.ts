@@ -1,5 +1,6 @@
 // The queue-mode servers of `npm run bench:queue`: hookgate's Fastify plugin with the Backchannel
 // preset and one queue engine, each on a queue of its own (dropBenchQueues() deletes them all).
+import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import Fastify from 'fastify'
 import hookgate from 'hookgate'
@@ -13,6 +14,7 @@ import pg from 'pg'
 import { PATH } from './config.js'
 import { BACKCHANNEL_SECRET, EVENT_TYPE, ORDER_SCHEMA } from './fixtures.js'
 import { listenFastify, type RunningServer } from './listen.js'
+import { pin } from './spawn.js'
 
 export type Engine = 'memory' | 'bullmq' | 'postgres'
 
@@ -92,4 +94,45 @@ export async function dropBenchQueues (): Promise<void> {
   await client.connect()
   await client.query("DELETE FROM hookgate_jobs WHERE queue LIKE 'bench-%'").catch(() => {})
   await client.end()
+}
+
+/** The CPUs a process may run on (`taskset -pc`), or `undefined` when it cannot be read. */
+function affinityOf (pid: number): string | undefined {
+  try {
+    return /list: (\S+)/.exec(execFileSync('taskset', ['-pc', String(pid)], { encoding: 'utf8' }))?.[1]
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Moves the machine's Redis and PostgreSQL servers to `cpu`, the load generator's core, so that the
+ * receiver's core is its own, as when the engine runs on another machine; left to the scheduler,
+ * Redis ran on the receiver's core at times and took its CPU. Returns the function that puts their
+ * affinity back (also run at exit, and on SIGINT or SIGTERM). Does nothing where pgrep or taskset is
+ * missing; PostgreSQL's new backends inherit the postmaster's affinity.
+ */
+export function servicesOnCore (cpu: number): () => void {
+  const pids: number[] = []
+  for (const name of ['redis-server', 'postgres']) {
+    try {
+      pids.push(...execFileSync('pgrep', ['-x', name], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number))
+    } catch {}
+  }
+  const before = pids.map((pid) => ({ pid, cpus: affinityOf(pid) }))
+  for (const pid of pids) pin(pid, cpu)
+  let restored = false
+  const restore = (): void => {
+    if (restored) return
+    restored = true
+    for (const { pid, cpus } of before) {
+      if (cpus === undefined) continue
+      try {
+        execFileSync('taskset', ['-a', '-pc', cpus, String(pid)], { stdio: 'ignore' })
+      } catch {}
+    }
+  }
+  process.once('exit', restore)
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { restore(); process.exit(130) })
+  return restore
 }

@@ -65,3 +65,11 @@ export class DeadlineQueue {
     if (this.#head !== undefined) this.#timer = this.#arm(this.#head.deadline - now)
   }
 }
+
+/** `promise`, unless the queue's timeout passes first: then a rejection with `timedOut()`, and whatever `promise` does later is ignored. */
+export async function beforeDeadline<T> (deadlines: DeadlineQueue, promise: Promise<T>, timedOut: () => Error): Promise<T> {
+  return await new Promise<T>((resolve, reject) => {
+    const entry = deadlines.add(() => { reject(timedOut()) })
+    promise.then((value) => { if (deadlines.settle(entry)) resolve(value) }, (err: unknown) => { if (deadlines.settle(entry)) reject(err) })
+  })
+}

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import { HookgateError } from './errors.js'
 import { readHeader } from './headers.js'
 import { hookFailed } from './log.js'
-import { readQueuedEvent, withTimeout, type ConsumedJob, type JobContext, type JobRecord, type QueuedEvent, type ResolvedQueue, type RunResult } from './queue.js'
+import { beforeDeadline } from './deadlines.js'
+import { readQueuedEvent, type ConsumedJob, type JobContext, type JobRecord, type QueuedEvent, type ResolvedQueue, type RunResult } from './queue.js'
 import type { HandlerRun, Route } from './run.js'
 import { storedForm } from './stored-event.js'
 import type { HeaderSource, Logger, WebhookEvent } from './types.js'
@@ -52,7 +53,7 @@ export async function enqueueEvents<E extends WebhookEvent, C> (endpoint: Queued
     const record: QueuedEvent<E> = { v: form.shared === undefined ? 1 : 2, key, delivery, endpoint: endpoint.endpoint, provider: endpoint.provider, receivedAt, headers: stored, ...form }
     let result: 'queued' | 'duplicate'
     try {
-      result = await withTimeout(queue.engine.enqueue(record), queue.enqueueTimeout, `enqueue on ${queue.engine.engine}`)
+      result = await beforeDeadline(queue.enqueueDeadlines, queue.engine.enqueue(record), () => new Error(`enqueue on ${queue.engine.engine} took more than ${queue.enqueueTimeout} ms`))
     } catch (err) {
       return new HookgateError('HOOKGATE_QUEUE_UNAVAILABLE', { eventId: event.id, reason: `${queue.engine.engine} queue "${queue.engine.name}" did not store the event`, cause: err, headers: { 'retry-after': '5' } })
     }

@@ -1,3 +1,4 @@
+import { DeadlineQueue } from './deadlines.js'
 import { wholeEvent, type SharedFields, type StoredEvent } from './stored-event.js'
 import type { Logger, WebhookEvent } from './types.js'
 
@@ -216,6 +217,8 @@ export interface ResolvedQueue {
   readonly concurrency: number | undefined
   readonly headers: readonly string[]
   readonly enqueueTimeout: number
+  /** The clock of enqueues in flight: one timer for all of them. */
+  readonly enqueueDeadlines: DeadlineQueue
   readonly shutdownGrace: number
   readonly onJob: ((record: JobRecord) => void) | undefined
 }
@@ -238,7 +241,7 @@ export function resolveQueue (options: QueueOptions | undefined): ResolvedQueue 
   if (!Number.isSafeInteger(enqueueTimeout) || enqueueTimeout < 1) throw new TypeError('"queue.enqueueTimeout" must be a positive integer number of milliseconds')
   if (!Number.isSafeInteger(shutdownGrace) || shutdownGrace < 0) throw new TypeError('"queue.shutdownGrace" must be a non-negative integer number of milliseconds')
   if (onJob !== undefined && typeof onJob !== 'function') throw new TypeError('"queue.onJob" must be a function')
-  return { engine, concurrency, headers: lower, enqueueTimeout, shutdownGrace, onJob }
+  return { engine, concurrency, headers: lower, enqueueTimeout, enqueueDeadlines: new DeadlineQueue(enqueueTimeout), shutdownGrace, onJob }
 }
 
 /** Rejects with a timeout error if `promise` has not settled within `ms`. */

@@ -45,19 +45,24 @@ function connectionFromUrl (url: string): ConnectionOptions {
 }
 
 /**
- * Whether a job was stored by the delivery whose random id is ARGV[1]: 1 if its data holds that id, 0
- * if another delivery stored it, -1 if there is no such job. Run in Redis, so that the job's data
- * (the whole event) is not sent back to be searched.
+ * For each job key KEYS[i], whether the delivery whose random id is ARGV[i] stored it: 1 if the job's
+ * data holds that id, 0 if another delivery stored it, -1 if there is no such job. Run in Redis, once
+ * per batch, so that no job's data (the whole event) is sent back to be searched.
  */
-const STORED_BY = `local data = redis.call('HGET', KEYS[1], 'data')
-if not data then return -1 end
-if string.find(data, ARGV[1], 1, true) then return 1 end
-return 0`
+const STORED_BY = `local states = {}
+for i, key in ipairs(KEYS) do
+  local data = redis.call('HGET', key, 'data')
+  if not data then states[i] = -1
+  elseif string.find(data, ARGV[i], 1, true) then states[i] = 1
+  else states[i] = 0 end
+end
+return states`
 
 /** The connection's commands a batch uses beside BullMQ's: the check above, and its socket. */
 interface BatchClient {
   readonly stream?: { cork (): void, uncork (): void }
-  hookgateStoredBy (key: string, delivery: string): Promise<-1 | 0 | 1>
+  /** The number of keys, the keys, then as many delivery ids. */
+  hookgateStoredBy (...args: Array<string | number>): Promise<Array<-1 | 0 | 1>>
 }
 
 interface PendingJob {
@@ -134,7 +139,8 @@ export class BullmqQueue implements QueueEngine {
     if (this.#closed) throw new Error(`bullmq queue "${this.name}" is closed`)
     const queue = this.queue
     const client = await queue.waitUntilReady()
-    if (!('hookgateStoredBy' in client)) client.defineCommand('hookgateStoredBy', { numberOfKeys: 1, lua: STORED_BY })
+    // No numberOfKeys: each call gives its own (ioredis allows it; its types do not say so).
+    if (!('hookgateStoredBy' in client)) client.defineCommand('hookgateStoredBy', { lua: STORED_BY } as { lua: string, numberOfKeys: number })
     if (this.#closed) throw new Error(`bullmq queue "${this.name}" is closed`)
     return await new Promise((resolve, reject) => {
       if (this.#batch.push({ record, resolve, reject }) === 1) {
@@ -145,46 +151,49 @@ export class BullmqQueue implements QueueEngine {
   }
 
   /**
-   * Adds the batch's jobs, each followed by the check that tells a new job from a duplicate, with the
-   * connection's socket corked, so that they leave in one write. Under load a write per command cost
-   * the server more CPU than all of hookgate's own work; an ioredis pipeline would also write once,
-   * but builds an object with every one of BullMQ's scripts per batch, which cost more than it saved.
+   * Adds the batch's jobs, then checks which of them this batch stored, with the connection's socket
+   * corked, so that they leave in one write. Under load a write per command cost the server more CPU
+   * than all of hookgate's own work; an ioredis pipeline would also write once, but builds an object
+   * with every one of BullMQ's scripts per batch, which cost more than it saved.
    */
   #write (queue: Queue, client: Awaited<Queue['client']>): void {
     const batch = this.#batch
     this.#batch = []
     this.#scheduled = undefined
     const redis = client as unknown as BatchClient
+    const keys = batch.map(({ record }) => queue.toKey(jobIdOf(record.key)))
+    let added: Array<Promise<unknown>>
+    let checked: Promise<Array<-1 | 0 | 1>>
     redis.stream?.cork()
-    const answered: Array<Promise<void>> = []
     try {
-      for (const pending of batch) answered.push(this.#add(pending, queue, client, redis))
+      added = batch.map(({ record }) => this.#addJob(record, queue, client))
+      // BullMQ answers an existing id with that id, as for a new job: the stored job's data holds a
+      // delivery's random id only if that delivery stored it.
+      checked = redis.hookgateStoredBy(batch.length, ...keys, ...batch.map(({ record }) => record.delivery))
     } finally {
       redis.stream?.uncork()
     }
+    const answered = batch.map(async (pending, i) => {
+      try {
+        await added[i]
+        let state = (await checked)[i]
+        // No job right after its add: the add ran after the check, as ioredis resends a script Redis
+        // no longer holds (NOSCRIPT) once the check has been answered. Check it again.
+        if (state === -1) state = (await redis.hookgateStoredBy(1, keys[i] as string, pending.record.delivery))[0]
+        pending.resolve(state === 1 ? 'queued' : 'duplicate')
+      } catch (err) {
+        pending.reject(err)
+      }
+    })
     const written = Promise.all(answered).then(() => {})
     this.#writing.add(written)
     void written.finally(() => { this.#writing.delete(written) })
   }
 
-  /** One job of a batch: its add, then the check that tells a new job from a duplicate; never rejects. */
-  async #add (pending: PendingJob, queue: Queue, client: Awaited<Queue['client']>, redis: BatchClient): Promise<void> {
-    const { record } = pending
-    try {
-      const id = jobIdOf(record.key)
-      // What Queue.add does for a job without a parent, a repeat or a delay.
-      const added = new Job(queue, record.event.type, record, { ...this.#jobOptions, jobId: id }, id).addJob(client, { parentDependenciesKey: '' })
-      // BullMQ answers an existing id with that id, as for a new job: the stored job's data holds this
-      // delivery's random id only if this delivery stored it.
-      const check = redis.hookgateStoredBy(queue.toKey(id), record.delivery)
-      const [, storedBy] = await Promise.all([added, check])
-      // No job right after the add: the add ran after the check, as ioredis resends a script Redis no
-      // longer holds (NOSCRIPT) once the check has been answered. Check again.
-      const ours = storedBy === -1 ? await redis.hookgateStoredBy(queue.toKey(id), record.delivery) : storedBy
-      pending.resolve(ours === 1 ? 'queued' : 'duplicate')
-    } catch (err) {
-      pending.reject(err)
-    }
+  /** What Queue.add does for a job without a parent, a repeat or a delay; a job BullMQ refuses is a rejection. */
+  async #addJob (record: QueuedEvent, queue: Queue, client: Awaited<Queue['client']>): Promise<unknown> {
+    const id = jobIdOf(record.key)
+    return await new Job(queue, record.event.type, record, { ...this.#jobOptions, jobId: id }, id).addJob(client, { parentDependenciesKey: '' })
   }
 
   consume (run: JobRunner, { concurrency }: { readonly concurrency: number }): Consumer {

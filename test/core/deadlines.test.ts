@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
-import { DeadlineQueue } from '../../src/core/deadlines.js'
+import { beforeDeadline, DeadlineQueue } from '../../src/core/deadlines.js'
 
 /** A promise and its resolve function (Promise.withResolvers arrives in Node 22). */
 function deferred<T> (): { promise: Promise<T>, resolve: (value: T) => void } {
@@ -57,5 +57,19 @@ describe('DeadlineQueue (one timer for every running handler)', () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=hookgate-source', '--import', 'tsx', '--input-type=module', '-e', script], { timeout: 20_000 })
     assert.equal(stdout.trim(), '200')
     assert.ok(Date.now() - started < 15_000, 'the process waited for the handler timeout')
+  })
+
+  it('beforeDeadline: the promise\'s outcome within the timeout; past it, the timeout\'s error, and a late outcome is ignored', async () => {
+    const queue = new DeadlineQueue(50)
+    const timedOut = (): Error => new Error('too slow')
+    assert.equal(await beforeDeadline(queue, Promise.resolve(7), timedOut), 7)
+    await assert.rejects(beforeDeadline(queue, Promise.reject(new Error('refused')), timedOut), /refused/)
+    let finish = (_value: number): void => {}
+    const slow = new Promise<number>((resolve) => { finish = resolve })
+    const started = performance.now()
+    await assert.rejects(beforeDeadline(queue, slow, timedOut), /too slow/)
+    assert.ok(performance.now() - started >= 49, 'rejected before the timeout')
+    finish(1)
+    await sleep(5)
   })
 })

@@ -179,11 +179,11 @@ for (const engineUnderTest of ENGINES) {
       // Redis forgot BullMQ's scripts (SCRIPT FLUSH, a failover, 7.4's eviction): ioredis resends the
       // add after the duplicate check was answered, which then found no job. (Flushing the scripts
       // here would reach every test sharing this Redis: the first check is made to find nothing instead.)
-      type Checking = { hookgateStoredBy: (key: string, delivery: string) => Promise<number> }
+      type Checking = { hookgateStoredBy: (...args: Array<string | number>) => Promise<number[]> }
       const client = await (engine as unknown as { queue: { waitUntilReady: () => Promise<Checking> } }).queue.waitUntilReady()
       const check = client.hookgateStoredBy.bind(client)
       let checks = 0
-      client.hookgateStoredBy = async (key, delivery) => ++checks === 1 ? -1 : await check(key, delivery)
+      client.hookgateStoredBy = async (...args) => ++checks === 1 ? [-1] : await check(...args)
       assert.equal(await engine.enqueue(record('evt_after_flush', 'f1') as never), 'queued')
       assert.equal(checks, 2, 'checked again')
       assert.equal(await engine.enqueue(record('evt_after_flush', 'f2') as never), 'duplicate')
