@@ -25,7 +25,6 @@ const ENGINES = ['memory', 'bullmq', 'postgres'] as const
 const log = (line: string): void => { console.log(`[queue bench] ${line}`) }
 
 pin(process.pid, 0)
-const restoreServices = servicesOnCore(0)
 // A new event for every request (the same id twice would be a duplicate, answered without a write),
 // signed ahead of time: signing while loading made the load generator the bottleneck.
 const template = typedBody(1024).toString('utf8')
@@ -65,6 +64,7 @@ async function drive (server: { url: string, pid: number }, options: { seconds: 
 }
 
 await dropBenchQueues()
+const restoreServices = servicesOnCore(0)
 const servers = [INLINE, ...ENGINES.map((engine) => `hookgate-queue-${engine}`)]
 const rps = new Map<string, number[]>(servers.map((name) => [name, []]))
 const cpu = new Map<string, Array<{ serverUs: number, redisUs: number }>>(servers.map((name) => [name, []]))
@@ -91,6 +91,7 @@ for (let round = 1; round <= ROUNDS; round++) {
   for (const engine of ENGINES) ratios.get(engine)?.push((thisRound.get(`hookgate-queue-${engine}`) ?? 0) / (thisRound.get(INLINE) ?? 1))
   await dropBenchQueues()
 }
+restoreServices()
 
 // The control: the inline server with its no-op handler under the same load shows what the load's
 // own shape costs before any queue.
@@ -125,7 +126,7 @@ await dropBenchQueues()
 const inlineMedian = median(rps.get(INLINE) ?? [])
 const cpuOf = (name: string): string => `${median((cpu.get(name) ?? []).map((c) => c.serverUs)).toFixed(0)} µs`
 writeSection('queue-bench', 'Queue mode', 'npm run bench:queue', [
-  `Throughput at 1 KiB: ${ROUNDS} interleaved rounds of ${SECONDS} s per server (after ${CONFIG.warmup} s of warm-up), each on a fresh process pinned to CPU 1, ${CONFIG.connections} connections, every request a new event. The queue servers only enqueue (\`workers: false\`: their workers would run elsewhere). Redis and PostgreSQL are moved to CPU 0 for the run, beside the load generator, so that CPU 1 is the receiver's alone, as when the engine runs on another machine (left to the scheduler, Redis at times ran on the receiver's core and took its CPU). Goal: the BullMQ path at ≥ 0.5 × the inline path.`,
+  `Throughput at 1 KiB: ${ROUNDS} interleaved rounds of ${SECONDS} s per server (after ${CONFIG.warmup} s of warm-up), each on a fresh process pinned to CPU 1, ${CONFIG.connections} connections, every request a new event. The queue servers only enqueue (\`workers: false\`: their workers would run elsewhere). Redis and PostgreSQL are moved to CPU 0 for these rounds, beside the load generator, so that CPU 1 is the receiver's alone, as when the engine runs on another machine (left to the scheduler, Redis at times ran on the receiver's core and took its CPU). Goal: the BullMQ path at ≥ 0.5 × the inline path.`,
   '',
   '| server | median req/s | rounds | ratio to inline (median, min–max of rounds) | server CPU per request | Redis CPU per request | goal |',
   '|---|---:|---|---|---:|---:|---|',
@@ -149,5 +150,4 @@ writeSection('queue-bench', 'Queue mode', 'npm run bench:queue', [
     return `| ${name === INLINE ? `control: ${INLINE}` : name} | ${paced.p50.toFixed(1)} ms | ${paced.p99.toFixed(1)} ms | ${paced.max.toFixed(1)} ms | ${replies} | ${name === INLINE ? '' : paced.p99 < 20 && paced.errors === 0 ? 'met' : 'not met'} | ${burst.p99} ms |`
   })
 ])
-restoreServices()
 log('wrote its section of bench/results.md')
