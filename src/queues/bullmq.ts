@@ -173,6 +173,9 @@ export class BullmqQueue implements QueueEngine {
     } finally {
       redis.stream?.uncork()
     }
+    // Each job's answer awaits the check after its add; when every add fails (the connection
+    // dropped), none gets to it, and its rejection must not go unhandled.
+    checked.catch(() => {})
     const answered = batch.map(async (pending, i) => {
       try {
         await added[i]

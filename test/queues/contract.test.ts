@@ -194,6 +194,24 @@ for (const engineUnderTest of ENGINES) {
       await assert.rejects(engine.enqueue(record('evt_after_close', 'c2') as never), /is closed/)
     })
 
+    test('a batch whose every add and whose check fail rejects each enqueue, and leaves no rejection unhandled', async (t) => {
+      if (engineUnderTest.name !== 'bullmq') return
+      const engine = engineUnderTest.make(t)
+      const record = (id: string, key = `backchannel:${id}`) => ({ v: 1, key, delivery: id, endpoint: '/hook', provider: 'backchannel', receivedAt: Date.now(), headers: {}, event: { id, type: 'order.paid', data: {} } })
+      assert.equal(await engine.enqueue(record('evt_first') as never), 'queued')
+      const client = await (engine as unknown as { queue: { waitUntilReady: () => Promise<{ hookgateStoredBy: () => Promise<never> }> } }).queue.waitUntilReady()
+      client.hookgateStoredBy = async () => { throw new Error('the check failed') }
+      const unhandled: unknown[] = []
+      const onUnhandled = (reason: unknown): void => { unhandled.push(reason) }
+      process.on('unhandledRejection', onUnhandled)
+      t.after(() => { process.off('unhandledRejection', onUnhandled) })
+      // BullMQ refuses ids that read as integers: every add of this batch fails before the check is answered.
+      const outcomes = await Promise.allSettled(['1', '2'].map(async (key) => await engine.enqueue(record(`evt_${key}`, key) as never)))
+      assert.deepEqual(outcomes.map((o) => o.status === 'rejected' ? (o.reason as Error).message : o.status), ['Custom Id cannot be integers', 'Custom Id cannot be integers'])
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      assert.deepEqual(unhandled, [])
+    })
+
     test('a job this release cannot read is dead-lettered with the reason, and the worker goes on', async (t) => {
       const engine = engineUnderTest.make(t, { attempts: 1 })
       const receiver = createReceiver(backchannel({ secret: SECRET }), { queue: { engine } }).on('*', () => {})
