@@ -1,5 +1,8 @@
 import { performance } from 'node:perf_hooks'
 
+/** The longest delay a Node timer holds (2^31-1 ms, about 24 days): a longer one fires after 1 ms. Every timeout option is checked against it. */
+export const MAX_TIMER_DELAY = 2 ** 31 - 1
+
 /** One entry of the queue; pass it to `settle()` once its work has finished. */
 export interface Pending {
   readonly deadline: number
@@ -49,7 +52,7 @@ export class DeadlineQueue {
     return true
   }
 
-  // `ms` is at most a handlerTimeout, which options.ts keeps within what a Node timer holds.
+  // `ms` is at most a checked timeout option, so within MAX_TIMER_DELAY.
   #arm (ms: number): NodeJS.Timeout {
     return setTimeout(() => { this.#expire() }, Math.max(1, Math.ceil(ms)))
   }
@@ -67,9 +70,9 @@ export class DeadlineQueue {
 }
 
 /** `promise`, unless the queue's timeout passes first: then a rejection with `timedOut()`, and whatever `promise` does later is ignored. */
-export async function beforeDeadline<T> (deadlines: DeadlineQueue, promise: Promise<T>, timedOut: () => Error): Promise<T> {
+export async function beforeDeadline<T> (deadlines: DeadlineQueue, promise: Promise<T> | T, timedOut: () => Error): Promise<T> {
   return await new Promise<T>((resolve, reject) => {
     const entry = deadlines.add(() => { reject(timedOut()) })
-    promise.then((value) => { if (deadlines.settle(entry)) resolve(value) }, (err: unknown) => { if (deadlines.settle(entry)) reject(err) })
+    Promise.resolve(promise).then((value) => { if (deadlines.settle(entry)) resolve(value) }, (err: unknown) => { if (deadlines.settle(entry)) reject(err) })
   })
 }

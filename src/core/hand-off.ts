@@ -42,6 +42,8 @@ export async function enqueueEvents<E extends WebhookEvent, C> (endpoint: Queued
   }
   let queued = 0
   let duplicates = 0
+  // The same event twice in one delivery is stored once: engines could not tell its two copies apart.
+  const keys = events.length > 1 ? new Set<string>() : undefined
   for (let i = 0; i < events.length; i++) {
     const event = events[i] as E
     if (routes[i] === undefined) {
@@ -49,13 +51,16 @@ export async function enqueueEvents<E extends WebhookEvent, C> (endpoint: Queued
       continue
     }
     const key = endpoint.key(event)
-    const form = storedForm(event)
-    const record: QueuedEvent<E> = { v: form.shared === undefined ? 1 : 2, key, delivery, endpoint: endpoint.endpoint, provider: endpoint.provider, receivedAt, headers: stored, ...form }
-    let result: 'queued' | 'duplicate'
-    try {
-      result = await beforeDeadline(queue.enqueueDeadlines, queue.engine.enqueue(record), () => new Error(`enqueue on ${queue.engine.engine} took more than ${queue.enqueueTimeout} ms`))
-    } catch (err) {
-      return new HookgateError('HOOKGATE_QUEUE_UNAVAILABLE', { eventId: event.id, reason: `${queue.engine.engine} queue "${queue.engine.name}" did not store the event`, cause: err, headers: { 'retry-after': '5' } })
+    let result: 'queued' | 'duplicate' = 'duplicate'
+    if (keys?.has(key) !== true) {
+      keys?.add(key)
+      const form = storedForm(withStoredHeaders(event, stored))
+      const record: QueuedEvent<E> = { v: form.shared === undefined ? 1 : 2, key, delivery, endpoint: endpoint.endpoint, provider: endpoint.provider, receivedAt, headers: stored, ...form }
+      try {
+        result = await beforeDeadline(queue.enqueueDeadlines, queue.engine.enqueue(record), () => new Error(`enqueue on ${queue.engine.engine} took more than ${queue.enqueueTimeout} ms`))
+      } catch (err) {
+        return new HookgateError('HOOKGATE_QUEUE_UNAVAILABLE', { eventId: event.id, reason: `${queue.engine.engine} queue "${queue.engine.name}" did not store the event`, cause: err, headers: { 'retry-after': '5' } })
+      }
     }
     if (result === 'duplicate') {
       duplicates++
@@ -66,6 +71,15 @@ export async function enqueueEvents<E extends WebhookEvent, C> (endpoint: Queued
     notifyJob(queue, { step: result, jobId: key, event }, log)
   }
   return { queued, duplicates }
+}
+
+/**
+ * The event as it is stored: an event that carries the request's headers (a CloudEvent's `headers`,
+ * credentials included) keeps only the stored ones, the endpoint's allow-list.
+ */
+function withStoredHeaders<E extends WebhookEvent> (event: E, stored: Readonly<Record<string, string>>): E {
+  const { headers } = event as { readonly headers?: unknown }
+  return headers !== null && typeof headers === 'object' ? { ...event, headers: stored } : event
 }
 
 /**

@@ -1,7 +1,6 @@
+import { MAX_TIMER_DELAY } from './deadlines.js'
 import { checkAjvOptions } from './schemas.js'
 import type { ReceiverOptions } from './receiver.js'
-
-const MAX_TIMER_DELAY = 2 ** 31 - 1
 
 /** Throws a `TypeError` naming the first bad option; adapters call it at registration for their defaults. */
 export function validateReceiverOptions (options: ReceiverOptions<never, never>): void {

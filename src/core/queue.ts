@@ -1,4 +1,4 @@
-import { DeadlineQueue } from './deadlines.js'
+import { DeadlineQueue, MAX_TIMER_DELAY } from './deadlines.js'
 import { wholeEvent, type SharedFields, type StoredEvent } from './stored-event.js'
 import type { Logger, WebhookEvent } from './types.js'
 
@@ -238,7 +238,7 @@ export function resolveQueue (options: QueueOptions | undefined): ResolvedQueue 
   const lower = headers.map((h: string) => h.toLowerCase())
   const secret = lower.find((h) => NEVER_STORED.has(h))
   if (secret !== undefined) throw new TypeError(`"queue.headers" must not list "${secret}": hookgate never stores credentials with a job`)
-  if (!Number.isSafeInteger(enqueueTimeout) || enqueueTimeout < 1) throw new TypeError('"queue.enqueueTimeout" must be a positive integer number of milliseconds')
+  if (!Number.isSafeInteger(enqueueTimeout) || enqueueTimeout < 1 || enqueueTimeout > MAX_TIMER_DELAY) throw new TypeError(`"queue.enqueueTimeout" must be a positive integer number of milliseconds up to ${MAX_TIMER_DELAY}`)
   if (!Number.isSafeInteger(shutdownGrace) || shutdownGrace < 0) throw new TypeError('"queue.shutdownGrace" must be a non-negative integer number of milliseconds')
   if (onJob !== undefined && typeof onJob !== 'function') throw new TypeError('"queue.onJob" must be a function')
   return { engine, concurrency, headers: lower, enqueueTimeout, enqueueDeadlines: new DeadlineQueue(enqueueTimeout), shutdownGrace, onJob }

@@ -65,6 +65,9 @@ interface BatchClient {
   hookgateStoredBy (...args: Array<string | number>): Promise<Array<-1 | 0 | 1>>
 }
 
+/** Jobs written together at most: one check reads them all in Redis. */
+const MAX_BATCH = 256
+
 interface PendingJob {
   readonly record: QueuedEvent
   resolve (outcome: 'queued' | 'duplicate'): void
@@ -150,16 +153,22 @@ export class BullmqQueue implements QueueEngine {
     })
   }
 
+  /** Writes the enqueues waiting for this turn, in batches of at most MAX_BATCH jobs. */
+  #write (queue: Queue, client: Awaited<Queue['client']>): void {
+    const waiting = this.#batch
+    this.#batch = []
+    this.#scheduled = undefined
+    // Bounded, so that one check does not hold Redis long, nor its arguments outgrow a call.
+    for (let start = 0; start < waiting.length; start += MAX_BATCH) this.#writeBatch(waiting.slice(start, start + MAX_BATCH), queue, client)
+  }
+
   /**
    * Adds the batch's jobs, then checks which of them this batch stored, with the connection's socket
    * corked, so that they leave in one write. Under load a write per command cost the server more CPU
    * than all of hookgate's own work; an ioredis pipeline would also write once, but builds an object
    * with every one of BullMQ's scripts per batch, which cost more than it saved.
    */
-  #write (queue: Queue, client: Awaited<Queue['client']>): void {
-    const batch = this.#batch
-    this.#batch = []
-    this.#scheduled = undefined
+  #writeBatch (batch: PendingJob[], queue: Queue, client: Awaited<Queue['client']>): void {
     const redis = client as unknown as BatchClient
     const keys = batch.map(({ record }) => queue.toKey(jobIdOf(record.key)))
     let added: Array<Promise<unknown>>

@@ -5,6 +5,10 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import hookgate, { type EndpointOptions } from '../../src/index.js'
 import { bread, type BreadEvent } from '../../src/providers/index.js'
 import { breadRequest, signBread } from '../../src/testing/index.js'
+import type { JobContext } from '../../src/core/queue.js'
+import { memoryQueue } from '../../src/queues/memory.js'
+import { recordingEnqueues } from '../queues/engines.js'
+import { until } from '../wait.js'
 import { loadFixture } from '../fixtures/load.js'
 import { BASIC_AUTH, KID, NOW, SECRET, TIMESTAMP } from '../fixtures/bread/keys.js'
 
@@ -153,4 +157,29 @@ test('over a real socket: a genuine Bread delivery → 200, the same with a stal
     const res = await fetch(`http://127.0.0.1:${port}/bread`, { method: 'POST', headers, body })
     assert.equal(res.status, status)
   }
+})
+
+test('queue mode: the stored CloudEvent keeps only the allow-listed headers, never Authorization or cookies; a batch carrying one event twice stores it once', async (t) => {
+  const app = Fastify()
+  t.after(() => app.close())
+  await app.register(hookgate, { now: () => NOW })
+  const { engine, stored } = recordingEnqueues(memoryQueue())
+  const seen: Array<{ event: BreadEvent, job: JobContext }> = []
+  app.webhooks('/webhooks/bread', bread({ keys: { [KID]: SECRET }, basicAuth: BASIC_AUTH, modes: ['binary', 'batch'] }), { queue: { engine, headers: ['user-agent'] } })
+    .on('*', async (event, job) => { seen.push({ event, job }) })
+  const request = breadRequest(DATA, { ...SIGNING, url: '/webhooks/bread' })
+  const res = await app.inject({ ...request, headers: { ...request.headers, cookie: 'session=secret-cookie', 'user-agent': 'Bread/1' } })
+  assert.equal(res.statusCode, 202)
+  await until(() => seen.length === 1, 'the run')
+  assert.deepEqual(seen[0]?.event.headers, { 'user-agent': 'Bread/1' }, 'the event\'s headers are the stored ones')
+  assert.deepEqual(seen[0]?.job.headers, { 'user-agent': 'Bread/1' })
+  assert.equal(stored.length, 1)
+  assert.doesNotMatch(stored[0] ?? '', /authorization|Basic |secret-cookie|x-bread-signature|ce-id/i)
+
+  const event = { specversion: '1.0', id: 'twice', source: 'breadpayments.webhooks.webhook', type: 'payment.settled', data: DATA }
+  const payload = JSON.stringify([event, event])
+  const twice = await app.inject({ method: 'POST', url: '/webhooks/bread', headers: { ...signBread(payload, SIGNING), 'content-type': 'application/cloudevents-batch+json' }, payload })
+  assert.equal(twice.statusCode, 202)
+  assert.deepEqual(twice.json(), { ok: true, queued: 1, duplicates: 1 })
+  assert.equal(stored.length, 2, 'one more job, not two')
 })

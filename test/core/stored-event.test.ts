@@ -51,10 +51,14 @@ test('a stored event whose "shared" cannot be followed is unreadable, with the r
     [{ data: [] }, /"shared.data" is not a path/],
     [{ data: ['payload', 'missing'] }, /names payload.missing, which the stored event lacks/],
     [{ data: ['payload', 'toString'] }, /which the stored event lacks/],
-    [JSON.parse('{"__proto__": ["payload"]}'), /names __proto__/]
+    [JSON.parse('{"__proto__": ["payload"]}'), /names __proto__, which is never shared/],
+    // A hostile job must not swap the id or type the job was checked by, nor overwrite what is stored.
+    [{ type: ['payload', 'o'] }, /names type, which is never shared/],
+    [{ id: ['payload'] }, /names id, which is never shared/],
+    [{ payload: ['payload'] }, /names payload, which the stored event holds/]
   ]
   for (const [shared, reason] of cases) {
-    const read = readQueuedEvent(record({ id: 'a', type: 't', payload: {} }, shared))
+    const read = readQueuedEvent(record({ id: 'a', type: 't', payload: { o: { x: 1 } } }, shared))
     assert.equal(typeof read, 'string', JSON.stringify(shared))
     assert.match(read as string, /^the stored event cannot be rebuilt: /)
     assert.match(read as string, reason)
@@ -67,17 +71,43 @@ test('a version 1 job (no "shared") is read as it was written', () => {
   assert.equal(readQueuedEvent(v1), v1)
 })
 
-test('property: any event, with objects shared anywhere one level down, reads back equal after JSON', () => {
-  const json = fc.jsonValue({ maxDepth: 2 })
-  const object = fc.dictionary(fc.string({ maxLength: 6 }), json, { maxKeys: 4 })
-  fc.assert(fc.property(object, object, fc.string({ maxLength: 6 }), fc.nat(3), (a, b, key, shape) => {
-    // Four ways one object can appear twice: not at all, as two fields, inside another field, both.
-    const data = { ...a }
-    const payload: Record<string, unknown> = shape >= 2 ? { ...b, [key]: data } : { ...b }
-    const event = { id: 'e', type: 't', data, payload, ...(shape % 2 === 1 ? { alias: data } : {}) }
-    const form = storedForm(event)
+test('a path never goes through a field that is itself left out, whatever the order of the fields', () => {
+  const p = { q: 1 }
+  const chained = storedForm({ id: 'a', type: 't', data: p, payload: p, alias: p })
+  assert.deepEqual({ ...chained.shared }, { data: ['payload'], alias: ['payload'] })
+  const inner = { x: {} }
+  const through = storedForm({ id: 'a', type: 't', data: inner.x, raw: inner, payload: inner })
+  assert.deepEqual({ ...through.shared }, { data: ['raw', 'x'], payload: ['raw'] })
+  for (const form of [chained, through]) assert.notEqual(typeof readQueuedEvent(throughJson(record(form.event, form.shared))), 'string')
+})
+
+test('an own "__proto__" field stays a field of the stored event', () => {
+  const data = { n: 1 }
+  const event = JSON.parse('{"id":"a","type":"t","__proto__":{"polluted":true}}') as Record<string, unknown>
+  Object.assign(event, { data, payload: { data } })
+  const form = storedForm(event as unknown as WebhookEvent)
+  assert.equal(Object.hasOwn(form.event, '__proto__'), true)
+  assert.equal(Object.getPrototypeOf(form.event), Object.prototype)
+})
+
+test('property: any event, with objects shared between any of its fields or one level down, reads back equal after JSON', () => {
+  const object = fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 })
+  // Up to five object fields; each is a new object, another field's object, or an object inside another field.
+  const source = fc.oneof(fc.record({ kind: fc.constant('new' as const), value: object }), fc.record({ kind: fc.constantFrom('same' as const, 'inside' as const), of: fc.nat(4), key: fc.string({ maxLength: 4 }) }))
+  fc.assert(fc.property(fc.array(source, { minLength: 1, maxLength: 5 }), (sources) => {
+    const fields: Array<Record<string, unknown>> = []
+    for (const s of sources) {
+      const target = fields[s.kind === 'new' ? -1 : s.of % Math.max(fields.length, 1)]
+      if (s.kind === 'new' || target === undefined) fields.push({ ...(s.kind === 'new' ? s.value : {}) })
+      else if (s.kind === 'same') fields.push(target)
+      else { const value = { nested: s.key }; target[s.key] = value; fields.push(value) }
+    }
+    const event: Record<string, unknown> = { id: 'e', type: 't' }
+    fields.forEach((value, i) => { event[`f${i}`] = value })
+    const form = storedForm(event as unknown as WebhookEvent)
     const read = readQueuedEvent(throughJson(record(form.event, form.shared)))
-    assert.notEqual(typeof read, 'string')
+    assert.notEqual(typeof read, 'string', String(read))
     assert.deepEqual(throughJson((read as QueuedEvent).event), throughJson(event))
-  }))
+    for (const [name, path] of Object.entries(form.shared ?? {})) assert.equal(Object.hasOwn(form.event, path[0] as string), true, `${name} → ${path.join('.')}`)
+  }), { numRuns: 500 })
 })

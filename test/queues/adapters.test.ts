@@ -69,6 +69,7 @@ test('queue options are checked at startup: credentials are never stored, the pl
   await app.register(hookgate)
   assert.throws(() => app.webhooks('/a', backchannel({ secret: SECRET }), { queue: { engine: memoryQueue(), headers: ['Authorization'] } }), /must not list "authorization"/)
   assert.throws(() => app.webhooks('/b', backchannel({ secret: SECRET }), { queue: { engine: {} as never } }), /"queue.engine" must be a queue engine/)
+  assert.throws(() => app.webhooks('/t', backchannel({ secret: SECRET }), { queue: { engine: memoryQueue(), enqueueTimeout: 2 ** 31 } }), /"queue.enqueueTimeout" must be a positive integer number of milliseconds up to 2147483647/)
   await app.close()
   await assert.rejects(async () => { await Fastify().register(hookgate, { queue: { engine: memoryQueue() } } as never) }, /"queue.engine" must be a function of the endpoint's path/)
   const noDefault = Fastify()

@@ -7,7 +7,7 @@ import { createReceiver } from '../../src/core/receiver.js'
 import { startWorker } from '../../src/core/worker.js'
 import { backchannel, type BackchannelEvent } from '../../src/providers/index.js'
 import { signBackchannel } from '../../src/testing/index.js'
-import { ENGINES } from './engines.js'
+import { ENGINES, recordingEnqueues } from './engines.js'
 import { until } from '../wait.js'
 
 const SECRET = 'queue-secret'
@@ -55,19 +55,7 @@ for (const engineUnderTest of ENGINES) {
     })
 
     test('each value of the event is stored once, and the handler sees the event as it would inline', async (t) => {
-      const inner = engineUnderTest.make(t)
-      const stored: string[] = []
-      const engine: QueueEngine = {
-        engine: inner.engine,
-        name: inner.name,
-        durable: inner.durable,
-        enqueue: async (record) => { stored.push(JSON.stringify(record)); return await inner.enqueue(record) },
-        consume: (run, options) => inner.consume(run, options),
-        deadLetters: async (limit) => await inner.deadLetters(limit),
-        replay: async (id) => await inner.replay(id),
-        purge: async (id) => await inner.purge(id),
-        close: async () => { await inner.close() }
-      }
+      const { engine, stored } = recordingEnqueues(engineUnderTest.make(t))
       const seen: BackchannelEvent[] = []
       const { send } = await app(t, (event) => { seen.push(event) }, {}, engine)
       const data = { order_id: 'ord_once', note: 'stored-once-marker' }
@@ -164,14 +152,14 @@ for (const engineUnderTest of ENGINES) {
       assert.deepEqual(records, [])
     })
 
-    test('deliveries stored in the same turn of the event loop: each new event queued once, copies of one event duplicates', async (t) => {
+    test('300 deliveries stored in the same turn of the event loop (two batches on BullMQ): each new event queued once, copies of one event duplicates', async (t) => {
       const engine = engineUnderTest.make(t)
       const record = (id: string, delivery: string) => ({ v: 1, key: `backchannel:${id}`, delivery, endpoint: '/hook', provider: 'backchannel', receivedAt: Date.now(), headers: {}, event: { id, type: 'order.paid', data: { n: id } } })
-      const distinct = Array.from({ length: 30 }, (_, i) => record(`evt_batch_${i}`, `d${i}`))
+      const distinct = Array.from({ length: 300 }, (_, i) => record(`evt_batch_${i}`, `d${i}`))
       const copies = ['c1', 'c2', 'c3'].map((delivery) => record('evt_batch_same', delivery))
       const outcomes = await Promise.all([...distinct, ...copies].map(async (r) => await engine.enqueue(r as never)))
-      assert.deepEqual(outcomes.slice(0, 30), distinct.map(() => 'queued'))
-      assert.deepEqual([...outcomes.slice(30)].sort(), ['duplicate', 'duplicate', 'queued'])
+      assert.deepEqual(outcomes.slice(0, 300), distinct.map(() => 'queued'))
+      assert.deepEqual([...outcomes.slice(300)].sort(), ['duplicate', 'duplicate', 'queued'])
       if (engineUnderTest.name !== 'bullmq') return
       // BullMQ refuses an id that reads as an integer: that delivery fails, the others of its turn are stored.
       const refused = Promise.all([engine.enqueue(record('evt_ok_1', 'x') as never), engine.enqueue({ ...record('n', 'y'), key: '123' } as never), engine.enqueue(record('evt_ok_2', 'z') as never)].map(async (p) => await p.then((v) => v, (err: Error) => err.message)))

@@ -76,3 +76,20 @@ export const ENGINES: readonly EngineUnderTest[] = [
     }
   }
 ]
+
+/** `inner` behind an engine that also keeps, as JSON, each record it is given to store. */
+export function recordingEnqueues (inner: QueueEngine): { engine: QueueEngine, stored: string[] } {
+  const stored: string[] = []
+  const engine: QueueEngine = {
+    engine: inner.engine,
+    name: inner.name,
+    durable: inner.durable,
+    enqueue: async (record) => { stored.push(JSON.stringify(record)); return await inner.enqueue(record) },
+    consume: (run, options) => inner.consume(run, options),
+    deadLetters: async (limit) => await inner.deadLetters(limit),
+    replay: async (id) => await inner.replay(id),
+    purge: async (id) => await inner.purge(id),
+    close: async () => { await inner.close() }
+  }
+  return { engine, stored }
+}
