@@ -44,7 +44,7 @@ test('fields named like Object.prototype\'s members are found and kept', () => {
   assert.deepEqual(form.event, { id: 'a', type: 't', toString: { inner }, constructor: 'c' })
 })
 
-test('a stored event whose "shared" cannot be followed is unreadable, with the reason', () => {
+test('a stored event whose shared fields cannot be followed is unreadable, with the reason', () => {
   const cases: Array<[unknown, RegExp]> = [
     [['payload'], /"shared" is not an object/],
     [{ data: 'payload' }, /"shared.data" is not a path/],
