@@ -170,20 +170,21 @@ export class BullmqQueue implements QueueEngine {
    */
   #writeBatch (batch: PendingJob[], queue: Queue, client: Awaited<Queue['client']>): void {
     const redis = client as unknown as BatchClient
-    const keys = batch.map(({ record }) => queue.toKey(jobIdOf(record.key)))
+    const ids = batch.map(({ record }) => jobIdOf(record.key))
+    const keys = ids.map((id) => queue.toKey(id))
     let added: Array<Promise<unknown>>
     let checked: Promise<Array<-1 | 0 | 1>>
     redis.stream?.cork()
     try {
-      added = batch.map(({ record }) => this.#addJob(record, queue, client))
+      added = batch.map(({ record }, i) => this.#addJob(record, ids[i] as string, queue, client))
       // BullMQ answers an existing id with that id, as for a new job: the stored job's data holds a
       // delivery's random id only if that delivery stored it.
       checked = redis.hookgateStoredBy(batch.length, ...keys, ...batch.map(({ record }) => record.delivery))
     } finally {
       redis.stream?.uncork()
     }
-    // Each job's answer awaits the check after its add; when every add fails (the connection
-    // dropped), none gets to it, and its rejection must not go unhandled.
+    // Each job's answer awaits the check after its add; when every add fails (BullMQ refuses them,
+    // or the connection is gone for good), none gets to it, and its rejection must not go unhandled.
     checked.catch(() => {})
     const answered = batch.map(async (pending, i) => {
       try {
@@ -203,8 +204,7 @@ export class BullmqQueue implements QueueEngine {
   }
 
   /** What Queue.add does for a job without a parent, a repeat or a delay; a job BullMQ refuses is a rejection. */
-  async #addJob (record: QueuedEvent, queue: Queue, client: Awaited<Queue['client']>): Promise<unknown> {
-    const id = jobIdOf(record.key)
+  async #addJob (record: QueuedEvent, id: string, queue: Queue, client: Awaited<Queue['client']>): Promise<unknown> {
     return await new Job(queue, record.event.type, record, { ...this.#jobOptions, jobId: id }, id).addJob(client, { parentDependenciesKey: '' })
   }
 
