@@ -54,7 +54,7 @@ export async function enqueueEvents<E extends WebhookEvent, C> (endpoint: Queued
     let result: 'queued' | 'duplicate' = 'duplicate'
     if (keys?.has(key) !== true) {
       keys?.add(key)
-      const form = storedForm(withStoredHeaders(event, stored))
+      const form = storedForm(withStoredHeaders(event, headers, stored))
       const record: QueuedEvent<E> = { v: form.shared === undefined ? 1 : 2, key, delivery, endpoint: endpoint.endpoint, provider: endpoint.provider, receivedAt, headers: stored, ...form }
       try {
         result = await beforeDeadline(queue.enqueueDeadlines, queue.engine.enqueue(record), () => new Error(`enqueue on ${queue.engine.engine} took more than ${queue.enqueueTimeout} ms`))
@@ -74,12 +74,19 @@ export async function enqueueEvents<E extends WebhookEvent, C> (endpoint: Queued
 }
 
 /**
- * The event as it is stored: an event that carries the request's headers (a CloudEvent's `headers`,
- * credentials included) keeps only the stored ones, the endpoint's allow-list.
+ * The event as it is stored: a field that is the request's own headers (a CloudEvent's `headers`,
+ * credentials included) holds only the stored ones, the endpoint's allow-list. Found by identity,
+ * not by name: an event's own field called `headers` (an e-mail's, say) is kept as it is.
  */
-function withStoredHeaders<E extends WebhookEvent> (event: E, stored: Readonly<Record<string, string>>): E {
-  const { headers } = event as { readonly headers?: unknown }
-  return headers !== null && typeof headers === 'object' ? { ...event, headers: stored } : event
+function withStoredHeaders<E extends WebhookEvent> (event: E, request: HeaderSource, stored: Readonly<Record<string, string>>): E {
+  const fields = event as unknown as Readonly<Record<string, unknown>>
+  let copy: Record<string, unknown> | undefined
+  for (const name of Object.keys(fields)) {
+    if (fields[name] !== request) continue
+    copy ??= { ...fields }
+    copy[name] = stored
+  }
+  return copy === undefined ? event : copy as unknown as E
 }
 
 /**

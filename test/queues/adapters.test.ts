@@ -9,11 +9,14 @@ import { webhooks as expressWebhooks } from '../../src/adapters/express.js'
 import { webhooks as nodeWebhooks } from '../../src/adapters/node.js'
 import { silentLogger } from '../../src/core/log.js'
 import type { JobContext } from '../../src/core/queue.js'
+import { createReceiver } from '../../src/core/receiver.js'
+import type { Provider, WebhookEvent } from '../../src/core/types.js'
 import { backchannel } from '../../src/providers/index.js'
 import { bullmqQueue } from '../../src/queues/bullmq.js'
 import { memoryQueue } from '../../src/queues/memory.js'
 import { signBackchannel } from '../../src/testing/index.js'
 import { until } from '../wait.js'
+import { recordingEnqueues } from './engines.js'
 
 const SECRET = 'queue-adapter-secret'
 
@@ -100,4 +103,20 @@ test('the plugin\'s queue: each endpoint with queue: true gets its own engine, m
   }
   await until(() => ran.length === 2, 'both queued runs', 5000)
   assert.deepEqual(ran.sort(), ['backchannel:evt_1', 'stock:evt_1'])
+})
+
+test('a stored event keeps its own "headers" field; a field that is the request\'s headers keeps only the stored ones', async () => {
+  const provider: Provider<WebhookEvent & { headers: object, request: object }> = {
+    name: 'mail',
+    verifiers: [{ name: 'none', verify: () => undefined }],
+    envelope: { accepts: () => true, open: (_payload, request) => [{ id: 'm1', type: 'inbound', data: {}, headers: { subject: 'Invoice 42' }, request: request.headers }] }
+  }
+  const { engine, stored } = recordingEnqueues(memoryQueue())
+  const receiver = createReceiver(provider, { queue: { engine, workers: false } }).on('*', () => {})
+  const outcome = await receiver.receive(Buffer.from('{}'), { 'content-type': 'application/json', authorization: 'Bearer secret-token', 'user-agent': 'Mailer/1' })
+  assert.equal(outcome.status, 202)
+  const event = (JSON.parse(stored[0] ?? '{}') as { event: Record<string, unknown> }).event
+  assert.deepEqual(event.headers, { subject: 'Invoice 42' })
+  assert.deepEqual(event.request, { 'content-type': 'application/json', 'user-agent': 'Mailer/1' })
+  assert.doesNotMatch(stored[0] ?? '', /secret-token/)
 })
