@@ -18,9 +18,9 @@ import { pin } from './spawn.js'
 
 export type Engine = 'memory' | 'bullmq' | 'postgres'
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const POSTGRES_URL = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
-const BENCH_PREFIX = 'hookgate-bench'
+export const BENCH_PREFIX = 'hookgate-bench'
 
 /**
  * A queue of its own for each server, named about as long as a real one (`webhooks-backchannel`):
