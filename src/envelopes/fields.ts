@@ -13,10 +13,17 @@ export function keyText (value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' && value.length <= MAX_KEY_LENGTH ? value : undefined
 }
 
+/** An event id made from what was signed: `sha256:` and the hex SHA-256 of `parts` in order (text as UTF-8). */
+export function digestId (...parts: ReadonlyArray<string | Buffer>): string {
+  const hash = createHash('sha256')
+  for (const part of parts) hash.update(part)
+  return `sha256:${hash.digest('hex')}`
+}
+
 /**
  * The id of an event whose sender gives none: `sha256:` and the hex SHA-256 of the signed body, the
  * same for a redelivery of the same bytes.
  */
 export function bodyDigest (request: InboundRequest): string {
-  return `sha256:${createHash('sha256').update(request.body).digest('hex')}`
+  return digestId(request.body)
 }

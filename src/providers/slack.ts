@@ -1,10 +1,9 @@
 import { Buffer } from 'node:buffer'
-import { createHash } from 'node:crypto'
 import { refusal, type HookgateError } from '../core/errors.js'
 import type { FormParams } from '../core/form.js'
 import { parseJson } from '../core/json.js'
 import type { Envelope, InboundRequest, Provider, SenderReply } from '../core/types.js'
-import { isObject, keyText } from '../envelopes/fields.js'
+import { digestId, isObject, keyText } from '../envelopes/fields.js'
 import { jsonTypeEnvelope, type JsonTypeEvent } from '../envelopes/json-type.js'
 import { toleranceOption } from '../verify/timestamp.js'
 import { hmacPreset, type SecretOptions } from './hmac-preset.js'
@@ -58,7 +57,7 @@ function interactionTarget (payload: Readonly<Record<string, unknown>>): unknown
  * while a replay of the same request is a duplicate.
  */
 function signedDigest (request: InboundRequest): string {
-  return `sha256:${createHash('sha256').update(`v0:${request.header('x-slack-request-timestamp') ?? ''}:`).update(request.body).digest('hex')}`
+  return digestId(`v0:${request.header('x-slack-request-timestamp') ?? ''}:`, request.body)
 }
 
 /** A slash command (`command=/weather&text=…`) or an interaction (`payload=<JSON>`), verified and read as a form. */

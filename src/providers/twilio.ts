@@ -1,8 +1,9 @@
 import { Buffer } from 'node:buffer'
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac, timingSafeEqual } from 'node:crypto'
 import { refusal, type HookgateError } from '../core/errors.js'
 import { parseForm, type FormParams } from '../core/form.js'
 import type { EventsEnvelope, InboundRequest, Provider, SenderReply, Verifier, VerifyResult, WebhookEvent } from '../core/types.js'
+import { digestId } from '../envelopes/fields.js'
 import { secretProvider, withKeys, type SecretSource } from '../verify/secrets.js'
 import { onlyKnownOptions } from './known-options.js'
 
@@ -93,17 +94,13 @@ function twilioVerifier (options: TwilioOptions): Verifier {
 }
 
 /**
- * An event's id: the SHA-256 of exactly what Twilio signed, the public URL and the sorted parameters.
+ * Reads what the verifier verified (a `SignedForm`): the form was parsed, and its signed text built, once.
+ * An event's id is the SHA-256 of exactly what Twilio signed, the public URL and the sorted parameters.
  * Not `I-Twilio-Idempotency-Token`, which is not signed (a replay under a new token would run again,
  * and Twilio signs no time); not the raw body, which can be re-encoded (reordered, `%20` for `+`)
  * without changing the signature; not the SID and status, which a call's successive `<Gather>`
  * actions share. A retry signs the same, so it has the same id.
  */
-function signedDigest (signed: string): string {
-  return `sha256:${createHash('sha256').update(signed).digest('hex')}`
-}
-
-/** Reads what the verifier verified (a `SignedForm`): the form was parsed, and its signed text built, once. */
 function twilioEnvelope (): EventsEnvelope<TwilioEvent> {
   return {
     accepts: (mediaType) => mediaType === 'application/x-www-form-urlencoded',
@@ -116,7 +113,7 @@ function twilioEnvelope (): EventsEnvelope<TwilioEvent> {
       if (sid === undefined || status === undefined || sid.length > 64 || status.length > 64) {
         return refusal('HOOKGATE_ENVELOPE_INVALID', { reason: 'not a Twilio webhook (no MessageSid/CallSid with its status)' })
       }
-      return [{ id: signedDigest(signed), type: `${messageStatus !== undefined ? 'message' : 'call'}.${status}`, data: params }]
+      return [{ id: digestId(signed), type: `${messageStatus !== undefined ? 'message' : 'call'}.${status}`, data: params }]
     }
   }
 }
