@@ -1,5 +1,5 @@
 /**
- * `npm run bench:instructions [-- --kib N] [--requests N] [--warmup N] [--calls N] [--pipelines a,b] [--in-process] [server …]`
+ * `npm run bench:instructions [-- --kib N] [--requests N] [--warmup N] [--calls N] [--pipelines a,b] [--in-process] [--reference server] [--rows N] [server …]`
  * (a server is any file of bench/servers/, an unlisted experiment too): the instructions each server executes per request, counted by valgrind (callgrind) with the same
  * autocannon load as the benchmark; and, without HTTP, the instructions, simulated cache misses and
  * mispredicted branches per call of receive() and of the same job written by hand
@@ -13,7 +13,8 @@
  * the cost of a warm request (`--warmup` is the servers'; a pipeline warms up for 20,000 calls;
  * `--in-process`: the pipelines only). V8 runs with --predictable (compilation and GC on the main
  * thread), so that two runs count alike, and with --perf-basic-prof, whose map names the JavaScript
- * functions valgrind cannot. Writes bench/instructions.md. Needs
+ * functions valgrind cannot. Servers are compared with `--reference` (optimum unless named), by
+ * function in the `--rows` largest differences. Writes bench/instructions.md. Needs
  * valgrind (Debian: apt-get install valgrind); takes 1 to 2.5 minutes per server or pipeline at
  * 1 KiB, on 2 cores.
  */
@@ -39,6 +40,8 @@ const { values, positionals } = parseArgs({
     warmup: { type: 'string', default: '10000' },
     calls: { type: 'string', default: '20000' },
     pipelines: { type: 'string', default: Object.keys(PIPELINES).join(',') },
+    reference: { type: 'string', default: 'optimum' },
+    rows: { type: 'string', default: '15' },
     'in-process': { type: 'boolean', default: false }
   }
 })
@@ -50,6 +53,8 @@ if (!Number.isSafeInteger(requests) || requests <= 0) throw new TypeError('--req
 if (!Number.isSafeInteger(calls) || calls <= 0) throw new TypeError('--calls must be a positive integer')
 if (!Number.isSafeInteger(Number(values.warmup)) || Number(values.warmup) < 0) throw new TypeError('--warmup must be a whole number')
 const WARMUP = Number(values.warmup)
+const ROWS = Number(values.rows)
+if (!Number.isSafeInteger(ROWS) || ROWS <= 0) throw new TypeError('--rows must be a positive integer')
 /** Calls before the counted ones, in process: enough for every function on the path to be optimised. */
 const CALL_WARMUP = 20_000
 /**
@@ -194,7 +199,7 @@ const percent = (value: number, base: number): string => `${value >= base ? '+' 
 const event = (c: Counted, ...names: string[]): number => names.reduce((sum, name) => sum + (c.events.get(name) ?? 0), 0)
 const MISSES = [['instruction-cache misses', ['I1mr']], ['data-cache misses', ['D1mr', 'D1mw']], ['mispredicted branches', ['Bcm', 'Bim']]] as const
 
-const optimum = servers.find((c) => c.name === 'optimum')
+const reference = servers.find((c) => c.name === values.reference)
 const lines = [
   '# Instructions per request',
   '',
@@ -211,20 +216,20 @@ if (servers.length > 0) {
   lines.push(
     `## Over HTTP: ${requests.toLocaleString('en-US')} requests after ${WARMUP.toLocaleString('en-US')} of warm-up, ${CONFIG.connections} connections`,
     '',
-    '| server | what it is | thousand instructions per request | optimum ÷ this (above 1: fewer than optimum) | compiler, thousand per request |',
+    `| server | what it is | thousand instructions per request | ${values.reference} ÷ this (above 1: fewer than ${values.reference}) | compiler, thousand per request |`,
     '|---|---|---:|---:|---:|',
-    ...servers.map((c) => `| ${c.name} | ${specs.find((spec) => spec.name === c.name)?.description ?? ''} | ${k(c.each)} | ${optimum === undefined ? 'n/a' : (optimum.each / c.each).toFixed(3)} | ${k(c.compiler)} |`),
+    ...servers.map((c) => `| ${c.name} | ${specs.find((spec) => spec.name === c.name)?.description ?? ''} | ${k(c.each)} | ${reference === undefined ? 'n/a' : (reference.each / c.each).toFixed(3)} | ${k(c.compiler)} |`),
     ''
   )
   for (const c of servers) {
-    if (optimum === undefined || c === optimum || c.name === 'bare-fastify') continue
-    const within = Math.abs(c.each / optimum.each - 1) < HTTP_NOISE
+    if (reference === undefined || c === reference || c.name === 'bare-fastify') continue
+    const within = Math.abs(c.each / reference.each - 1) < HTTP_NOISE
     lines.push(
-      `${c.name} executes ${percent(c.each, optimum.each)} instructions per request against optimum${within ? ', within the noise: over HTTP the counts cannot place a difference this small' : ''}.`,
+      `${c.name} executes ${percent(c.each, reference.each)} instructions per request against ${reference.name}${within ? ', within the noise: over HTTP the counts cannot place a difference this small' : ''}.`,
       '',
-      `Largest differences from optimum by function, either sign (${NAMES}), instructions per request:`,
+      `Largest differences from ${reference.name} by function, either sign (${NAMES}), instructions per request:`,
       '',
-      ...differenceTable(optimum, c, 15)
+      ...differenceTable(reference, c, ROWS)
     )
   }
 }
