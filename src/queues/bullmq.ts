@@ -58,9 +58,20 @@ for i, key in ipairs(KEYS) do
 end
 return states`
 
-/** The connection's commands a batch uses beside BullMQ's: the check above, and its socket. */
+/** The connection BullMQ adds jobs with: BullMQ 6 keeps it in the queue's backend, 5 on the queue. */
+type RedisClient = Parameters<Job['addJob']>[0]
+
+async function clientOf (queue: Queue): Promise<RedisClient> {
+  const holder = queue as unknown as { getBackend?: () => { readonly client: Promise<RedisClient> }, readonly client?: Promise<RedisClient> }
+  await queue.waitUntilReady()
+  return await (holder.getBackend?.().client ?? holder.client as Promise<RedisClient>)
+}
+
+/** What a batch uses of the connection (an ioredis client) beside BullMQ's adds: the check above, and its socket. */
 interface BatchClient {
   readonly stream?: { cork (): void, uncork (): void }
+  /** No numberOfKeys: each call gives its own (ioredis allows it; its types do not say so). */
+  defineCommand (name: string, definition: { lua: string }): void
   /** The number of keys, the keys, then as many delivery ids. */
   hookgateStoredBy (...args: Array<string | number>): Promise<Array<-1 | 0 | 1>>
 }
@@ -141,9 +152,9 @@ export class BullmqQueue implements QueueEngine {
   async enqueue (record: QueuedEvent): Promise<'queued' | 'duplicate'> {
     if (this.#closed) throw new Error(`bullmq queue "${this.name}" is closed`)
     const queue = this.queue
-    const client = await queue.waitUntilReady()
-    // No numberOfKeys: each call gives its own (ioredis allows it; its types do not say so).
-    if (!('hookgateStoredBy' in client)) client.defineCommand('hookgateStoredBy', { lua: STORED_BY } as { lua: string, numberOfKeys: number })
+    const client = await clientOf(queue)
+    const redis = client as unknown as BatchClient
+    if (!('hookgateStoredBy' in client)) redis.defineCommand('hookgateStoredBy', { lua: STORED_BY })
     if (this.#closed) throw new Error(`bullmq queue "${this.name}" is closed`)
     return await new Promise((resolve, reject) => {
       if (this.#batch.push({ record, resolve, reject }) === 1) {
@@ -154,7 +165,7 @@ export class BullmqQueue implements QueueEngine {
   }
 
   /** Writes the enqueues waiting for this turn, in batches of at most MAX_BATCH jobs. */
-  #write (queue: Queue, client: Awaited<Queue['client']>): void {
+  #write (queue: Queue, client: RedisClient): void {
     const waiting = this.#batch
     this.#batch = []
     this.#scheduled = undefined
@@ -168,7 +179,7 @@ export class BullmqQueue implements QueueEngine {
    * than all of hookgate's own work; an ioredis pipeline would also write once, but builds an object
    * with every one of BullMQ's scripts per batch, which cost more than it saved.
    */
-  #writeBatch (batch: PendingJob[], queue: Queue, client: Awaited<Queue['client']>): void {
+  #writeBatch (batch: PendingJob[], queue: Queue, client: RedisClient): void {
     const redis = client as unknown as BatchClient
     const ids = batch.map(({ record }) => jobIdOf(record.key))
     const keys = ids.map((id) => queue.toKey(id))
@@ -204,7 +215,7 @@ export class BullmqQueue implements QueueEngine {
   }
 
   /** What Queue.add does for a job without a parent, a repeat or a delay; a job BullMQ refuses is a rejection. */
-  async #addJob (record: QueuedEvent, id: string, queue: Queue, client: Awaited<Queue['client']>): Promise<unknown> {
+  async #addJob (record: QueuedEvent, id: string, queue: Queue, client: RedisClient): Promise<unknown> {
     return await new Job(queue, record.event.type, record, { ...this.#jobOptions, jobId: id }, id).addJob(client, { parentDependenciesKey: '' })
   }
 

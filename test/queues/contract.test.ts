@@ -7,7 +7,7 @@ import { createReceiver } from '../../src/core/receiver.js'
 import { startWorker } from '../../src/core/worker.js'
 import { backchannel, type BackchannelEvent } from '../../src/providers/index.js'
 import { signBackchannel } from '../../src/testing/index.js'
-import { ENGINES, recordingEnqueues } from './engines.js'
+import { bullmqConnection, ENGINES, recordingEnqueues } from './engines.js'
 import { until } from '../wait.js'
 
 const SECRET = 'queue-secret'
@@ -168,7 +168,7 @@ for (const engineUnderTest of ENGINES) {
       // add after the duplicate check was answered, which then found no job. (Flushing the scripts
       // here would reach every test sharing this Redis: the first check is made to find nothing instead.)
       type Checking = { hookgateStoredBy: (...args: Array<string | number>) => Promise<number[]> }
-      const client = await (engine as unknown as { queue: { waitUntilReady: () => Promise<Checking> } }).queue.waitUntilReady()
+      const client = await bullmqConnection<Checking>(engine)
       const check = client.hookgateStoredBy.bind(client)
       let checks = 0
       client.hookgateStoredBy = async (...args) => ++checks === 1 ? [-1] : await check(...args)
@@ -187,7 +187,7 @@ for (const engineUnderTest of ENGINES) {
       const engine = engineUnderTest.make(t)
       const record = (id: string, key = `backchannel:${id}`) => ({ v: 1, key, delivery: id, endpoint: '/hook', provider: 'backchannel', receivedAt: Date.now(), headers: {}, event: { id, type: 'order.paid', data: {} } })
       assert.equal(await engine.enqueue(record('evt_first') as never), 'queued')
-      const client = await (engine as unknown as { queue: { waitUntilReady: () => Promise<{ hookgateStoredBy: () => Promise<never> }> } }).queue.waitUntilReady()
+      const client = await bullmqConnection<{ hookgateStoredBy: () => Promise<never> }>(engine)
       client.hookgateStoredBy = async () => { throw new Error('the check failed') }
       const unhandled: unknown[] = []
       const onUnhandled = (reason: unknown): void => { unhandled.push(reason) }

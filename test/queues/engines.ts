@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { TestContext } from 'node:test'
 import { Redis } from 'ioredis'
 import type { QueueEngine, RetryOptions } from '../../src/core/queue.js'
-import { bullmqQueue } from '../../src/queues/bullmq.js'
+import { bullmqQueue, type BullmqQueue } from '../../src/queues/bullmq.js'
 import { memoryQueue } from '../../src/queues/memory.js'
 import { postgresQueue } from '../../src/queues/postgres.js'
 import { REDIS_URL } from '../stores/redis-helpers.js'
@@ -47,7 +47,7 @@ export const FAST = { delay: 50, jitter: 0 } as const
 
 const prefixes = new WeakMap<QueueEngine, string>()
 
-export const ENGINES: readonly EngineUnderTest[] = [
+const ALL_ENGINES: readonly EngineUnderTest[] = [
   {
     name: 'memory',
     durable: false,
@@ -77,6 +77,11 @@ export const ENGINES: readonly EngineUnderTest[] = [
   }
 ]
 
+/** The engines the contract runs on: all, or those HOOKGATE_TEST_ENGINES names (`bullmq,postgres`). */
+export const ENGINES = process.env.HOOKGATE_TEST_ENGINES === undefined
+  ? ALL_ENGINES
+  : ALL_ENGINES.filter(({ name }) => process.env.HOOKGATE_TEST_ENGINES?.split(',').includes(name))
+
 /** `inner` behind an engine that also keeps, as JSON, each record it is given to store. */
 export function recordingEnqueues (inner: QueueEngine): { engine: QueueEngine, stored: string[] } {
   const stored: string[] = []
@@ -92,4 +97,12 @@ export function recordingEnqueues (inner: QueueEngine): { engine: QueueEngine, s
     close: async () => { await inner.close() }
   }
   return { engine, stored }
+}
+
+/** The connection a bullmq engine adds its jobs with: BullMQ 6 keeps it in the queue's backend, 5 on the queue. */
+export async function bullmqConnection<T> (engine: QueueEngine): Promise<T> {
+  const { queue } = engine as BullmqQueue
+  await queue.waitUntilReady()
+  const holder = queue as unknown as { getBackend?: () => { client: Promise<T> }, client?: Promise<T> }
+  return await (holder.getBackend?.().client ?? holder.client as Promise<T>)
 }
