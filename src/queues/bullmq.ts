@@ -102,6 +102,8 @@ export class BullmqQueue implements QueueEngine {
   readonly #stalledInterval: number
   readonly #workers = new Set<Worker>()
   #queue: Queue | undefined
+  /** The queue's connection, once it has been ready. */
+  #client: RedisClient | undefined
   /** Enqueues waiting for the end of this turn of the event loop, written to Redis together. */
   #batch: PendingJob[] = []
   /** The batches written and not yet answered (close() waits for them). */
@@ -152,9 +154,7 @@ export class BullmqQueue implements QueueEngine {
   async enqueue (record: QueuedEvent): Promise<'queued' | 'duplicate'> {
     if (this.#closed) throw new Error(`bullmq queue "${this.name}" is closed`)
     const queue = this.queue
-    const client = await clientOf(queue)
-    const redis = client as unknown as BatchClient
-    if (!('hookgateStoredBy' in client)) redis.defineCommand('hookgateStoredBy', { lua: STORED_BY })
+    const client = this.#client ?? await this.#connect(queue)
     if (this.#closed) throw new Error(`bullmq queue "${this.name}" is closed`)
     return await new Promise((resolve, reject) => {
       if (this.#batch.push({ record, resolve, reject }) === 1) {
@@ -162,6 +162,14 @@ export class BullmqQueue implements QueueEngine {
         this.#scheduled = { immediate: setImmediate(write), write }
       }
     })
+  }
+
+  /** Waits for the queue's first connection, then keeps it: ioredis reconnects the same client. */
+  async #connect (queue: Queue): Promise<RedisClient> {
+    const client = await clientOf(queue)
+    if (!('hookgateStoredBy' in client)) (client as unknown as BatchClient).defineCommand('hookgateStoredBy', { lua: STORED_BY })
+    this.#client = client
+    return client
   }
 
   /** Writes the enqueues waiting for this turn, in batches of at most MAX_BATCH jobs. */
