@@ -6,6 +6,7 @@
  * of bench/results.md.
  */
 import { execFileSync } from 'node:child_process'
+import { createRequire } from 'node:module'
 import type autocannon from 'autocannon'
 import type { WebhookEvent } from 'hookgate'
 import { signBackchannel } from 'hookgate/testing'
@@ -129,12 +130,14 @@ const redisAlone = (redisCpuMicros() - redisBeforeAlone) / (2 * records.length)
 log(`bullmq alone: Queue.add ${alone.add.toFixed(0)} µs, enqueue() ${alone.enqueue.toFixed(0)} µs of CPU per job; Redis ${redisAlone.toFixed(0)} µs`)
 await dropBenchQueues()
 
+/** The BullMQ the servers ran (a peer: the app's own), since its per-job cost is most of the queue path's. */
+const BULLMQ_VERSION = (createRequire(import.meta.url)('bullmq/package.json') as { version: string }).version
 const inlineMedian = median(rps.get(INLINE) ?? [])
 const cpuOf = (name: string): string => `${median((cpu.get(name) ?? []).map((c) => c.serverUs)).toFixed(0)} µs`
 const redisOf = (name: string): string => `${median((cpu.get(name) ?? []).map((c) => c.redisUs)).toFixed(0)} µs`
 const spread = (values: readonly number[]): string => `${median(values).toFixed(3)} (${Math.min(...values).toFixed(3)}–${Math.max(...values).toFixed(3)})`
 writeSection('queue-bench', 'Queue mode', 'npm run bench:queue', [
-  `Throughput at 1 KiB: ${ROUNDS} interleaved rounds of ${SECONDS} s per server (after ${CONFIG.warmup} s of warm-up), each on a fresh process pinned to CPU 1, ${CONFIG.connections} connections, every request a new event. The queue servers only enqueue (\`workers: false\`: their workers would run elsewhere). Redis and PostgreSQL are moved to CPU 0 for these rounds, beside the load generator, so that CPU 1 is the receiver's alone, as when the engine runs on another machine (left to the scheduler, Redis at times ran on the receiver's core and took its CPU). Goal: the BullMQ path at ≥ 0.5 × the inline path.`,
+  `Throughput at 1 KiB: ${ROUNDS} interleaved rounds of ${SECONDS} s per server (after ${CONFIG.warmup} s of warm-up), each on a fresh process pinned to CPU 1, ${CONFIG.connections} connections, every request a new event; BullMQ ${BULLMQ_VERSION}, Node ${process.version}. The queue servers only enqueue (\`workers: false\`: their workers would run elsewhere). Redis and PostgreSQL are moved to CPU 0 for these rounds, beside the load generator, so that CPU 1 is the receiver's alone, as when the engine runs on another machine (left to the scheduler, Redis at times ran on the receiver's core and took its CPU). Goal: the BullMQ path at ≥ 0.5 × the inline path.`,
   '',
   '| server | median req/s | rounds | ratio to inline (median, min–max of rounds) | server CPU per request | Redis CPU per request | goal |',
   '|---|---:|---|---|---:|---:|---|',
