@@ -6,7 +6,10 @@ export interface BullmqQueueOptions extends RetryOptions {
   name: string
   /** A redis:// or rediss:// URL… */
   url?: string
-  /** …or BullMQ's connection options (ioredis options). */
+  /**
+   * …or BullMQ's connection: ioredis options, or an ioredis client, used as it is (the app closes it;
+   * without `enableOfflineQueue: false`, an enqueue while Redis is away waits up to `enqueueTimeout`).
+   */
   connection?: ConnectionOptions
   /** Prefix of BullMQ's keys. @default 'bull' */
   prefix?: string
@@ -42,6 +45,12 @@ function connectionFromUrl (url: string): ConnectionOptions {
     ...(db === undefined ? {} : { db }),
     ...(parsed.protocol === 'rediss:' ? { tls: {} } : {})
   }
+}
+
+/** An ioredis client (BullMQ takes one, or its options, as a connection), told apart as BullMQ does. */
+function isClient (connection: ConnectionOptions): boolean {
+  const methods = connection as { connect?: unknown, disconnect?: unknown, duplicate?: unknown }
+  return typeof methods.connect === 'function' && typeof methods.disconnect === 'function' && typeof methods.duplicate === 'function'
 }
 
 /**
@@ -120,6 +129,9 @@ export class BullmqQueue implements QueueEngine {
     for (const [option, value] of Object.entries({ lockDuration, stalledInterval, keepCompleted })) {
       if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`bullmqQueue(): "${option}" must be a positive integer number of milliseconds`)
     }
+    if (connection !== undefined && isClient(connection) && typeof (connection as { defineCommand?: unknown }).defineCommand !== 'function') {
+      throw new TypeError('bullmqQueue(): a client given as "connection" must be an ioredis client (hookgate runs its duplicate check as an ioredis command)')
+    }
     const retry = resolveRetry(retryOptions, 'bullmqQueue()')
     this.name = name
     this.#connection = url === undefined ? connection as ConnectionOptions : connectionFromUrl(url)
@@ -137,8 +149,14 @@ export class BullmqQueue implements QueueEngine {
 
   /** The BullMQ queue (for bull-board, or anything BullMQ offers that hookgate does not). */
   get queue (): Queue {
-    // Fail fast while Redis is away: the sender is answered 503 instead of the request waiting.
-    this.#queue ??= new Queue(this.name, { connection: { ...this.#connection as object, enableOfflineQueue: false } as ConnectionOptions, ...this.#prefixOption() })
+    if (this.#queue === undefined) {
+      // Fail fast while Redis is away: the sender is answered 503 instead of the request waiting. A
+      // client given as the connection is used as it is, with its own offline queue.
+      const connection = isClient(this.#connection) ? this.#connection : { ...this.#connection as object, enableOfflineQueue: false } as ConnectionOptions
+      this.#queue = new Queue(this.name, { connection, ...this.#prefixOption() })
+      // Its failures reach the sender (503) and the log through hookgate; BullMQ 6 would also print each one.
+      this.#queue.on('error', () => {})
+    }
     return this.#queue
   }
 

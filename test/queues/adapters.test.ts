@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import Fastify from 'fastify'
+import { Redis } from 'ioredis'
 import hookgate from '../../src/index.js'
 import { webhooks as expressWebhooks } from '../../src/adapters/express.js'
 import { webhooks as nodeWebhooks } from '../../src/adapters/node.js'
@@ -12,10 +14,11 @@ import type { JobContext } from '../../src/core/queue.js'
 import { createReceiver } from '../../src/core/receiver.js'
 import type { Provider, WebhookEvent } from '../../src/core/types.js'
 import { backchannel } from '../../src/providers/index.js'
-import { bullmqQueue } from '../../src/queues/bullmq.js'
+import { bullmqQueue, jobIdOf } from '../../src/queues/bullmq.js'
 import { memoryQueue } from '../../src/queues/memory.js'
 import { signBackchannel } from '../../src/testing/index.js'
 import { until } from '../wait.js'
+import { REDIS_URL } from '../stores/redis-helpers.js'
 import { recordingEnqueues } from './engines.js'
 
 const SECRET = 'queue-adapter-secret'
@@ -58,6 +61,8 @@ test('an engine that cannot store the event (Redis unreachable) answers 503 with
   await app.register(hookgate)
   let runs = 0
   const engine = bullmqQueue({ url: 'redis://127.0.0.1:1', name: 'unreachable' })
+  // The connection's errors reach the log through hookgate only: BullMQ 6 prints those nobody listens to.
+  const printed = t.mock.method(console, 'error', () => {})
   app.webhooks('/hook', backchannel({ secret: SECRET }), { queue: { engine, enqueueTimeout: 500, workers: false } }).on('*', () => { runs++ })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const res = await post((app.server.address() as AddressInfo).port, 'evt_lost')
@@ -65,6 +70,32 @@ test('an engine that cannot store the event (Redis unreachable) answers 503 with
   assert.equal(res.headers.get('retry-after'), '5')
   assert.equal((await res.json() as { code: string }).code, 'HOOKGATE_QUEUE_UNAVAILABLE')
   assert.equal(runs, 0)
+  assert.deepEqual(printed.mock.calls.map((call) => String(call.arguments[0])), [])
+})
+
+test('a bullmq engine given an ioredis client as its connection stores and runs its jobs through that client', async (t) => {
+  // Database 5, where no default connection would reach: a job stored anywhere else never runs.
+  const redis = new Redis(REDIS_URL, { db: 5, maxRetriesPerRequest: null })
+  const prefix = `hookgate-test-${randomUUID()}`
+  t.after(async () => {
+    const keys = await redis.keys(`${prefix}:*`)
+    if (keys.length > 0) await redis.del(...keys)
+    await redis.quit()
+  })
+  const app = Fastify()
+  t.after(() => app.close())
+  await app.register(hookgate)
+  const runs: string[] = []
+  const engine = bullmqQueue({ connection: redis, name: 'webhooks', prefix })
+  app.webhooks('/hook', backchannel({ secret: SECRET }), { queue: { engine, workers: { concurrency: 1 } } }).on('*', (event) => { runs.push(event.id) })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  assert.equal((await post((app.server.address() as AddressInfo).port, 'evt_on_db5')).status, 202)
+  await until(() => runs.length === 1, 'the job to run')
+  assert.deepEqual(runs, ['evt_on_db5'])
+  assert.equal(await redis.exists(`${prefix}:webhooks:${jobIdOf('backchannel:evt_on_db5')}`), 1)
+  // Another client (node-redis, which BullMQ 6 also takes) is refused at startup.
+  const otherClient = { connect: async () => {}, disconnect: async () => {}, duplicate: () => otherClient }
+  assert.throws(() => bullmqQueue({ connection: otherClient as never, name: 'webhooks' }), /must be an ioredis client/)
 })
 
 test('queue options are checked at startup: credentials are never stored, the plugin takes no queue, a worker needs a queue', async () => {

@@ -3,12 +3,15 @@ import { execFile } from 'node:child_process'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
 
-// The BullMQ engine supports BullMQ 5 and 6 (the peer range): the rest of the suite runs on 6, the
-// devDependency; here the engine's contract runs again with every import of `bullmq` given BullMQ 5.
+// The BullMQ engine supports BullMQ 5.76.11 and later 5.x, and 6 (the peer range): the rest of the
+// suite runs on 6, the devDependency; here the engine's contract runs again with every import of
+// `bullmq` given 5.76.11, the range's floor. Before it, a closing worker took a new job after a failed
+// one, so a graceful shutdown that hands jobs back never ended; before 5.66, replay could not reset a
+// job's attempts.
 const BULLMQ_5 = ['--import', './test/queues/fixtures/bullmq-5.mjs']
 const run = promisify(execFile)
 
-test('the bullmq engine passes the queue engine contract on BullMQ 5 too', { timeout: 120_000 }, async () => {
+test('the bullmq engine passes the queue engine contract on BullMQ 5.76.11 too', { timeout: 120_000 }, async () => {
   // BullMQ 6 moved the connection into a backend (Queue#getBackend); 5 has none.
   const probe = await run(process.execPath, [...BULLMQ_5, '--input-type=module', '-e', "const { Queue } = await import('bullmq'); console.log(typeof Queue.prototype.getBackend)"])
   assert.equal(probe.stdout.trim(), 'undefined', 'the contract below runs on BullMQ 5')
