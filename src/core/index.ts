@@ -21,5 +21,5 @@ export { cloudEventsEnvelope, type CloudEvent, type CloudEventsEnvelopeOptions, 
 export { DEFAULT_DONE_TTL, type ClaimResult, type IdempotencyOptions, type IdempotencyStore } from './idempotency.js'
 export { memoryStore, MemoryIdempotencyStore, StoreFullError, type MemoryStoreOptions } from './memory-store.js'
 export type { StoredEvent, SharedFields } from './stored-event.js'
-export { QUEUED_EVENT_VERSION, readQueuedEvent, backoffDelay, DEFAULT_STORED_HEADERS, type QueuedEvent, type QueueEngine, type QueueOptions, type RetryOptions, type JobContext, type JobRecord, type JobRunner, type ConsumedJob, type Consumer, type RunResult, type DeadLetter } from './queue.js'
+export { QUEUED_EVENT_VERSION, readQueuedEvent, backoffDelay, DEFAULT_STORED_HEADERS, type QueuedEvent, type QueueEngine, type QueueOptions, type RetryOptions, type JobContext, type JobRecord, type JobRunner, type ConsumedJob, type Consumer, type ConsumeOptions, type RunResult, type DeadLetter } from './queue.js'
 export { startWorker, WorkerShutdown, type Worker, type WorkerOptions } from './worker.js'

@@ -135,7 +135,7 @@ export interface QueueEngine {
    */
   enqueue (record: QueuedEvent): Promise<'queued' | 'duplicate'>
   /** Starts taking jobs, at most `concurrency` at a time. */
-  consume (run: JobRunner, options: { readonly concurrency: number }): Consumer
+  consume (run: JobRunner, options: ConsumeOptions): Consumer
   /** At most `limit` dead-lettered jobs, oldest first (BullMQ: the `limit` most recent ones). */
   deadLetters (limit?: number): Promise<DeadLetter[]>
   /** Puts dead-lettered jobs back to run with fresh attempts: the one with `id`, or all. Resolves how many. */
@@ -144,6 +144,18 @@ export interface QueueEngine {
   purge (id?: string): Promise<number>
   /** Closes the engine's connections (consumers first). */
   close (): Promise<void>
+}
+
+/** How a consumer runs: `startWorker()` gives them. */
+export interface ConsumeOptions {
+  /** Jobs run at once, at most. */
+  readonly concurrency: number
+  /**
+   * Told of each failure the consumer gets over by itself (a lost connection, a look for jobs that
+   * failed, a result it could not record, which the job's lock or lease then retries), for the log:
+   * without it, a worker that cannot reach its engine is silent.
+   */
+  readonly onError?: (err: unknown) => void
 }
 
 /** Retries of a failed run: `attempts` runs in all, exponential backoff from `delay`, with jitter. */

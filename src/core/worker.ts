@@ -48,7 +48,9 @@ export function startWorker<E extends WebhookEvent, C> (receiver: Receiver<E, C>
   const shutdown = new AbortController()
   // Each running job listens to it: as many listeners as the concurrency, none leaked.
   setMaxListeners(0, shutdown.signal)
-  const consumer: Consumer = queue.engine.consume(async (job) => await receiver[runQueued](job, shutdown.signal, log), { concurrency })
+  const { engine } = queue
+  const onError = (err: unknown): void => { log.error({ engine: engine.engine, queue: engine.name, err }, 'queue worker: the engine failed; the worker goes on') }
+  const consumer: Consumer = engine.consume(async (job) => await receiver[runQueued](job, shutdown.signal, log), { concurrency, onError })
   let closing: Promise<void> | undefined
   return {
     close () {

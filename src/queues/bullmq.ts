@@ -1,5 +1,5 @@
 import { DelayedError, Job, Queue, UnrecoverableError, Worker, type ConnectionOptions, type JobsOptions } from 'bullmq'
-import { resolveRetry, type Consumer, type DeadLetter, type JobRunner, type QueuedEvent, type QueueEngine, type RetryOptions } from '../core/queue.js'
+import { resolveRetry, type ConsumeOptions, type Consumer, type DeadLetter, type JobRunner, type QueuedEvent, type QueueEngine, type RetryOptions } from '../core/queue.js'
 
 export interface BullmqQueueOptions extends RetryOptions {
   /** The queue's name; one per endpoint. */
@@ -245,7 +245,7 @@ export class BullmqQueue implements QueueEngine {
     return await new Job(queue, record.event.type, record, { ...this.#jobOptions, jobId: id }, id).addJob(client, { parentDependenciesKey: '' })
   }
 
-  consume (run: JobRunner, { concurrency }: { readonly concurrency: number }): Consumer {
+  consume (run: JobRunner, { concurrency, onError = () => {} }: ConsumeOptions): Consumer {
     const worker = new Worker(this.name, async (job: Job, token?: string) => {
       // BullMQ keeps the last attempt's start only: the first is kept in the job's progress, for dead letters.
       if (job.progress === 0) await job.updateProgress({ firstAttemptAt: Date.now() })
@@ -259,8 +259,8 @@ export class BullmqQueue implements QueueEngine {
       if (result.kind === 'dead') throw new UnrecoverableError(result.error.message)
       throw result.error
     }, { connection: this.#connection, concurrency, lockDuration: this.#lockDuration, stalledInterval: this.#stalledInterval, ...this.#prefixOption() })
-    // Failures reach the log through hookgate; BullMQ's own error events (a lost connection) must not crash the process.
-    worker.on('error', () => {})
+    // BullMQ's own errors (a lost connection) reach the log, and must not crash the process.
+    worker.on('error', onError)
     this.#workers.add(worker)
     return {
       close: async () => {

@@ -1,4 +1,4 @@
-import { backoffDelay, resolveRetry, type Consumer, type DeadLetter, type JobRunner, type QueuedEvent, type QueueEngine, type ResolvedRetry, type RetryOptions } from '../core/queue.js'
+import { backoffDelay, resolveRetry, type ConsumeOptions, type Consumer, type DeadLetter, type JobRunner, type QueuedEvent, type QueueEngine, type ResolvedRetry, type RetryOptions } from '../core/queue.js'
 
 export interface MemoryQueueOptions extends RetryOptions {
   /** @default 'webhooks' */
@@ -60,7 +60,7 @@ export class MemoryQueue implements QueueEngine {
     return 'queued'
   }
 
-  consume (run: JobRunner, { concurrency }: { readonly concurrency: number }): Consumer {
+  consume (run: JobRunner, { concurrency }: ConsumeOptions): Consumer {
     const worker: Worker = { run, concurrency, running: new Set(), closed: false }
     this.#workers.add(worker)
     this.#pump()

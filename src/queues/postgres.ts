@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
-import { backoffDelay, resolveRetry, type Consumer, type DeadLetter, type JobRunner, type QueuedEvent, type QueueEngine, type ResolvedRetry, type RetryOptions, type RunResult } from '../core/queue.js'
+import { backoffDelay, resolveRetry, type ConsumeOptions, type Consumer, type DeadLetter, type JobRunner, type QueuedEvent, type QueueEngine, type ResolvedRetry, type RetryOptions, type RunResult } from '../core/queue.js'
 
 export interface PostgresQueueOptions extends RetryOptions {
   /** The queue's name; one per endpoint. Queues share one table. */
@@ -120,7 +120,7 @@ export class PostgresQueue implements QueueEngine {
     return rowCount === 1 ? 'queued' : 'duplicate'
   }
 
-  consume (run: JobRunner, { concurrency }: { readonly concurrency: number }): Consumer {
+  consume (run: JobRunner, { concurrency, onError = () => {} }: ConsumeOptions): Consumer {
     const running = new Set<Promise<void>>()
     let closed = false
     let fetching: Promise<void> | undefined
@@ -165,7 +165,7 @@ export class PostgresQueue implements QueueEngine {
         return
       }
       again = false
-      fetching = take().catch(() => {}).finally(() => {
+      fetching = take().catch(onError).finally(() => {
         fetching = undefined
         if (again) wake()
       })
@@ -177,7 +177,8 @@ export class PostgresQueue implements QueueEngine {
       }, Math.max(1, Math.floor(this.#lease / 3)))
       const job = run({ id: row.id, data: row.data, attempt: row.attempts_made, maxAttempts: row.max_attempts })
         .then(async (result) => { clearInterval(renew); await this.#settle(row, result) })
-        .catch(() => {})
+        // Not recorded: the job runs again once its lease has expired.
+        .catch(onError)
         .finally(() => {
           clearInterval(renew)
           running.delete(job)
@@ -194,9 +195,10 @@ export class PostgresQueue implements QueueEngine {
       }
       listener = client
       client.on('notification', (message) => { if (message.payload === this.name) wake() })
-      client.on('error', () => {})
+      // A listening connection lost leaves new jobs to the poll.
+      client.on('error', onError)
       await client.query(`LISTEN ${NOTIFY_CHANNEL}`)
-    }).catch(() => {})
+    }).catch(onError)
     wake()
 
     const consumer: Consumer = {
