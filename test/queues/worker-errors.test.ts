@@ -46,27 +46,32 @@ async function redisLater (t: TestContext): Promise<{ url: string, open: () => P
   }
 }
 
-test('a worker whose bullmq engine cannot reach Redis logs each failure, and carries on once Redis is back', { timeout: 30_000 }, async (t) => {
-  const log = errorLog()
-  const later = await redisLater(t)
-  const engine = bullmqQueue({ url: later.url, name: 'orders', prefix: bullmqPrefix(t) })
-  const worker = startWorker(createReceiver(backchannel({ secret: 's' }), { queue: { engine } }).on('*', () => {}), { log })
-  await until(() => log.errors.length >= 2, 'two failures in the log')
-  assert.deepEqual({ ...log.errors[0], err: undefined }, { engine: 'bullmq', queue: 'orders', err: undefined })
-  assert.match((log.errors[0]?.err as Error).message, /ECONNREFUSED/)
-  // BullMQ closes a worker only once it has connected.
-  await later.open()
-  await worker.close()
-  await engine.close()
-})
+interface Unreachable {
+  readonly engine: QueueEngine
+  /** What the worker needs before it can close: BullMQ closes a worker only once it has connected. */
+  readonly beforeClose?: () => Promise<void>
+}
 
-test('a worker whose postgres engine cannot reach PostgreSQL logs each failed look for jobs, and closes', { timeout: 20_000 }, async () => {
-  const log = errorLog()
-  const engine: QueueEngine = postgresQueue({ url: 'postgres://postgres@127.0.0.1:1/postgres', name: 'orders', pollInterval: 100 })
-  const worker = startWorker(createReceiver(backchannel({ secret: 's' }), { queue: { engine } }).on('*', () => {}), { log })
-  await until(() => log.errors.length >= 2, 'two failures in the log')
-  assert.deepEqual({ ...log.errors[0], err: undefined }, { engine: 'postgres', queue: 'orders', err: undefined })
-  assert.match((log.errors[0]?.err as Error).message, /ECONNREFUSED/)
-  await worker.close()
-  await engine.close()
-})
+const CASES: Array<[string, string, (t: TestContext) => Promise<Unreachable>]> = [
+  ['bullmq', 'Redis cannot be reached, and closes once it is back', async (t) => {
+    const later = await redisLater(t)
+    return { engine: bullmqQueue({ url: later.url, name: 'orders', prefix: bullmqPrefix(t) }), beforeClose: later.open }
+  }],
+  ['postgres', 'PostgreSQL cannot be reached (each look for jobs), and closes', async () => ({
+    engine: postgresQueue({ url: 'postgres://postgres@127.0.0.1:1/postgres', name: 'orders', pollInterval: 100 })
+  })]
+]
+
+for (const [name, what, unreachable] of CASES) {
+  test(`a worker logs each failure of its ${name} engine while ${what}`, { timeout: 30_000 }, async (t) => {
+    const log = errorLog()
+    const { engine, beforeClose } = await unreachable(t)
+    const worker = startWorker(createReceiver(backchannel({ secret: 's' }), { queue: { engine } }).on('*', () => {}), { log })
+    await until(() => log.errors.length >= 2, 'two failures in the log')
+    assert.deepEqual({ ...log.errors[0], err: undefined }, { engine: name, queue: 'orders', err: undefined })
+    assert.match((log.errors[0]?.err as Error).message, /ECONNREFUSED/)
+    await beforeClose?.()
+    await worker.close()
+    await engine.close()
+  })
+}
