@@ -66,6 +66,7 @@ const VALGRIND_TIMEOUT = 300
 /** V8's optimising compiler: one-off work that, with --predictable, runs on the main thread and lands in whichever run reaches it. */
 const TURBOFAN = 'v8::internal::compiler::'
 const names = values['in-process'] ? [] : positionals.length > 0 ? positionals : ['bare-fastify', 'optimum', 'hookgate-backchannel']
+if (names.length > 1 && !names.includes(values.reference)) throw new TypeError(`--reference ${values.reference} is not among the servers to count: ${names.join(', ')}`)
 const specs = names.map((name) => serverSpec(name, 'backchannel'))
 const pipelines = (values.pipelines === '' ? [] : values.pipelines.split(',')).map((name) => {
   if (!Object.hasOwn(PIPELINES, name)) throw new TypeError(`unknown pipeline "${name}": ${Object.keys(PIPELINES).join(', ')}`)

@@ -113,6 +113,8 @@ export class BullmqQueue implements QueueEngine {
   #queue: Queue | undefined
   /** The queue's connection, once it has been ready. */
   #client: RedisClient | undefined
+  /** The wait for the queue's first connection that enqueues and operations share. */
+  #connecting: Promise<RedisClient> | undefined
   /** Enqueues waiting for the end of this turn of the event loop, written to Redis together. */
   #batch: PendingJob[] = []
   /** The batches written and not yet answered (close() waits for them). */
@@ -154,7 +156,9 @@ export class BullmqQueue implements QueueEngine {
       // client given as the connection is used as it is, with its own offline queue.
       const connection = isClient(this.#connection) ? this.#connection : { ...this.#connection as object, enableOfflineQueue: false } as ConnectionOptions
       this.#queue = new Queue(this.name, { connection, ...this.#prefixOption() })
-      // Its failures reach the sender (503) and the log through hookgate; BullMQ 6 would also print each one.
+      // Before the first connection, its errors fail the calls waiting for it (see #connected), which
+      // reach the sender (503) and the log through hookgate; after, each call fails by itself. BullMQ
+      // 6 would print every one.
       this.#queue.on('error', () => {})
     }
     return this.#queue
@@ -172,7 +176,7 @@ export class BullmqQueue implements QueueEngine {
   async enqueue (record: QueuedEvent): Promise<'queued' | 'duplicate'> {
     if (this.#closed) throw new Error(`bullmq queue "${this.name}" is closed`)
     const queue = this.queue
-    const client = this.#client ?? await this.#connect(queue)
+    const client = await this.#connected()
     if (this.#closed) throw new Error(`bullmq queue "${this.name}" is closed`)
     return await new Promise((resolve, reject) => {
       if (this.#batch.push({ record, resolve, reject }) === 1) {
@@ -182,12 +186,29 @@ export class BullmqQueue implements QueueEngine {
     })
   }
 
-  /** Waits for the queue's first connection, then keeps it: ioredis reconnects the same client. */
+  /**
+   * The queue's connection: once it has been ready, kept (ioredis reconnects the same client); until
+   * then, waited for, and refused with the first error it reports (refused, wrong password), so that
+   * a call fails at once with the cause instead of at its timeout with none.
+   */
+  async #connected (): Promise<RedisClient> {
+    if (this.#client !== undefined) return this.#client
+    this.#connecting ??= this.#connect(this.queue).finally(() => { this.#connecting = undefined })
+    return await this.#connecting
+  }
+
   async #connect (queue: Queue): Promise<RedisClient> {
-    const client = await clientOf(queue)
-    if (!('hookgateStoredBy' in client)) (client as unknown as BatchClient).defineCommand('hookgateStoredBy', { lua: STORED_BY })
-    this.#client = client
-    return client
+    let refuse: (err: unknown) => void = () => {}
+    const failed = new Promise<never>((_resolve, reject) => { refuse = reject })
+    queue.on('error', refuse)
+    try {
+      const client = await Promise.race([clientOf(queue), failed])
+      if (!('hookgateStoredBy' in client)) (client as unknown as BatchClient).defineCommand('hookgateStoredBy', { lua: STORED_BY })
+      this.#client = client
+      return client
+    } finally {
+      queue.off('error', refuse)
+    }
   }
 
   /** Writes the enqueues waiting for this turn, in batches of at most MAX_BATCH jobs. */
@@ -271,6 +292,7 @@ export class BullmqQueue implements QueueEngine {
   }
 
   async deadLetters (limit = 100): Promise<DeadLetter[]> {
+    await this.#connected()
     const jobs = await this.queue.getFailed(0, limit - 1)
     return jobs.reverse().map((job) => {
       const data = job.data as Partial<QueuedEvent> | undefined
@@ -288,6 +310,7 @@ export class BullmqQueue implements QueueEngine {
   }
 
   async #failed (id: string | undefined): Promise<Job[]> {
+    await this.#connected()
     if (id === undefined) return await this.queue.getFailed(0, -1)
     const job = await Job.fromId(this.queue, jobIdOf(id))
     return job !== undefined && await job.isFailed() ? [job] : []

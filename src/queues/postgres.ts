@@ -75,10 +75,19 @@ export class PostgresQueue implements QueueEngine {
     this.#keepCompleted = keepCompleted
   }
 
-  /** Creates the table once, under an advisory lock so that two processes starting together do not race. */
+  /**
+   * Creates the table once, under an advisory lock so that two processes starting together do not
+   * race. A failure (the database unreachable) is tried again by the next call.
+   */
   #schema (): Promise<void> {
     this.#ready ??= (async () => {
-      const client = await this.#pool.connect()
+      let client: pg.PoolClient
+      try {
+        client = await this.#pool.connect()
+      } catch (err) {
+        this.#ready = undefined
+        throw err
+      }
       try {
         await client.query('BEGIN')
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [this.#table])

@@ -73,6 +73,21 @@ test('an engine that cannot store the event (Redis unreachable) answers 503 with
   assert.deepEqual(printed.mock.calls.map((call) => String(call.arguments[0])), [])
 })
 
+test('a bullmq engine refused by Redis before its first connection fails each call at once, with Redis\'s answer', { timeout: 20_000 }, async (t) => {
+  const url = new URL(REDIS_URL)
+  url.username = 'nobody'
+  url.password = 'not-the-password'
+  const engine = bullmqQueue({ url: url.href, name: 'refused' })
+  t.after(() => engine.close())
+  const started = Date.now()
+  const record = { v: 1, key: 'backchannel:evt_refused', delivery: 'd', endpoint: '/hook', provider: 'backchannel', receivedAt: started, headers: {}, event: { id: 'evt_refused', type: 'order.paid', data: {} } }
+  // Each call waits at most for the next attempt to connect (ioredis tries again within seconds).
+  await assert.rejects(engine.enqueue(record as never), /WRONGPASS/)
+  await assert.rejects(engine.deadLetters(), /WRONGPASS/)
+  await assert.rejects(engine.replay(), /WRONGPASS/)
+  assert.ok(Date.now() - started < 10_000)
+})
+
 test('a bullmq engine given an ioredis client as its connection stores and runs its jobs through that client', async (t) => {
   // Database 5, where no default connection would reach: a job stored anywhere else never runs.
   const redis = new Redis(REDIS_URL, { db: 5, maxRetriesPerRequest: null })

@@ -13,7 +13,7 @@ const run = promisify(execFile)
 
 test('the bullmq engine passes the queue engine contract on BullMQ 5.76.11 too', { timeout: 120_000 }, async () => {
   // BullMQ 6 moved the connection into a backend (Queue#getBackend); 5 has none.
-  const probe = await run(process.execPath, [...BULLMQ_5, '--input-type=module', '-e', "const { Queue } = await import('bullmq'); console.log(typeof Queue.prototype.getBackend)"])
+  const probe = await run(process.execPath, ['--import', 'tsx', ...BULLMQ_5, '--input-type=module', '-e', "const { Queue } = await import('bullmq'); console.log(typeof Queue.prototype.getBackend)"])
   assert.equal(probe.stdout.trim(), 'undefined', 'the contract below runs on BullMQ 5')
   const contract = await run(process.execPath, ['--conditions=hookgate-source', '--import', 'tsx', ...BULLMQ_5, '--test', '--test-reporter=tap', 'test/queues/contract.test.ts'], {
     // Without NODE_TEST_CONTEXT, which would make the child report to this runner instead of in TAP.

@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
+import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { promisify } from 'node:util'
 import { runCli } from '../../src/cli/run.js'
 import { createReceiver } from '../../src/core/receiver.js'
@@ -89,10 +90,23 @@ test('the hookgate command reads a PostgreSQL queue from a postgres:// URL', { t
   assert.equal((await cli('dead-letters', 'purge', 'backchannel:evt_pg', ...where)).stdout, 'purged 1\n')
 })
 
-test('the hookgate command gives up on an engine that does not answer, with exit code 1, instead of waiting forever', { timeout: 30_000 }, async () => {
+test('the hookgate command gives up on an engine that does not answer, with exit code 1, instead of waiting forever', { timeout: 30_000 }, async (t) => {
+  // A server that takes connections and never answers.
+  const held = new Set<Socket>()
+  const silent = createServer((socket) => { held.add(socket) })
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  t.after(() => {
+    for (const socket of held) socket.destroy()
+    silent.close()
+  })
+  const url = `redis://127.0.0.1:${(silent.address() as AddressInfo).port}`
   const started = Date.now()
-  const down = await bin('dead-letters', 'list', '--url', 'redis://127.0.0.1:9', '--queue', 'q', '--timeout', '1')
+  const down = await bin('dead-letters', 'list', '--url', url, '--queue', 'q', '--timeout', '1')
   assert.equal(down.code, 1)
-  assert.match(down.stderr, /reaching redis:\/\/127\.0\.0\.1:9 took more than 1000 ms/)
+  assert.match(down.stderr, new RegExp(`reaching ${url.replaceAll('.', '\\.')} took more than 1000 ms`))
   assert.ok(Date.now() - started < 15_000)
+  // One that refuses: the command says so, at once.
+  const refused = await bin('dead-letters', 'list', '--url', 'redis://127.0.0.1:9', '--queue', 'q', '--timeout', '10')
+  assert.equal(refused.code, 1)
+  assert.match(refused.stderr, /ECONNREFUSED 127\.0\.0\.1:9/)
 })
