@@ -58,10 +58,12 @@ const ALL_ENGINES: readonly EngineUnderTest[] = [
     durable: true,
     make: (t, options = {}) => {
       const { like, ...retry } = options
+      // Closed before its keys are deleted (after-hooks run in the order they were added): a queue
+      // still open would write its meta key back.
+      t.after(async () => { await engine.close() })
       const prefix = like === undefined ? bullmqPrefix(t) : prefixes.get(like) as string
       const engine = bullmqQueue({ url: REDIS_URL, name: 'webhooks', prefix, lockDuration: 2000, stalledInterval: 1000, ...FAST, ...retry })
       prefixes.set(engine, prefix)
-      t.after(async () => { await engine.close() })
       return engine
     }
   },
