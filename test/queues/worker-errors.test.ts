@@ -1,6 +1,6 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { connect, createServer, type Server, type Socket } from 'node:net'
 import type { QueueEngine } from '../../src/core/queue.js'
 import { createReceiver } from '../../src/core/receiver.js'
 import type { Logger } from '../../src/core/types.js'
@@ -9,6 +9,7 @@ import { backchannel } from '../../src/providers/index.js'
 import { bullmqQueue } from '../../src/queues/bullmq.js'
 import { postgresQueue } from '../../src/queues/postgres.js'
 import { REDIS_URL } from '../stores/redis-helpers.js'
+import { freePort } from '../services.js'
 import { until } from '../wait.js'
 import { bullmqPrefix, POSTGRES_URL, postgresQueueName } from './engines.js'
 
@@ -19,10 +20,7 @@ function errorLog (): Logger & { errors: Array<Record<string, unknown>> } {
 
 /** A port nothing listens on yet; `open()` then forwards it to `upstream`'s server (as if it came back). */
 async function serverLater (t: TestContext, upstream: string): Promise<{ port: number, open: () => Promise<void> }> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as AddressInfo
-  await new Promise((resolve) => probe.close(resolve))
+  const port = await freePort()
   const target = new URL(upstream)
   const sockets = new Set<Socket>()
   let server: Server | undefined
